@@ -1,0 +1,219 @@
+/**
+ * The single-table layout. Each entity has its own partition so that one customer's hot account
+ * item does not share write capacity with their jobs:
+ *
+ * | entity  | pk                      | sk                        |
+ * |---------|-------------------------|---------------------------|
+ * | account | CUSTOMER#{customer_id}  | ACCOUNT                   |
+ * | job     | JOB#{customer_id}#{job} | JOB                       |
+ * | ledger  | LEDGER#{customer_id}    | {created_at}#{entry_id}   |
+ * | credit  | CREDIT#{credit_id}      | CREDIT                    |
+ * | node    | NODE#{node_id}          | NODE                      |
+ *
+ * Ids cannot contain `#`, so keys never collide.
+ */
+import type { Credit, Customer, LedgerEntry } from '../../domain/account.js';
+import type { Job } from '../../domain/job.js';
+import type { InferenceNode, StoredNode } from '../../domain/node.js';
+import type { Envelope } from '../../transport/envelope.js';
+import {
+  type Item,
+  n,
+  nullableS,
+  readInt,
+  readList,
+  readNullableS,
+  readS,
+  readStringMap,
+  readWei,
+  s,
+  stringMap,
+} from './attributes.js';
+
+const keys = {
+  account: (customerId: string): Item => ({ pk: s(`CUSTOMER#${customerId}`), sk: s('ACCOUNT') }),
+  job: (customerId: string, jobId: string): Item => ({ pk: s(`JOB#${customerId}#${jobId}`), sk: s('JOB') }),
+  ledger: (entry: LedgerEntry): Item => ({
+    pk: s(`LEDGER#${entry.customer_id}`),
+    sk: s(`${entry.created_at}#${entry.entry_id}`),
+  }),
+  ledgerPartition: (customerId: string): string => `LEDGER#${customerId}`,
+  credit: (creditId: string): Item => ({ pk: s(`CREDIT#${creditId}`), sk: s('CREDIT') }),
+  node: (nodeId: string): Item => ({ pk: s(`NODE#${nodeId}`), sk: s('NODE') }),
+};
+
+function customerToItem(customer: Customer, createdAt: string): Item {
+  const { account } = customer;
+  return {
+    ...keys.account(account.customer_id),
+    entity: s('account'),
+    customer_id: s(account.customer_id),
+    token_hash: s(customer.token_hash),
+    balance_wei: n(account.balance_wei),
+    reserved_wei: n(account.reserved_wei),
+    version: n(account.version),
+    created_at: s(createdAt),
+  };
+}
+
+function customerFromItem(item: Item): Customer {
+  return {
+    token_hash: readS(item, 'token_hash'),
+    account: {
+      customer_id: readS(item, 'customer_id'),
+      balance_wei: readWei(item, 'balance_wei'),
+      reserved_wei: readWei(item, 'reserved_wei'),
+      version: readInt(item, 'version'),
+    },
+  };
+}
+
+function jobToItem(job: Job): Item {
+  return {
+    ...keys.job(job.customer_id, job.job_id),
+    entity: s('job'),
+    customer_id: s(job.customer_id),
+    job_id: s(job.job_id),
+    node_id: s(job.node_id),
+    model_id: s(job.model_id),
+    command_id: s(job.command_id),
+    status: s(job.status),
+    billing_status: s(job.billing_status),
+    policy_version: s(job.quote.policy_version),
+    quoted_price_wei: n(job.quote.quoted_price_wei),
+    reserved_price_wei: n(job.quote.reserved_price_wei),
+    payout_price_wei: n(job.quote.payout_price_wei),
+    request_fingerprint: s(job.request_fingerprint),
+    encrypted_request: stringMap({ ...job.encrypted_request }),
+    encrypted_response: job.encrypted_response === null ? { NULL: true } : stringMap({ ...job.encrypted_response }),
+    receipt_hash: nullableS(job.receipt_hash),
+    created_at: s(job.created_at),
+    completed_at: nullableS(job.completed_at),
+  };
+}
+
+function jobFromItem(item: Item): Job {
+  return {
+    customer_id: readS(item, 'customer_id'),
+    job_id: readS(item, 'job_id'),
+    node_id: readS(item, 'node_id'),
+    model_id: readS(item, 'model_id'),
+    command_id: readS(item, 'command_id'),
+    status: readS(item, 'status') as Job['status'],
+    billing_status: readS(item, 'billing_status') as Job['billing_status'],
+    quote: {
+      policy_version: readS(item, 'policy_version'),
+      quoted_price_wei: readWei(item, 'quoted_price_wei'),
+      reserved_price_wei: readWei(item, 'reserved_price_wei'),
+      payout_price_wei: readWei(item, 'payout_price_wei'),
+    },
+    request_fingerprint: readS(item, 'request_fingerprint'),
+    encrypted_request: readStringMap(item, 'encrypted_request') as unknown as Envelope,
+    encrypted_response: item.encrypted_response?.NULL
+      ? null
+      : (readStringMap(item, 'encrypted_response') as unknown as Envelope),
+    receipt_hash: readNullableS(item, 'receipt_hash'),
+    created_at: readS(item, 'created_at'),
+    completed_at: readNullableS(item, 'completed_at'),
+  };
+}
+
+function ledgerToItem(entry: LedgerEntry): Item {
+  return {
+    ...keys.ledger(entry),
+    entity: s('ledger'),
+    entry_id: s(entry.entry_id),
+    customer_id: s(entry.customer_id),
+    kind: s(entry.kind),
+    amount_wei: n(entry.amount_wei),
+    balance_after_wei: n(entry.balance_after_wei),
+    reserved_after_wei: n(entry.reserved_after_wei),
+    private_job_id: nullableS(entry.private_job_id),
+    receipt_hash: nullableS(entry.receipt_hash),
+    created_at: s(entry.created_at),
+  };
+}
+
+function ledgerFromItem(item: Item): LedgerEntry {
+  return {
+    entry_id: readS(item, 'entry_id'),
+    customer_id: readS(item, 'customer_id'),
+    kind: readS(item, 'kind') as LedgerEntry['kind'],
+    amount_wei: readWei(item, 'amount_wei'),
+    balance_after_wei: readWei(item, 'balance_after_wei'),
+    reserved_after_wei: readWei(item, 'reserved_after_wei'),
+    private_job_id: readNullableS(item, 'private_job_id'),
+    receipt_hash: readNullableS(item, 'receipt_hash'),
+    created_at: readS(item, 'created_at'),
+  };
+}
+
+function creditToItem(credit: Credit, createdAt: string): Item {
+  return {
+    ...keys.credit(credit.credit_id),
+    entity: s('credit'),
+    credit_id: s(credit.credit_id),
+    customer_id: s(credit.customer_id),
+    amount_wei: n(credit.amount_wei),
+    created_at: s(createdAt),
+  };
+}
+
+function creditFromItem(item: Item): Credit {
+  return {
+    credit_id: readS(item, 'credit_id'),
+    customer_id: readS(item, 'customer_id'),
+    amount_wei: readWei(item, 'amount_wei'),
+  };
+}
+
+function nodeToItem({ node, revision }: StoredNode): Item {
+  return {
+    ...keys.node(node.node_id),
+    entity: s('node'),
+    node_id: s(node.node_id),
+    status: s(node.status),
+    models: { L: node.models.map((model) => ({ M: { model_id: s(model.model_id), price_wei: n(model.price_wei) } })) },
+    transport_keys: { L: node.transport_keys.map((key) => stringMap({ ...key })) },
+    identity_public_key_ed25519: nullableS(node.identity_public_key_ed25519),
+    revision: n(revision),
+    updated_at: s(node.updated_at),
+  };
+}
+
+function nodeFromItem(item: Item): StoredNode {
+  return {
+    revision: readInt(item, 'revision'),
+    node: {
+      node_id: readS(item, 'node_id'),
+      status: readS(item, 'status') as InferenceNode['status'],
+      models: readList(item, 'models').map((model) => ({
+        model_id: readS(model, 'model_id'),
+        price_wei: readWei(model, 'price_wei'),
+      })),
+      transport_keys: readList(item, 'transport_keys').map((key) => ({
+        key_id: readS(key, 'key_id'),
+        public_key_x25519: readS(key, 'public_key_x25519'),
+        signed_record: readS(key, 'signed_record'),
+        signature: readS(key, 'signature'),
+        issued_at: readS(key, 'issued_at'),
+      })),
+      identity_public_key_ed25519: readNullableS(item, 'identity_public_key_ed25519'),
+      updated_at: readS(item, 'updated_at'),
+    },
+  };
+}
+
+export {
+  creditFromItem,
+  creditToItem,
+  customerFromItem,
+  customerToItem,
+  jobFromItem,
+  jobToItem,
+  keys,
+  ledgerFromItem,
+  ledgerToItem,
+  nodeFromItem,
+  nodeToItem,
+};

@@ -1,0 +1,107 @@
+/**
+ * Each enrolled node has its own FIFO queue, named `{prefix}{node_id}.fifo`, encrypted with the
+ * stack's data key and redriven to the shared dead-letter queue. Messages are the command JSON
+ * itself; the command id is the deduplication id, so a resend within SQS's five-minute window is
+ * dropped, and its own message group, so one slow job never holds up another.
+ */
+import { CreateQueueCommand, GetQueueUrlCommand, QueueDoesNotExist, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { NodeCommand } from '../domain/job.js';
+import { AsyncCache } from './async-cache.js';
+
+interface NodeQueueSettings {
+  prefix: string;
+  deadLetterQueueArn: string;
+  kmsKeyId: string;
+  maxReceiveCount: number;
+  visibilityTimeoutSeconds: number;
+}
+
+const RETENTION_SECONDS = 4 * 24 * 3600;
+
+class NodeCommandQueues {
+  readonly #client: SQSClient;
+  readonly #settings: NodeQueueSettings;
+  /** Queue URLs by node id, looked up once per container. */
+  readonly #urls = new AsyncCache<string, string>((nodeId) => this.#lookUp(nodeId));
+
+  constructor(client: SQSClient, settings: NodeQueueSettings) {
+    this.#client = client;
+    this.#settings = settings;
+  }
+
+  queueName(nodeId: string): string {
+    return `${this.#settings.prefix}${nodeId}.fifo`;
+  }
+
+  /** Creates the node's queue if it does not exist (CreateQueue is idempotent for equal attributes). */
+  async ensureQueue(nodeId: string): Promise<string> {
+    const name = this.queueName(nodeId);
+    const { deadLetterQueueArn, kmsKeyId, maxReceiveCount, visibilityTimeoutSeconds } = this.#settings;
+    const result = await this.#client.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: {
+          FifoQueue: 'true',
+          ContentBasedDeduplication: 'false',
+          KmsMasterKeyId: kmsKeyId,
+          KmsDataKeyReusePeriodSeconds: '300',
+          MessageRetentionPeriod: String(RETENTION_SECONDS),
+          VisibilityTimeout: String(visibilityTimeoutSeconds),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn, maxReceiveCount }),
+          Policy: JSON.stringify(denyInsecureTransport(queueArn(deadLetterQueueArn, name))),
+        },
+        tags: { 'b3iq:node-id': nodeId },
+      }),
+    );
+    if (result.QueueUrl === undefined) throw new Error('CreateQueue returned no queue URL');
+    this.#urls.set(nodeId, result.QueueUrl);
+    return result.QueueUrl;
+  }
+
+  async send(command: NodeCommand): Promise<void> {
+    await this.#client.send(
+      new SendMessageCommand({
+        QueueUrl: await this.#urls.get(command.node_id),
+        MessageBody: JSON.stringify(command),
+        MessageGroupId: command.command_id,
+        MessageDeduplicationId: command.command_id,
+      }),
+    );
+  }
+
+  async #lookUp(nodeId: string): Promise<string> {
+    try {
+      const result = await this.#client.send(new GetQueueUrlCommand({ QueueName: this.queueName(nodeId) }));
+      if (result.QueueUrl === undefined) throw new Error('GetQueueUrl returned no queue URL');
+      return result.QueueUrl;
+    } catch (error) {
+      // Enrollment creates the queue; a node enrolled before it existed gets one now.
+      if (error instanceof QueueDoesNotExist) return this.ensureQueue(nodeId);
+      throw error;
+    }
+  }
+}
+
+/** The ARN of a queue in the same account and region as the dead-letter queue. */
+function queueArn(siblingArn: string, name: string): string {
+  return `${siblingArn.slice(0, siblingArn.lastIndexOf(':') + 1)}${name}`;
+}
+
+function denyInsecureTransport(arn: string) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sqs:*',
+        Resource: arn,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ],
+  };
+}
+
+export { NodeCommandQueues };
+export type { NodeQueueSettings };

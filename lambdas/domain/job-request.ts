@@ -1,0 +1,75 @@
+/**
+ * Strict validation of `POST /v1/private-inference/jobs` bodies. Everything here runs before
+ * anything is read for the job or written, so a bad request changes nothing.
+ */
+import { createHash } from 'node:crypto';
+import { checkEnvelope, type Envelope } from '../transport/envelope.js';
+import { isId } from './ids.js';
+import { parseWei } from './money.js';
+import { Problem } from './problems.js';
+
+interface JobRequest {
+  job_id?: string;
+  node_id: string;
+  model_id: string;
+  max_price_wei?: bigint;
+  encrypted_request: Envelope;
+}
+
+const TOP_LEVEL_FIELDS = new Set(['job_id', 'node_id', 'model_id', 'max_price_wei', 'encrypted_request']);
+
+function invalidRequest(detail: string): Problem {
+  return new Problem('invalid_request', detail);
+}
+
+function parseJobRequest(body: unknown): JobRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalidRequest('the body must be a JSON object');
+  }
+  const fields = body as Record<string, unknown>;
+  const unknown = Object.keys(fields).find((name) => !TOP_LEVEL_FIELDS.has(name));
+  if (unknown !== undefined) throw invalidRequest(`unknown field "${unknown}"`);
+  for (const name of ['node_id', 'model_id', 'encrypted_request']) {
+    if (fields[name] === undefined) throw invalidRequest(`"${name}" is required`);
+  }
+  if (fields.job_id !== undefined && !isId('job_id', fields.job_id)) {
+    throw invalidRequest('"job_id" must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$');
+  }
+  if (!isId('node_id', fields.node_id)) throw invalidRequest('"node_id" must match ^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$');
+  if (!isId('model_id', fields.model_id)) {
+    throw invalidRequest('"model_id" must match ^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$');
+  }
+  const maxPrice = fields.max_price_wei === undefined ? undefined : parseWei(fields.max_price_wei);
+  if (fields.max_price_wei !== undefined && maxPrice === undefined) {
+    throw invalidRequest('"max_price_wei" must be a decimal wei string of at most 38 digits');
+  }
+
+  const check = checkEnvelope(fields.encrypted_request, 'request', { node_id: fields.node_id, model_id: fields.model_id });
+  if (!check.ok) throw new Problem(check.tooLarge ? 'payload_too_large' : 'invalid_encrypted_request', check.reason);
+
+  return {
+    ...(fields.job_id === undefined ? {} : { job_id: fields.job_id as string }),
+    node_id: fields.node_id,
+    model_id: fields.model_id,
+    ...(maxPrice === undefined ? {} : { max_price_wei: maxPrice }),
+    encrypted_request: check.envelope,
+  };
+}
+
+/**
+ * What makes two requests with one `job_id` identical: node, model, ceiling (absent differs from
+ * present) and every envelope field, whatever the key order or whitespace of the JSON.
+ */
+function jobRequestFingerprint(request: JobRequest): string {
+  const envelope = Object.entries(request.encrypted_request).sort(([a], [b]) => (a < b ? -1 : 1));
+  const canonical = JSON.stringify([
+    request.node_id,
+    request.model_id,
+    request.max_price_wei === undefined ? null : request.max_price_wei.toString(),
+    envelope,
+  ]);
+  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+export { jobRequestFingerprint, parseJobRequest };
+export type { JobRequest };

@@ -1,0 +1,101 @@
+/**
+ * A private-inference job as the control plane keeps it, and the shapes it is shown in:
+ * the 202 acceptance, the customer's job view, and the command a node pulls.
+ */
+import type { Envelope } from '../transport/envelope.js';
+import { formatWei } from './money.js';
+import type { Quote } from './pricing.js';
+
+type JobStatus = 'queued' | 'claimed' | 'completed' | 'failed' | 'expired' | 'cancelled';
+type BillingStatus = 'reserved' | 'debited' | 'released';
+
+interface Job {
+  customer_id: string;
+  job_id: string;
+  node_id: string;
+  model_id: string;
+  command_id: string;
+  status: JobStatus;
+  billing_status: BillingStatus;
+  quote: Quote;
+  /** Identifies the request that created the job, for idempotent replays. */
+  request_fingerprint: string;
+  encrypted_request: Envelope;
+  encrypted_response: Envelope | null;
+  receipt_hash: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+interface BillingView {
+  customer_id: string;
+  policy_version: string;
+  quoted_price_wei: string;
+  reserved_price_wei: string;
+  payout_price_wei: string;
+  status: BillingStatus;
+}
+
+interface NodeCommand {
+  type: 'private_inference';
+  command_id: string;
+  job_id: string;
+  node_id: string;
+  model_id: string;
+  encrypted_request: Envelope;
+  created_at: string;
+}
+
+function billingView(job: Job, status: BillingStatus = job.billing_status): BillingView {
+  return {
+    customer_id: job.customer_id,
+    policy_version: job.quote.policy_version,
+    quoted_price_wei: formatWei(job.quote.quoted_price_wei),
+    reserved_price_wei: formatWei(job.quote.reserved_price_wei),
+    payout_price_wei: formatWei(job.quote.payout_price_wei),
+    status,
+  };
+}
+
+/** The 202 body. A replay answers the first acceptance again, whatever happened since. */
+function acceptanceView(job: Job) {
+  return {
+    status: 'queued' as const,
+    job_id: job.job_id,
+    node_id: job.node_id,
+    command_id: job.command_id,
+    billing: billingView(job, 'reserved'),
+    created_at: job.created_at,
+  };
+}
+
+function jobView(job: Job) {
+  return {
+    job_id: job.job_id,
+    node_id: job.node_id,
+    model_id: job.model_id,
+    status: job.status,
+    encrypted_request: job.encrypted_request,
+    encrypted_response: job.encrypted_response,
+    receipt_hash: job.receipt_hash,
+    billing: billingView(job),
+    created_at: job.created_at,
+    completed_at: job.completed_at,
+  };
+}
+
+/** The message on the node's queue: what the node needs to answer, and no customer identity. */
+function nodeCommand(job: Job): NodeCommand {
+  return {
+    type: 'private_inference',
+    command_id: job.command_id,
+    job_id: job.job_id,
+    node_id: job.node_id,
+    model_id: job.model_id,
+    encrypted_request: job.encrypted_request,
+    created_at: job.created_at,
+  };
+}
+
+export { acceptanceView, jobView, nodeCommand };
+export type { BillingStatus, Job, JobStatus, NodeCommand };

@@ -1,0 +1,39 @@
+/**
+ * Whether a job may go to the node it names: the node is enrolled and active, offers the model,
+ * and the request is sealed to one of its current transport keys whose signed record verifies.
+ */
+import type { Envelope } from '../transport/envelope.js';
+import { modelPrice, type StoredNode } from './node.js';
+import { Problem } from './problems.js';
+import type { KeyDirectory } from './transport-key-record.js';
+
+interface Route {
+  stored: StoredNode;
+  priceWei: bigint;
+}
+
+function routeToNode(
+  stored: StoredNode | undefined,
+  request: { node_id: string; model_id: string; encrypted_request: Envelope },
+  directory: KeyDirectory,
+): Route {
+  if (stored === undefined) throw new Problem('node_not_found', `no enrolled node "${request.node_id}"`);
+  const { node } = stored;
+  if (node.status !== 'active') throw new Problem('node_unavailable', `node "${node.node_id}" is ${node.status}`);
+  const priceWei = modelPrice(node, request.model_id);
+  if (priceWei === undefined) {
+    throw new Problem('model_not_served', `node "${node.node_id}" does not offer model "${request.model_id}"`);
+  }
+  const current = node.transport_keys.filter((key) => directory.verifies(key, node.node_id));
+  if (!current.some((key) => key.key_id === request.encrypted_request.key_id)) {
+    const ids = current.map((key) => key.key_id).join(', ') || 'none';
+    throw new Problem(
+      'stale_transport_key',
+      `key "${request.encrypted_request.key_id}" is not a current transport key of node "${node.node_id}"; current keys: ${ids}`,
+    );
+  }
+  return { stored, priceWei };
+}
+
+export { routeToNode };
+export type { Route };

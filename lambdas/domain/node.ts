@@ -1,0 +1,173 @@
+/**
+ * Enrolled nodes: what an admin may enroll, how a key set is rotated, and what a client is shown.
+ */
+import { decodeBase64url } from '../transport/base64url.js';
+import { isLowOrderPoint } from '../transport/low-order.js';
+import { isId } from './ids.js';
+import { formatWei, parseWei } from './money.js';
+import { Problem } from './problems.js';
+import { type SignedTransportKey, transportKeyRecord } from './transport-key-record.js';
+
+type NodeStatus = 'active' | 'disabled';
+
+interface ModelOffer {
+  model_id: string;
+  price_wei: bigint;
+}
+
+interface TransportKey extends SignedTransportKey {
+  issued_at: string;
+}
+
+interface InferenceNode {
+  node_id: string;
+  status: NodeStatus;
+  models: ModelOffer[];
+  transport_keys: TransportKey[];
+  identity_public_key_ed25519: string | null;
+  updated_at: string;
+}
+
+interface StoredNode {
+  node: InferenceNode;
+  /** Bumped by every enrollment change; a job's transaction checks it is still the one it read. */
+  revision: number;
+}
+
+interface NodeEnrollment {
+  status: NodeStatus;
+  models: ModelOffer[];
+  transport_keys: { key_id: string; public_key_x25519: string }[];
+  identity_public_key_ed25519: string | null;
+}
+
+const ENROLLMENT_FIELDS = new Set(['status', 'models', 'transport_keys', 'identity_public_key_ed25519']);
+
+function invalid(detail: string): Problem {
+  return new Problem('invalid_request', detail);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function onlyFields(value: Record<string, unknown>, allowed: string[], where: string): void {
+  const extra = Object.keys(value).find((name) => !allowed.includes(name));
+  if (extra !== undefined) throw invalid(`unknown field "${extra}" in ${where}`);
+}
+
+function parseModels(value: unknown): ModelOffer[] {
+  if (!Array.isArray(value) || value.length === 0) throw invalid('"models" must be a non-empty array');
+  const seen = new Set<string>();
+  return value.map((entry, index) => {
+    if (!isObject(entry)) throw invalid(`models[${index}] must be an object`);
+    onlyFields(entry, ['model_id', 'price_wei'], `models[${index}]`);
+    if (!isId('model_id', entry.model_id)) throw invalid(`models[${index}].model_id is not a valid model id`);
+    const price = parseWei(entry.price_wei);
+    if (price === undefined || price === 0n) throw invalid(`models[${index}].price_wei must be a positive wei string`);
+    if (seen.has(entry.model_id)) throw invalid(`model "${entry.model_id}" is listed twice`);
+    seen.add(entry.model_id);
+    return { model_id: entry.model_id, price_wei: price };
+  });
+}
+
+function isX25519PublicKey(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const bytes = decodeBase64url(value);
+  return bytes !== undefined && bytes.length === 32 && !isLowOrderPoint(bytes);
+}
+
+function parseTransportKeys(value: unknown): NodeEnrollment['transport_keys'] {
+  if (!Array.isArray(value) || value.length === 0) throw invalid('"transport_keys" must be a non-empty array');
+  const seen = new Set<string>();
+  return value.map((entry, index) => {
+    if (!isObject(entry)) throw invalid(`transport_keys[${index}] must be an object`);
+    onlyFields(entry, ['key_id', 'public_key_x25519'], `transport_keys[${index}]`);
+    if (!isId('key_id', entry.key_id)) throw invalid(`transport_keys[${index}].key_id is not a valid key id`);
+    if (!isX25519PublicKey(entry.public_key_x25519)) {
+      throw invalid(`transport_keys[${index}].public_key_x25519 must be a 32-byte canonical base64url X25519 key that is not a low-order point`);
+    }
+    if (seen.has(entry.key_id)) throw invalid(`key "${entry.key_id}" is listed twice`);
+    seen.add(entry.key_id);
+    return { key_id: entry.key_id, public_key_x25519: entry.public_key_x25519 };
+  });
+}
+
+function parseNodeEnrollment(body: unknown): NodeEnrollment {
+  if (!isObject(body)) throw invalid('the body must be a JSON object');
+  const extra = Object.keys(body).find((name) => !ENROLLMENT_FIELDS.has(name));
+  if (extra !== undefined) throw invalid(`unknown field "${extra}"`);
+  if (body.status !== 'active' && body.status !== 'disabled') throw invalid('"status" must be "active" or "disabled"');
+  const models = parseModels(body.models);
+  const transportKeys = parseTransportKeys(body.transport_keys);
+  const identity = body.identity_public_key_ed25519;
+  if (identity !== undefined) {
+    const bytes = typeof identity === 'string' ? decodeBase64url(identity) : undefined;
+    if (bytes === undefined || bytes.length !== 32) {
+      throw invalid('"identity_public_key_ed25519" must be 32 bytes, canonical base64url');
+    }
+  }
+  return {
+    status: body.status,
+    models,
+    transport_keys: transportKeys,
+    identity_public_key_ed25519: (identity as string | undefined) ?? null,
+  };
+}
+
+interface KeyToSign {
+  key_id: string;
+  public_key_x25519: string;
+  issued_at: string;
+  signed_record: string;
+}
+
+/**
+ * Splits a requested key set into keys that stay as they are (same id and public key: they keep
+ * their record and `issued_at`) and new records to sign. A known id with another public key is a
+ * conflict.
+ */
+function planTransportKeys(
+  nodeId: string,
+  current: TransportKey[],
+  requested: NodeEnrollment['transport_keys'],
+  now: string,
+): { kept: TransportKey[]; toSign: KeyToSign[] } {
+  const byId = new Map(current.map((key) => [key.key_id, key]));
+  const kept: TransportKey[] = [];
+  const toSign: KeyToSign[] = [];
+  for (const key of requested) {
+    const existing = byId.get(key.key_id);
+    if (existing === undefined) {
+      const signed_record = transportKeyRecord(nodeId, key.key_id, key.public_key_x25519, now);
+      toSign.push({ ...key, issued_at: now, signed_record });
+    } else if (existing.public_key_x25519 === key.public_key_x25519) {
+      kept.push(existing);
+    } else {
+      throw new Problem('transport_key_conflict', `key "${key.key_id}" is already enrolled with another public key`);
+    }
+  }
+  return { kept, toSign };
+}
+
+function modelPrice(node: InferenceNode, modelId: string): bigint | undefined {
+  return node.models.find((model) => model.model_id === modelId)?.price_wei;
+}
+
+/** What a client needs to seal a request and to trust the key. */
+function nodeView(node: InferenceNode) {
+  return {
+    node_id: node.node_id,
+    status: node.status,
+    models: node.models.map((model) => ({ model_id: model.model_id, price_wei: formatWei(model.price_wei) })),
+    transport_keys: node.transport_keys.map(({ key_id, public_key_x25519, signed_record, signature }) => ({
+      key_id,
+      public_key_x25519,
+      signed_record,
+      signature,
+    })),
+  };
+}
+
+export { modelPrice, nodeView, parseNodeEnrollment, planTransportKeys };
+export type { InferenceNode, KeyToSign, ModelOffer, NodeEnrollment, NodeStatus, StoredNode, TransportKey };

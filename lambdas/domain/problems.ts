@@ -1,0 +1,58 @@
+/**
+ * The B3IQ-native problem response: every non-2xx answer is
+ * `{"error": {"status", "title", "detail", "code"}}`. Clients branch on `code`.
+ * `detail` helps a person and never carries a secret, a token, ciphertext or a stack trace.
+ */
+
+const PROBLEMS = {
+  invalid_request: { status: 400, title: 'Invalid request' },
+  invalid_encrypted_request: { status: 400, title: 'Invalid encrypted request' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  insufficient_balance: { status: 402, title: 'Insufficient balance' },
+  max_price_exceeded: { status: 402, title: 'Maximum price exceeded' },
+  node_not_found: { status: 404, title: 'Node not found' },
+  model_not_served: { status: 404, title: 'Model not served' },
+  job_not_found: { status: 404, title: 'Job not found' },
+  customer_not_found: { status: 404, title: 'Customer not found' },
+  receipt_not_found: { status: 404, title: 'Receipt not found' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  node_unavailable: { status: 409, title: 'Node unavailable' },
+  stale_transport_key: { status: 409, title: 'Stale transport key' },
+  job_id_conflict: { status: 409, title: 'Job id conflict' },
+  credit_id_conflict: { status: 409, title: 'Credit id conflict' },
+  customer_exists: { status: 409, title: 'Customer exists' },
+  transport_key_conflict: { status: 409, title: 'Transport key conflict' },
+  job_not_cancellable: { status: 409, title: 'Job not cancellable' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  rate_limited: { status: 429, title: 'Rate limited' },
+  internal_error: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+type ProblemCode = keyof typeof PROBLEMS;
+
+interface ProblemBody {
+  error: { status: number; title: string; detail: string; code: ProblemCode };
+}
+
+/** A failure the client caused or may act on; its `detail` is safe to show. */
+class Problem extends Error {
+  readonly code: ProblemCode;
+  readonly status: number;
+
+  constructor(code: ProblemCode, detail: string, options?: ErrorOptions) {
+    super(detail, options);
+    this.name = 'Problem';
+    this.code = code;
+    this.status = PROBLEMS[code].status;
+  }
+
+  toBody(): ProblemBody {
+    const { status, title } = PROBLEMS[this.code];
+    return { error: { status, title, detail: this.message, code: this.code } };
+  }
+}
+
+export { Problem, PROBLEMS };
+export type { ProblemBody, ProblemCode };

@@ -1,0 +1,13 @@
+/** Lambda: the customer's reads, and the answer to unknown routes and methods. */
+import { apiHandler } from '../http/router.js';
+import { controlPlaneFromEnv } from '../services/control-plane.js';
+import { getAccount, getJob, getKeyDirectory, getNode } from '../services/customer-reads.js';
+
+const plane = controlPlaneFromEnv();
+
+export const handler = apiHandler({
+  'GET /v1/private-inference/jobs/{job_id}': (request) => getJob(plane, request),
+  'GET /v1/private-inference/nodes/{node_id}': (request) => getNode(plane, request),
+  'GET /v1/private-inference/key-directory': (request) => getKeyDirectory(plane, request),
+  'GET /v1/billing/account': (request) => getAccount(plane, request),
+});

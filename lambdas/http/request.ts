@@ -1,0 +1,80 @@
+/**
+ * The part of an API Gateway proxy event that the services read, with header names lowercased,
+ * and the body rules every JSON endpoint shares: media type (415), size (413), JSON (400).
+ */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { Problem } from '../domain/problems.js';
+
+interface HttpRequest {
+  method: string;
+  /** The route template, e.g. `/v1/private-inference/jobs/{job_id}`. */
+  route: string;
+  path: string;
+  pathParameters: Record<string, string>;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  const raw = event.body ?? '';
+  return {
+    method: event.httpMethod.toUpperCase(),
+    route: event.resource,
+    path: event.path,
+    pathParameters: definedValues(event.pathParameters),
+    query: definedValues(event.queryStringParameters),
+    headers,
+    body: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
+  };
+}
+
+function definedValues(values: Record<string, string | undefined> | null | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(values ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** `application/json`, any case, parameters such as `charset=utf-8` allowed. */
+function isJsonMediaType(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
+}
+
+/**
+ * The body as JSON after the media-type and size checks. `emptyIsObject` lets an empty body
+ * stand for `{}` (admin customer creation and cancel); an empty body needs no media type.
+ */
+function readJsonBody(request: HttpRequest, options: { emptyIsObject?: boolean } = {}): unknown {
+  if (request.body.length === 0 && options.emptyIsObject) return {};
+  if (!isJsonMediaType(request.headers['content-type'])) {
+    throw new Problem('unsupported_media_type', 'send the body as Content-Type: application/json');
+  }
+  if (Buffer.byteLength(request.body, 'utf8') > MAX_BODY_BYTES) {
+    throw new Problem('payload_too_large', 'the body is larger than 1 MiB');
+  }
+  if (request.body.length === 0) throw new Problem('invalid_request', 'the body is empty; send a JSON object');
+  try {
+    return JSON.parse(request.body) as unknown;
+  } catch {
+    throw new Problem('invalid_request', 'the body is not valid JSON');
+  }
+}
+
+/** Reads top-level string fields of a body that may not be valid, to prefetch what it names. */
+function peekJsonFields(body: string, names: string[]): Record<string, unknown> {
+  if (body.length === 0 || body.length > MAX_BODY_BYTES) return {};
+  try {
+    const value = JSON.parse(body) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+    return Object.fromEntries(names.map((name) => [name, (value as Record<string, unknown>)[name]]));
+  } catch {
+    return {};
+  }
+}
+
+export { peekJsonFields, readJsonBody, toHttpRequest };
+export type { HttpRequest };

@@ -1,0 +1,74 @@
+/**
+ * A Lambda's entry point: dispatches an API Gateway proxy event to the route's service function.
+ * The `problemResponses` middleware turns every failure into an HTTP answer: a Problem becomes its
+ * B3IQ-native body; anything else is logged without its message and answered as a bare 500.
+ */
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { isId } from '../domain/ids.js';
+import { Problem } from '../domain/problems.js';
+import { describeError, logger } from '../observability/logger.js';
+import { type HttpRequest, toHttpRequest } from './request.js';
+import { type HttpResponse, internalError, problemResult, toProxyResult } from './response.js';
+import { API_ROUTES, type RouteKey, routeKey } from './routes.js';
+
+type RouteHandler = (request: HttpRequest) => Promise<HttpResponse>;
+
+const KNOWN_PATHS = new Set<string>(API_ROUTES.map((route) => route.path));
+
+function unrouted(request: HttpRequest): Problem {
+  return KNOWN_PATHS.has(request.route)
+    ? new Problem('method_not_allowed', `${request.method} is not supported on this route`)
+    : new Problem('not_found', 'no such route');
+}
+
+/** Answers failures as problems and logs one line per request: route, status, code, customer, time. */
+function problemResponses(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  const startedAt = new WeakMap<object, number>();
+  const log = (event: APIGatewayProxyEvent, status: number, code?: string) => {
+    const customerId = event.headers?.['X-B3IQ-Customer-ID'] ?? event.headers?.['x-b3iq-customer-id'];
+    logger.info('request', {
+      method: event.httpMethod,
+      route: event.resource,
+      status,
+      ...(code === undefined ? {} : { code }),
+      ...(isId('customer_id', customerId) ? { customer_id: customerId } : {}),
+      duration_ms: Math.round(performance.now() - (startedAt.get(event) ?? performance.now())),
+    });
+  };
+  return {
+    before: (request) => {
+      startedAt.set(request.event, performance.now());
+    },
+    after: (request) => {
+      log(request.event, request.response?.statusCode ?? 200);
+    },
+    onError: (request) => {
+      const { error } = request;
+      if (error instanceof Problem) {
+        request.response = problemResult(error);
+        log(request.event, error.status, error.code);
+        return;
+      }
+      logger.error('unexpected error', describeError(error));
+      request.response = internalError();
+      log(request.event, 500, 'internal_error');
+    },
+  };
+}
+
+/** The Lambda handler for a set of routes of the contract. */
+function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>) {
+  const table = new Map<string, RouteHandler>(Object.entries(routes) as [string, RouteHandler][]);
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(problemResponses())
+    .handler(async (event) => {
+      const request = toHttpRequest(event);
+      const handle = table.get(routeKey({ method: request.method, path: request.route }));
+      if (handle === undefined) throw unrouted(request);
+      return toProxyResult(await handle(request));
+    });
+}
+
+export { apiHandler };
+export type { RouteHandler };

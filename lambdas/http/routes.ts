@@ -1,0 +1,33 @@
+/**
+ * Every route of the HTTP contract and the function that serves it. The CDK stack builds the
+ * REST API from this table and each Lambda dispatches on it, so the two cannot drift apart.
+ */
+
+type ApiFunction = 'submit-job' | 'customer-reads' | 'admin';
+
+interface ApiRoute {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  function: ApiFunction;
+}
+
+const API_ROUTES = [
+  { method: 'POST', path: '/v1/private-inference/jobs', function: 'submit-job' },
+  { method: 'GET', path: '/v1/private-inference/jobs/{job_id}', function: 'customer-reads' },
+  { method: 'GET', path: '/v1/private-inference/nodes/{node_id}', function: 'customer-reads' },
+  { method: 'GET', path: '/v1/private-inference/key-directory', function: 'customer-reads' },
+  { method: 'GET', path: '/v1/billing/account', function: 'customer-reads' },
+  { method: 'POST', path: '/v1/admin/customers', function: 'admin' },
+  { method: 'POST', path: '/v1/admin/customers/{customer_id}/credits', function: 'admin' },
+  { method: 'PUT', path: '/v1/admin/nodes/{node_id}', function: 'admin' },
+] as const satisfies readonly ApiRoute[];
+
+type RouteKey = `${(typeof API_ROUTES)[number]['method']} ${(typeof API_ROUTES)[number]['path']}`;
+
+const routeKey = (route: { method: string; path: string }): string => `${route.method} ${route.path}`;
+
+/** The function that answers unknown routes (404) and unknown methods on known routes (405). */
+const FALLBACK_FUNCTION: ApiFunction = 'customer-reads';
+
+export { API_ROUTES, FALLBACK_FUNCTION, routeKey };
+export type { ApiFunction, ApiRoute, RouteKey };

@@ -1,0 +1,121 @@
+/**
+ * Admin endpoints: customers (token shown once, stored as a hash), idempotent credits, and node
+ * enrollment with signed transport-key records and the node's own queue.
+ * Order of checks: admin credentials, then the body, then the resources it names.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Credit, creditFunds } from '../domain/account.js';
+import { generateToken, hashToken, tokenMatches } from '../domain/customer-token.js';
+import { isId } from '../domain/ids.js';
+import { parseWei } from '../domain/money.js';
+import { type InferenceNode, nodeView, parseNodeEnrollment, planTransportKeys } from '../domain/node.js';
+import { Problem } from '../domain/problems.js';
+import { readJsonBody, type HttpRequest } from '../http/request.js';
+import type { HttpResponse } from '../http/response.js';
+import type { ControlPlane } from './control-plane.js';
+import { accountView } from './customer-reads.js';
+
+const MAX_ATTEMPTS = 16;
+
+async function admitAdmin(plane: ControlPlane, request: HttpRequest): Promise<void> {
+  if (!tokenMatches(request.headers['x-b3iq-admin-token'], await plane.adminToken.tokenHash())) {
+    throw new Problem('unauthorized', 'send a valid X-B3IQ-Admin-Token');
+  }
+}
+
+function fieldsOf(body: unknown, allowed: string[]): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new Problem('invalid_request', 'the body must be a JSON object');
+  }
+  const extra = Object.keys(body).find((name) => !allowed.includes(name));
+  if (extra !== undefined) throw new Problem('invalid_request', `unknown field "${extra}"`);
+  return body as Record<string, unknown>;
+}
+
+async function createCustomer(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  await admitAdmin(plane, request);
+  const fields = fieldsOf(readJsonBody(request, { emptyIsObject: true }), ['customer_id']);
+  if (fields.customer_id !== undefined && !isId('customer_id', fields.customer_id)) {
+    throw new Problem('invalid_request', '"customer_id" must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$');
+  }
+  const customerId = (fields.customer_id as string | undefined) ?? `cus-${randomUUID()}`;
+  const token = generateToken();
+  const created = await plane.store.createCustomer(
+    { token_hash: hashToken(token), account: { customer_id: customerId, balance_wei: 0n, reserved_wei: 0n, version: 0 } },
+    plane.now().toISOString(),
+  );
+  if (!created) throw new Problem('customer_exists', `customer "${customerId}" already exists`);
+  return { status: 201, body: { customer_id: customerId, customer_token: token } };
+}
+
+async function creditCustomer(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  await admitAdmin(plane, request);
+  const fields = fieldsOf(readJsonBody(request), ['credit_id', 'amount_wei']);
+  if (!isId('credit_id', fields.credit_id)) {
+    throw new Problem('invalid_request', '"credit_id" must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$');
+  }
+  const amount = parseWei(fields.amount_wei);
+  if (amount === undefined || amount === 0n) {
+    throw new Problem('invalid_request', '"amount_wei" must be a positive decimal wei string of at most 38 digits');
+  }
+  const creditId = fields.credit_id;
+  const customerId = request.pathParameters.customer_id;
+  let customer = isId('customer_id', customerId) ? await plane.store.getCustomer(customerId) : undefined;
+  if (customer === undefined) throw new Problem('customer_not_found', 'no such customer');
+  const credit = { credit_id: creditId, customer_id: customer.account.customer_id, amount_wei: amount };
+  const first = await plane.store.findCredit(creditId);
+  if (first !== undefined) return repeatedCredit(plane, first, credit);
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const createdAt = plane.now().toISOString();
+    const change = creditFunds(customer.account, amount, creditId, createdAt);
+    if (change === undefined) throw new Problem('invalid_request', 'the credit would take the balance past 38 digits');
+    const outcome = await plane.store.applyCredit(credit, change, customer.account.version, createdAt);
+    if (outcome.type === 'credited') return { status: 200, body: accountView({ ...customer, account: change.account }, plane.pricing.policyVersion) };
+    if (outcome.type === 'credit_exists') return repeatedCredit(plane, outcome.credit, credit);
+    customer = outcome.customer ?? (await plane.store.getCustomer(credit.customer_id)) ?? customer;
+  }
+  throw new Problem('rate_limited', 'the account is changing too fast; retry shortly');
+}
+
+/** A credit id seen before: the same credit answers the account as it is; anything else conflicts. */
+async function repeatedCredit(plane: ControlPlane, first: Credit, repeat: Credit): Promise<HttpResponse> {
+  if (first.customer_id !== repeat.customer_id || first.amount_wei !== repeat.amount_wei) {
+    throw new Problem('credit_id_conflict', `credit_id "${repeat.credit_id}" was already used with another amount or customer`);
+  }
+  const customer = await plane.store.getCustomer(repeat.customer_id);
+  if (customer === undefined) throw new Problem('customer_not_found', 'no such customer');
+  return { status: 200, body: accountView(customer, plane.pricing.policyVersion) };
+}
+
+async function enrollNode(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  await admitAdmin(plane, request);
+  const enrollment = parseNodeEnrollment(readJsonBody(request));
+  const nodeId = request.pathParameters.node_id;
+  if (!isId('node_id', nodeId)) throw new Problem('node_not_found', 'no node can have that id');
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const stored = await plane.store.getNode(nodeId);
+    const now = plane.now().toISOString();
+    const { kept, toSign } = planTransportKeys(nodeId, stored?.node.transport_keys ?? [], enrollment.transport_keys, now);
+    // Signed here, at enrollment, never on the job path.
+    const signed = await Promise.all(
+      toSign.map(async (key) => ({ ...key, signature: await plane.signer.sign(key.signed_record) })),
+    );
+    const byId = new Map([...kept, ...signed].map((key) => [key.key_id, key]));
+    const node: InferenceNode = {
+      node_id: nodeId,
+      status: enrollment.status,
+      models: enrollment.models,
+      transport_keys: enrollment.transport_keys.map((key) => byId.get(key.key_id)!),
+      identity_public_key_ed25519: enrollment.identity_public_key_ed25519,
+      updated_at: now,
+    };
+    // The queue first, so that an enrolled node always has one.
+    await plane.queues.ensureQueue(nodeId);
+    if (await plane.store.putNode({ node, revision: (stored?.revision ?? 0) + 1 }, stored?.revision)) {
+      return { status: 200, body: nodeView(node) };
+    }
+  }
+  throw new Problem('rate_limited', 'the node is changing too fast; retry shortly');
+}
+
+export { createCustomer, creditCustomer, enrollNode };

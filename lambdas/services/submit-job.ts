@@ -1,0 +1,110 @@
+/**
+ * `POST /v1/private-inference/jobs`: checks in the contract's order, then one conditional
+ * transaction that creates the job and reserves its price, then the command on the node's queue.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Customer } from '../domain/account.js';
+import { reserveFunds } from '../domain/account.js';
+import { isId } from '../domain/ids.js';
+import { acceptanceView, type Job, nodeCommand } from '../domain/job.js';
+import { type JobRequest, jobRequestFingerprint, parseJobRequest } from '../domain/job-request.js';
+import { routeToNode } from '../domain/node-routing.js';
+import { quotePrice } from '../domain/pricing.js';
+import { Problem } from '../domain/problems.js';
+import { peekJsonFields, readJsonBody, type HttpRequest } from '../http/request.js';
+import type { HttpResponse } from '../http/response.js';
+import type { ControlPlane } from './control-plane.js';
+import { admitCustomer, customerCredentials } from './customer-access.js';
+
+/** Attempts before a customer whose account keeps changing under us is asked to slow down. */
+const MAX_ATTEMPTS = 64;
+
+async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  const credentials = customerCredentials(request);
+  // Read the account, node and job in one call: peek at the ids before the body is validated.
+  const named = peekJsonFields(request.body, ['node_id', 'job_id']);
+  const snapshot =
+    credentials.customerId === undefined
+      ? {}
+      : await plane.store.read({
+          customerId: credentials.customerId,
+          ...(isId('node_id', named.node_id) ? { nodeId: named.node_id } : {}),
+          ...(isId('job_id', named.job_id) ? { jobId: named.job_id } : {}),
+        });
+  let customer = admitCustomer(credentials, snapshot.customer, plane.rateLimiter, Date.now());
+  const jobRequest = parseJobRequest(readJsonBody(request));
+  const fingerprint = jobRequestFingerprint(jobRequest);
+  const directory = await plane.keyDirectory();
+  const jobId = jobRequest.job_id ?? `job-${randomUUID()}`;
+  let { job: existing, node: stored } = snapshot;
+
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    if (existing !== undefined) return replay(plane, existing, fingerprint);
+    const route = routeToNode(stored, jobRequest, directory);
+    const quote = quotePrice(route.priceWei, plane.pricing);
+    if (jobRequest.max_price_wei !== undefined && quote.quoted_price_wei > jobRequest.max_price_wei) {
+      throw new Problem('max_price_exceeded', `the quoted price ${quote.quoted_price_wei} wei is above max_price_wei`);
+    }
+    const createdAt = plane.now().toISOString();
+    const change = reserveFunds(customer.account, quote.reserved_price_wei, jobId, createdAt);
+    if (change === undefined) {
+      throw new Problem('insufficient_balance', `available balance does not cover the quoted price ${quote.quoted_price_wei} wei`);
+    }
+    const job = newJob(customer, jobRequest, jobId, fingerprint, quote, createdAt);
+    const outcome = await plane.store.reserveForJob(job, change, customer.account.version, route.stored.revision);
+    switch (outcome.type) {
+      case 'reserved':
+        await plane.queues.send(nodeCommand(job));
+        return { status: 202, body: acceptanceView(job) };
+      case 'job_exists':
+        existing = outcome.job;
+        break;
+      case 'node_changed':
+        stored = await plane.store.getNode(jobRequest.node_id);
+        break;
+      case 'account_changed':
+        customer = outcome.customer ?? (await plane.store.getCustomer(customer.account.customer_id)) ?? customer;
+        break;
+    }
+  }
+  throw new Problem('rate_limited', 'too many concurrent requests are changing this account; retry shortly');
+}
+
+/** An identical request answers the first acceptance again; another request with the id is a conflict. */
+async function replay(plane: ControlPlane, job: Job, fingerprint: string): Promise<HttpResponse> {
+  if (job.request_fingerprint !== fingerprint) {
+    throw new Problem('job_id_conflict', `job_id "${job.job_id}" was already used with a different request`);
+  }
+  // The first attempt may have stopped between its commit and its send; the queue drops the
+  // duplicate (same deduplication id) if the first send did happen.
+  if (job.status === 'queued') await plane.queues.send(nodeCommand(job));
+  return { status: 202, body: acceptanceView(job) };
+}
+
+function newJob(
+  customer: Customer,
+  request: JobRequest,
+  jobId: string,
+  fingerprint: string,
+  quote: Job['quote'],
+  createdAt: string,
+): Job {
+  return {
+    customer_id: customer.account.customer_id,
+    job_id: jobId,
+    node_id: request.node_id,
+    model_id: request.model_id,
+    command_id: `cmd-${randomUUID()}`,
+    status: 'queued',
+    billing_status: 'reserved',
+    quote,
+    request_fingerprint: fingerprint,
+    encrypted_request: request.encrypted_request,
+    encrypted_response: null,
+    receipt_hash: null,
+    created_at: createdAt,
+    completed_at: null,
+  };
+}
+
+export { submitJob };
