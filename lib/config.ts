@@ -1,0 +1,66 @@
+/**
+ * Stage configuration, from CDK context (`cdk deploy -c stage=prod -c protocolFeeBps=500`).
+ * Invalid values stop the synth with a message that says which value and why.
+ */
+import type { Node } from 'constructs';
+
+interface StageConfig {
+  stage: string;
+  /** Deletion protection and retained data everywhere except `dev`. */
+  protectData: boolean;
+  /** Secrets Manager secret holding the admin token; absent: the stack generates one. */
+  adminTokenSecretArn: string | undefined;
+  policyVersion: string;
+  protocolFeeBps: number;
+  /** Node queues are `{prefix}{node_id}.fifo`; IAM is scoped to this prefix. */
+  nodeQueuePrefix: string;
+  apiThrottle: { rateLimit: number; burstLimit: number };
+  customerRateLimit: { perSecond: number; burst: number };
+}
+
+/** SQS names are at most 80 characters: prefix + a 63-character node id + `.fifo`. */
+const MAX_NODE_QUEUE_PREFIX = 80 - 63 - '.fifo'.length;
+
+function context(node: Node, key: string): string | undefined {
+  const value = node.tryGetContext(key) as unknown;
+  return value === undefined || value === null ? undefined : String(value);
+}
+
+function numberFrom(node: Node, key: string, fallback: number, valid: (n: number) => boolean): number {
+  const raw = context(node, key);
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!valid(value)) throw new Error(`context ${key}=${raw} is out of range`);
+  return value;
+}
+
+const positiveInteger = (n: number) => Number.isSafeInteger(n) && n > 0;
+
+function stageConfig(node: Node): StageConfig {
+  const stage = context(node, 'stage') ?? 'dev';
+  if (!/^[a-z][a-z0-9]{0,15}$/.test(stage)) throw new Error(`context stage=${stage} must match ^[a-z][a-z0-9]{0,15}$`);
+  const nodeQueuePrefix = context(node, 'nodeQueuePrefix') ?? `b3iq-${stage}-n-`;
+  if (!/^[A-Za-z0-9_-]+$/.test(nodeQueuePrefix) || nodeQueuePrefix.length > MAX_NODE_QUEUE_PREFIX) {
+    throw new Error(
+      `node queue prefix "${nodeQueuePrefix}" must be at most ${MAX_NODE_QUEUE_PREFIX} of [A-Za-z0-9_-]; set -c nodeQueuePrefix=...`,
+    );
+  }
+  return {
+    stage,
+    protectData: stage !== 'dev',
+    adminTokenSecretArn: context(node, 'adminTokenSecretArn'),
+    policyVersion: context(node, 'policyVersion') ?? 'flat-v1',
+    protocolFeeBps: numberFrom(node, 'protocolFeeBps', 1000, (n) => Number.isInteger(n) && n >= 0 && n <= 9999),
+    nodeQueuePrefix,
+    apiThrottle: {
+      rateLimit: numberFrom(node, 'apiRateLimit', 1000, positiveInteger),
+      burstLimit: numberFrom(node, 'apiBurstLimit', 2000, positiveInteger),
+    },
+    customerRateLimit: {
+      perSecond: numberFrom(node, 'customerRateLimitPerSecond', 100, positiveInteger),
+      burst: numberFrom(node, 'customerRateLimitBurst', 500, positiveInteger),
+    },
+  };
+}
+
+export { stageConfig };
+export type { StageConfig };

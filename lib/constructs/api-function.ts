@@ -1,0 +1,62 @@
+/**
+ * A control-plane Lambda: Node.js 24 on arm64, bundled by the local esbuild as minified ESM with
+ * the AWS SDK inside (the version the tests ran), its own log group and a role that can write
+ * only there. Grants are added by the constructs that own each resource.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { ApiFunction as ApiFunctionName } from '../../lambdas/http/routes.js';
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface ApiFunctionProps {
+  name: ApiFunctionName;
+  environment: Record<string, string>;
+  memorySize?: number;
+}
+
+class ApiFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: path.join(PROJECT_ROOT, 'lambdas', 'handlers', `${props.name}.ts`),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: Duration.seconds(10),
+      role,
+      logGroup,
+      environment: props.environment,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: false,
+        target: 'node24',
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+        mainFields: ['module', 'main'],
+        // Some bundled CommonJS dependencies call require() for Node built-ins.
+        banner: "import { createRequire as __b3iqCreateRequire } from 'node:module'; const require = __b3iqCreateRequire(import.meta.url);",
+      },
+    });
+  }
+}
+
+export { ApiFunction };

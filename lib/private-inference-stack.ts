@@ -1,0 +1,122 @@
+/**
+ * The B3IQ private-inference control plane: API Gateway → three Lambdas (job submission,
+ * customer reads, admin) → one DynamoDB table, per-node SQS queues and a KMS signing key.
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { StageConfig } from './config.js';
+import { ApiFunction } from './constructs/api-function.js';
+import { ControlPlaneApi } from './constructs/control-plane-api.js';
+import { ControlPlaneTable } from './constructs/control-plane-table.js';
+import { NodeCommandQueues } from './constructs/node-command-queues.js';
+import { NodeKeySigningKey } from './constructs/node-key-signing-key.js';
+
+/** Read and write access to the table, and its data key, as CDK's DynamoDB grant defines it. */
+function grantTableWrites(table: Table, fn: IFunction): void {
+  table.grantReadWriteData(fn);
+  Validations.of(fn.role ?? fn).acknowledge(
+    ...['kms:GenerateDataKey*', 'kms:ReEncrypt*'].map((action) => ({
+      id: `AwsSolutions-IAM5[Action::${action}]`,
+      reason: "CDK's DynamoDB grant for a table encrypted with a customer-managed key; scoped to that one data key.",
+    })),
+  );
+}
+
+interface PrivateInferenceStackProps extends StackProps {
+  config: StageConfig;
+}
+
+class PrivateInferenceStack extends Stack {
+  constructor(scope: Construct, id: string, props: PrivateInferenceStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    const dataKey = new Key(this, 'DataKey', {
+      description: 'Encrypts the B3IQ control-plane table, queues and admin token',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    const { table } = new ControlPlaneTable(this, 'ControlPlaneTable', { dataKey, protectData: config.protectData });
+    const signingKey = new NodeKeySigningKey(this, 'NodeKeySigningKey', { protectData: config.protectData });
+    const queues = new NodeCommandQueues(this, 'NodeCommandQueues', {
+      prefix: config.nodeQueuePrefix,
+      stage: config.stage,
+      dataKey,
+      protectData: config.protectData,
+    });
+    const adminToken = this.adminTokenSecret(config, dataKey);
+
+    const shared = {
+      TABLE_NAME: table.tableName,
+      NODE_KEY_SIGNING_KEY_ARN: signingKey.key.keyArn,
+      POLICY_VERSION: config.policyVersion,
+      PROTOCOL_FEE_BPS: String(config.protocolFeeBps),
+      CUSTOMER_RATE_LIMIT_PER_SECOND: String(config.customerRateLimit.perSecond),
+      CUSTOMER_RATE_LIMIT_BURST: String(config.customerRateLimit.burst),
+    };
+    const queueSettings = {
+      NODE_QUEUE_PREFIX: config.nodeQueuePrefix,
+      DEAD_LETTER_QUEUE_ARN: queues.deadLetterQueue.queueArn,
+      DATA_KEY_ARN: dataKey.keyArn,
+    };
+
+    const submitJob = new ApiFunction(this, 'SubmitJobFunction', {
+      name: 'submit-job',
+      environment: { ...shared, ...queueSettings },
+    }).fn;
+    grantTableWrites(table, submitJob);
+    queues.grantSend(submitJob);
+    signingKey.grantPublicKey(submitJob);
+
+    const customerReads = new ApiFunction(this, 'CustomerReadsFunction', { name: 'customer-reads', environment: shared }).fn;
+    table.grantReadData(customerReads);
+    signingKey.grantPublicKey(customerReads);
+
+    const admin = new ApiFunction(this, 'AdminFunction', {
+      name: 'admin',
+      environment: { ...shared, ...queueSettings, ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn },
+    }).fn;
+    grantTableWrites(table, admin);
+    queues.grantCreate(admin);
+    signingKey.grantSign(admin);
+    adminToken.grantRead(admin);
+
+    new ControlPlaneApi(this, 'ControlPlaneApi', {
+      stage: config.stage,
+      functions: { 'submit-job': submitJob, 'customer-reads': customerReads, admin },
+      throttle: config.apiThrottle,
+    });
+    new CfnOutput(this, 'TableName', { value: table.tableName, key: 'TableName' });
+    new CfnOutput(this, 'AdminTokenSecretArn', { value: adminToken.secretArn, key: 'AdminTokenSecretArn' });
+    new CfnOutput(this, 'NodeKeySigningKeyArn', { value: signingKey.key.keyArn, key: 'NodeKeySigningKeyArn' });
+    new CfnOutput(this, 'DeadLetterQueueArn', { value: queues.deadLetterQueue.queueArn, key: 'DeadLetterQueueArn' });
+    new CfnOutput(this, 'DataKeyArn', { value: dataKey.keyArn, key: 'DataKeyArn' });
+    new CfnOutput(this, 'NodeQueuePrefix', { value: config.nodeQueuePrefix, key: 'NodeQueuePrefix' });
+  }
+
+  /** The admin token's source: an existing secret named by configuration, or one generated here. */
+  private adminTokenSecret(config: StageConfig, dataKey: Key): ISecret {
+    if (config.adminTokenSecretArn !== undefined) {
+      return Secret.fromSecretCompleteArn(this, 'AdminToken', config.adminTokenSecretArn);
+    }
+    const secret = new Secret(this, 'AdminToken', {
+      description: 'B3IQ control-plane admin token (X-B3IQ-Admin-Token)',
+      encryptionKey: dataKey,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy: config.protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The admin token is an operator credential rotated by writing a new secret value; the admin function re-reads it within five minutes, so no rotation Lambda is needed.',
+    });
+    return secret;
+  }
+}
+
+export { PrivateInferenceStack };

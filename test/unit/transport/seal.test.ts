@@ -1,0 +1,175 @@
+import { x25519 } from '@noble/curves/ed25519.js';
+import { describe, expect, it } from 'vitest';
+import { decodeBase64url, encodeBase64url } from '../../../lambdas/transport/base64url.js';
+import type { Direction, Envelope } from '../../../lambdas/transport/envelope.js';
+import { openEnvelope, sealEnvelope } from '../../../lambdas/transport/seal.js';
+
+const META = { key_id: 'tk-2026-11', node_id: 'node-alpha', model_id: 'llama-3.1-8b-instruct', job_id: 'job-0001' };
+
+/** The two known-answer vectors of `private-transport-v1.md`, verbatim. */
+const REQUEST_VECTOR = {
+  direction: 'request' as Direction,
+  recipient_secret_key: 'gFeZHu-PHxrxj0qUkdFqHOMz9pXU24442nWXXER44Ps',
+  recipient_public_key: 'QxDul9iMwfCIpVdsd6sM9cOseX89lROcbIS1QpxZZio',
+  ephemeral_secret_key: '9OybM7eSw3LB0sIGNQe2hO-SW4x1pC28v1fWPM04FgA',
+  nonce: 'AAECAwQFBgcICQoL',
+  plaintext: '{"messages":[{"role":"user","content":"Beauty is truth, truth beauty"}]}',
+  envelope: {
+    version: 'b3iq-private-transport-v1',
+    key_id: 'tk-2026-11',
+    algorithm: 'x25519-hkdf-sha256-chacha20poly1305',
+    client_public_key_x25519: 'GvoI097AR6ZDiFFj8RgEdvp921TGqAKeoz-VeWvyrEo',
+    nonce: 'AAECAwQFBgcICQoL',
+    ciphertext:
+      'Hd1EFpdghMANfn8Ah3nCWVeiZkX0KIEiCv3JlRm2k00wzWd7f217l-qSYqtPGQqLVK13Li5gpHSbJaa-UCRgAaZhw6DwYog8N8wM0iZAiMXXcDx-Ty7EOQ',
+    aad_hash: 'q5-CubowXpWnxCY8JOVl1rVoPmCw7Ew6Q4XdrfWg_-w',
+  } satisfies Envelope,
+};
+
+const RESPONSE_VECTOR = {
+  direction: 'response' as Direction,
+  // The client opens the response with its request's ephemeral secret.
+  recipient_secret_key: '9OybM7eSw3LB0sIGNQe2hO-SW4x1pC28v1fWPM04FgA',
+  recipient_public_key: 'GvoI097AR6ZDiFFj8RgEdvp921TGqAKeoz-VeWvyrEo',
+  ephemeral_secret_key: 'kJqbNdPcRxOl5ypNonS1XT04IaN-XQmedKZH21g6kEs',
+  nonce: 'DA0ODxAREhMUFRYX',
+  plaintext:
+    '{"message":{"role":"assistant","content":"Beauty is truth, truth beauty"},"usage":{"prompt_tokens":7,"completion_tokens":7}}',
+  envelope: {
+    version: 'b3iq-private-transport-v1',
+    key_id: 'tk-2026-11',
+    algorithm: 'x25519-hkdf-sha256-chacha20poly1305',
+    client_public_key_x25519: 'sr4B_ts1PTOqUHcgDZxT_5f3n0J9fo6QTmWa6urpZ30',
+    nonce: 'DA0ODxAREhMUFRYX',
+    ciphertext:
+      'd8BhiZXjkyWMcjXdPvR2swa_lvcucZhXdbg7zrRD_Jdk_3Y20B0uaS2y2xUu_L-N2Ai_PxIj9Nq8o909miaknD4ADKZiCd4k7WxfdFbIhVJyG0fdOzOVo67Wq4APeBsE2H1SMWB38Nuca6qUS-nAQcKflU1HI0vz2L7sdTqnsLszS9x0MLAeZT98KVo',
+    aad_hash: '5o57UaClyWxlI4yiEI38HlMoGPN9-mBHI6Ll9ogew1k',
+  } satisfies Envelope,
+};
+
+const VECTORS = [
+  { case: 'request', ...REQUEST_VECTOR },
+  { case: 'response', ...REQUEST_VECTOR, ...RESPONSE_VECTOR },
+];
+
+function bytes(text: string): Uint8Array {
+  return decodeBase64url(text)!;
+}
+
+function bindingFor(direction: Direction) {
+  return direction === 'request' ? { key_id: META.key_id, node_id: META.node_id, model_id: META.model_id } : META;
+}
+
+describe('sealEnvelope', () => {
+  it.each(VECTORS)('reproduces the known-answer envelope exactly ($case)', (vector) => {
+    // Prepare
+    const plaintext = new TextEncoder().encode(vector.plaintext);
+
+    // Act
+    const sealed = sealEnvelope(vector.direction, bytes(vector.recipient_public_key), bindingFor(vector.direction), plaintext, {
+      ephemeralSecretKey: bytes(vector.ephemeral_secret_key),
+      nonce: bytes(vector.nonce),
+    });
+
+    // Assess
+    expect(sealed.envelope).toEqual(vector.envelope);
+    expect(encodeBase64url(sealed.ephemeralSecretKey)).toBe(vector.ephemeral_secret_key);
+  });
+
+  it('uses a fresh ephemeral key and nonce when none is given (freshness)', () => {
+    // Prepare
+    const recipient = x25519.getPublicKey(x25519.utils.randomSecretKey());
+    const plaintext = new TextEncoder().encode('same plaintext');
+
+    // Act
+    const first = sealEnvelope('request', recipient, bindingFor('request'), plaintext);
+    const second = sealEnvelope('request', recipient, bindingFor('request'), plaintext);
+
+    // Assess
+    expect(first.envelope.client_public_key_x25519).not.toBe(second.envelope.client_public_key_x25519);
+    expect(first.envelope.nonce).not.toBe(second.envelope.nonce);
+    expect(first.envelope.ciphertext).not.toBe(second.envelope.ciphertext);
+  });
+
+  it('refuses to seal to a low-order recipient key (low order)', () => {
+    expect(() => sealEnvelope('request', new Uint8Array(32), bindingFor('request'), new Uint8Array(1))).toThrow();
+  });
+});
+
+describe('openEnvelope', () => {
+  it.each(VECTORS)('opens the known-answer envelope to its plaintext ($case)', (vector) => {
+    // Act
+    const plaintext = openEnvelope(vector.direction, bytes(vector.recipient_secret_key), vector.envelope, bindingFor(vector.direction));
+
+    // Assess
+    expect(new TextDecoder().decode(plaintext)).toBe(vector.plaintext);
+  });
+
+  it.each(
+    VECTORS.flatMap((vector) => [
+      { ...vector, case: `${vector.case}, other node_id`, binding: { ...bindingFor(vector.direction), node_id: 'node-beta' } },
+      { ...vector, case: `${vector.case}, other model_id`, binding: { ...bindingFor(vector.direction), model_id: 'mistral-7b' } },
+      { ...vector, case: `${vector.case}, other key_id`, binding: { ...bindingFor(vector.direction), key_id: 'tk-2026-12' } },
+    ]).concat([{ ...VECTORS[1]!, case: 'response, other job_id', binding: { ...META, job_id: 'job-0002' } }]),
+  )('throws for an envelope opened under another binding ($case)', (vector) => {
+    expect(() => openEnvelope(vector.direction, bytes(vector.recipient_secret_key), vector.envelope, vector.binding)).toThrow();
+  });
+
+  it.each(VECTORS)('throws under another binding even without aad_hash, through the AEAD ($case)', (vector) => {
+    // Prepare
+    const { aad_hash: _omitted, ...envelope } = vector.envelope;
+    const binding = { ...bindingFor(vector.direction), model_id: 'mistral-7b' };
+
+    // Act
+    const open = () => openEnvelope(vector.direction, bytes(vector.recipient_secret_key), envelope, binding);
+
+    // Assess
+    expect(_omitted).toBeDefined();
+    expect(openEnvelope(vector.direction, bytes(vector.recipient_secret_key), envelope, bindingFor(vector.direction))).toBeInstanceOf(Uint8Array);
+    expect(open).toThrow();
+  });
+
+  it.each(
+    VECTORS.flatMap((vector) => [0, 5, 40, -1].map((index) => ({ ...vector, case: `${vector.case}, byte ${index}`, index }))),
+  )('throws when one bit of the ciphertext is flipped ($case)', (vector) => {
+    // Prepare
+    const ciphertext = Uint8Array.from(bytes(vector.envelope.ciphertext));
+    const at = vector.index < 0 ? ciphertext.length + vector.index : vector.index;
+    ciphertext[at] = ciphertext[at]! ^ 0x01;
+    const envelope = { ...vector.envelope, ciphertext: encodeBase64url(ciphertext) };
+
+    // Act
+    const open = () => openEnvelope(vector.direction, bytes(vector.recipient_secret_key), envelope, bindingFor(vector.direction));
+
+    // Assess
+    expect(envelope.ciphertext).not.toBe(vector.envelope.ciphertext);
+    expect(open).toThrow();
+  });
+
+  it('throws for the wrong recipient secret key (wrong key)', () => {
+    // Prepare
+    const wrongKey = x25519.utils.randomSecretKey();
+
+    // Act
+    const open = () => openEnvelope('request', wrongKey, REQUEST_VECTOR.envelope, bindingFor('request'));
+
+    // Assess
+    expect(open).toThrow();
+  });
+
+  it('round-trips a random plaintext through both directions (round trip)', () => {
+    // Prepare
+    const nodeSecret = x25519.utils.randomSecretKey();
+    const plaintext = Uint8Array.from({ length: 1000 }, (_, index) => index % 251);
+    const request = sealEnvelope('request', x25519.getPublicKey(nodeSecret), bindingFor('request'), plaintext);
+    const response = sealEnvelope('response', bytes(request.envelope.client_public_key_x25519), META, plaintext);
+
+    // Act
+    const openedRequest = openEnvelope('request', nodeSecret, request.envelope, bindingFor('request'));
+    const openedResponse = openEnvelope('response', request.ephemeralSecretKey, response.envelope, META);
+
+    // Assess
+    expect(openedRequest).toEqual(plaintext);
+    expect(openedResponse).toEqual(plaintext);
+  });
+});
