@@ -1,0 +1,137 @@
+/**
+ * The local AWS emulator: ministack (MIT, pure Python, from PyPI), which takes a real
+ * `cdk deploy` and runs the bundled Lambdas behind its API Gateway as local Node.js processes.
+ * It is installed into a project-local virtualenv on first use and started on free ports; its
+ * Lambdas run on the project's Node.js 24 (first on its PATH), as they do on AWS.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CACHE_DIR, NODE_BIN } from './paths.js';
+import { run } from './run.js';
+
+const PACKAGES = ['ministack==1.5.33', 'cryptography==50.0.2'];
+const VENV = path.join(CACHE_DIR, 'ministack-venv');
+const MARKER = path.join(VENV, 'b3iq-packages.txt');
+const REGION = 'us-east-1';
+
+interface Emulator {
+  endpoint: string;
+  region: string;
+  /** Credentials and endpoint for SDK clients and the CDK CLI. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Environment that points the AWS SDK and CDK CLI at an endpoint. */
+function awsEnv(endpoint: string, region = REGION): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    CDK_DEFAULT_ACCOUNT: '000000000000',
+    CDK_DEFAULT_REGION: region,
+    CDK_DISABLE_CLI_TELEMETRY: 'true',
+  };
+}
+
+async function installMinistack(log: (line: string) => void): Promise<string> {
+  const wanted = PACKAGES.join('\n');
+  if (!existsSync(MARKER) || readFileSync(MARKER, 'utf8') !== wanted) {
+    log(`installing ${PACKAGES.join(' ')} into ${path.relative(process.cwd(), VENV)} (first run only)`);
+    mkdirSync(CACHE_DIR, { recursive: true });
+    await run('python3', ['-m', 'venv', VENV]);
+    await run(path.join(VENV, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--quiet', ...PACKAGES]);
+    writeFileSync(MARKER, wanted);
+  }
+  return path.join(VENV, 'bin', 'ministack');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitForHealth(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`ministack exited with ${child.exitCode} before it answered`);
+    try {
+      if ((await fetch(`${endpoint}/_ministack/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`ministack did not answer at ${endpoint} within ${timeoutMs} ms`);
+}
+
+/** Installs (once) and starts a fresh ministack on free ports; `stop()` ends it and everything it ran. */
+async function startEmulator(options: { log?: (line: string) => void; port?: number } = {}): Promise<Emulator> {
+  const log = options.log ?? (() => {});
+  const binary = await installMinistack(log);
+  const port = options.port ?? (await freePort());
+  const endpoint = `http://127.0.0.1:${port}`;
+  // Outside the project: ministack writes its CommonJS Lambda worker there, and the project's
+  // package.json ("type": "module") would make Node load it as ESM.
+  const workDir = path.join(tmpdir(), `b3iq-ministack-${port}`);
+  mkdirSync(workDir, { recursive: true });
+  const logFile = openSync(path.join(workDir, 'ministack.log'), 'a');
+  const child = spawn(binary, [], {
+    detached: true, // its own process group, so stop() also ends the Lambda processes it started
+    stdio: ['ignore', logFile, logFile],
+    env: {
+      ...process.env,
+      PATH: `${NODE_BIN}:${process.env.PATH ?? ''}`,
+      BIND_HOST: '127.0.0.1',
+      GATEWAY_PORT: String(port),
+      IOT_MTLS_PORT: String(await freePort()),
+      LAMBDA_EXECUTOR: 'local',
+      TMPDIR: workDir,
+      STATE_DIR: path.join(workDir, 'state'),
+      S3_DATA_DIR: path.join(workDir, 's3'),
+      LOG_LEVEL: 'WARNING',
+    },
+  });
+  closeSync(logFile);
+  const stop = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 3000);
+    await exited;
+    clearTimeout(timer);
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHealth(endpoint, child, 30_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  log(`ministack is answering at ${endpoint}`);
+  return { endpoint, region: REGION, env: awsEnv(endpoint), stop };
+}
+
+export { awsEnv, startEmulator };
+export type { Emulator };

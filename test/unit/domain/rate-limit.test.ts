@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { CustomerRateLimiter } from '../../../lambdas/domain/rate-limit.js';
+
+function takeMany(limiter: CustomerRateLimiter, customerId: string, count: number, nowMs: number): boolean[] {
+  return Array.from({ length: count }, () => limiter.tryTake(customerId, nowMs));
+}
+
+describe('CustomerRateLimiter', () => {
+  it('allows a burst, then refuses (burst)', () => {
+    // Prepare
+    const limiter = new CustomerRateLimiter({ perSecond: 1, burst: 5 });
+
+    // Act
+    const results = takeMany(limiter, 'acme', 7, 1_000);
+
+    // Assess
+    expect(results).toEqual([true, true, true, true, true, false, false]);
+  });
+
+  it('refills at perSecond over time, up to the burst (refill)', () => {
+    // Prepare
+    const limiter = new CustomerRateLimiter({ perSecond: 2, burst: 3 });
+    takeMany(limiter, 'acme', 3, 0);
+
+    // Act
+    const atQuarterSecond = limiter.tryTake('acme', 250);
+    const atHalfSecond = limiter.tryTake('acme', 500);
+    const atHalfSecondAgain = limiter.tryTake('acme', 500);
+    const afterLongIdle = takeMany(limiter, 'acme', 4, 60_000);
+
+    // Assess
+    expect(atQuarterSecond).toBe(false);
+    expect(atHalfSecond).toBe(true);
+    expect(atHalfSecondAgain).toBe(false);
+    expect(afterLongIdle).toEqual([true, true, true, false]);
+  });
+
+  it('keeps a bucket per customer (isolation)', () => {
+    // Prepare
+    const limiter = new CustomerRateLimiter({ perSecond: 1, burst: 2 });
+    takeMany(limiter, 'acme', 3, 0);
+
+    // Act
+    const other = takeMany(limiter, 'globex', 3, 0);
+    const first = limiter.tryTake('acme', 0);
+
+    // Assess
+    expect(other).toEqual([true, true, false]);
+    expect(first).toBe(false);
+  });
+
+  it.each([
+    { case: 'perSecond zero', limit: { perSecond: 0, burst: 10 } },
+    { case: 'perSecond negative', limit: { perSecond: -1, burst: 10 } },
+    { case: 'perSecond NaN', limit: { perSecond: Number.NaN, burst: 10 } },
+    { case: 'burst zero', limit: { perSecond: 1, burst: 0 } },
+    { case: 'burst below one', limit: { perSecond: 1, burst: 0.5 } },
+    { case: 'burst NaN', limit: { perSecond: 1, burst: Number.NaN } },
+  ])('throws RangeError for an unusable limit ($case)', ({ limit }) => {
+    expect(() => new CustomerRateLimiter(limit)).toThrow(RangeError);
+  });
+});

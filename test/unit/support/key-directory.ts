@@ -1,0 +1,34 @@
+/** A P-256 directory key for tests, and transport keys signed with it the way the KMS key signs them. */
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { KeyDirectory, type SignedTransportKey, transportKeyRecord } from '../../../lambdas/domain/transport-key-record.js';
+import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
+
+interface DirectoryKey {
+  privateKey: KeyObject;
+  spki: Uint8Array;
+  directory: KeyDirectory;
+}
+
+function directoryKey(): DirectoryKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const spki = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
+  return { privateKey, spki, directory: new KeyDirectory(spki) };
+}
+
+function signRecord(privateKey: KeyObject, record: string): string {
+  return encodeBase64url(sign('sha256', Buffer.from(record, 'utf8'), { key: privateKey, dsaEncoding: 'der' }));
+}
+
+function x25519PublicKey(): string {
+  return encodeBase64url(x25519.getPublicKey(x25519.utils.randomSecretKey()));
+}
+
+function signedKey(privateKey: KeyObject, nodeId: string, keyId: string, publicKey = x25519PublicKey()): SignedTransportKey & { issued_at: string } {
+  const issued_at = '2026-01-01T00:00:00Z';
+  const signed_record = transportKeyRecord(nodeId, keyId, publicKey, issued_at);
+  return { key_id: keyId, public_key_x25519: publicKey, signed_record, signature: signRecord(privateKey, signed_record), issued_at };
+}
+
+export { directoryKey, signedKey, signRecord, x25519PublicKey };
+export type { DirectoryKey };
