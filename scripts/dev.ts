@@ -1,0 +1,92 @@
+/**
+ * `npm run dev`: the whole stack on a local AWS emulator, with demo data.
+ *
+ * Starts ministack (or, when AWS_ENDPOINT_URL is set, uses that emulator, e.g. LocalStack, and
+ * starts nothing), deploys the synthesized stack to it, seeds a demo customer and node through the
+ * admin API, writes `.b3iq/local.json`, prints a copy-paste example and runs until interrupted.
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { decodeBase64url } from '../lambdas/transport/base64url.js';
+import { sealEnvelope } from '../lambdas/transport/seal.js';
+import { deployStack } from './local/deploy.js';
+import { awsEnv, type Emulator, startEmulator } from './local/emulator.js';
+import { LOCAL_DIR } from './local/paths.js';
+import { demoNodeKeys, type LocalConfig, seedDemo, writePrivate } from './local/seed.js';
+
+const log = (line: string) => process.stderr.write(`[dev] ${line}\n`);
+
+async function portIsFree(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** A sealed example job for the demo node, so the printed curl works as it is. */
+function writeExampleJob(config: LocalConfig): string {
+  const keys = demoNodeKeys();
+  const binding = { key_id: config.demo.key_id, node_id: config.demo.node_id, model_id: config.demo.model_id };
+  const prompt = JSON.stringify({ messages: [{ role: 'user', content: 'Say hello from a private node.' }] });
+  const { envelope } = sealEnvelope('request', decodeBase64url(keys.transport.public_key)!, binding, new TextEncoder().encode(prompt));
+  const file = path.join(LOCAL_DIR, 'example-job.json');
+  writePrivate(file, `${JSON.stringify({ node_id: binding.node_id, model_id: binding.model_id, encrypted_request: envelope }, null, 2)}\n`);
+  return file;
+}
+
+function printExample(config: LocalConfig, exampleFile: string): void {
+  const relative = path.relative(process.cwd(), exampleFile);
+  const headers = `-H "X-B3IQ-Customer-ID: ${config.demo.customer_id}" -H "X-B3IQ-Customer-Token: $(jq -r .demo.customer_token .b3iq/local.json)"`;
+  process.stdout.write(
+    [
+      '',
+      'The B3IQ control plane is running locally. Settings and credentials: .b3iq/local.json',
+      '',
+      'Queue a sealed job for the demo node:',
+      `  curl -s -X POST "${config.api_url}/v1/private-inference/jobs" ${headers} -H "Content-Type: application/json" -d @${relative}`,
+      'Read the account:',
+      `  curl -s "${config.api_url}/v1/billing/account" ${headers}`,
+      '',
+      'Press Ctrl+C to stop everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+async function main(): Promise<void> {
+  let emulator: Emulator | undefined;
+  const localFile = path.join(LOCAL_DIR, 'local.json');
+  const shutdown = async (code: number) => {
+    rmSync(localFile, { force: true });
+    await emulator?.stop();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+
+  try {
+    let env: Record<string, string>;
+    const external = process.env.AWS_ENDPOINT_URL;
+    if (external) {
+      log(`using the emulator at ${external} (AWS_ENDPOINT_URL); nothing is started`);
+      env = awsEnv(external, process.env.AWS_REGION ?? 'us-east-1');
+    } else {
+      emulator = await startEmulator({ log, ...((await portIsFree(4566)) ? { port: 4566 } : {}) });
+      env = emulator.env;
+    }
+    const deployed = await deployStack(env, { stage: 'dev', log });
+    log(`API at ${deployed.apiUrl}`);
+    const config = await seedDemo({ apiUrl: deployed.apiUrl, awsEnv: env, adminTokenSecretId: deployed.outputs.AdminTokenSecretArn });
+    writePrivate(localFile, `${JSON.stringify(config, null, 2)}\n`);
+    printExample(config, writeExampleJob(config));
+  } catch (error) {
+    log(error instanceof Error ? error.message : String(error));
+    await shutdown(1);
+  }
+  // Keep running until interrupted.
+  setInterval(() => {}, 1 << 30);
+}
+
+await main();
