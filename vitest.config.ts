@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Handlers log one JSON line per request; show it only for failing tests.
+    silent: 'passed-only',
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
@@ -9,6 +11,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/local-stack.setup.ts'],
+          setupFiles: ['test/integration/support/env.setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 300_000,
         },

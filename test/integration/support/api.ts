@@ -1,0 +1,68 @@
+/**
+ * Calls the real Lambda handlers in-process with API Gateway proxy events, as the deployed API
+ * would: the route template picks the function, exactly as the stack wires it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { inject } from 'vitest';
+import { handler as admin } from '../../../lambdas/handlers/admin.js';
+import { handler as customerReads } from '../../../lambdas/handlers/customer-reads.js';
+import { handler as submitJob } from '../../../lambdas/handlers/submit-job.js';
+import { API_ROUTES, type ApiFunction, FALLBACK_FUNCTION } from '../../../lambdas/http/routes.js';
+
+const HANDLERS: Record<ApiFunction, typeof admin> = { 'submit-job': submitJob, 'customer-reads': customerReads, admin };
+
+interface ApiCall {
+  params?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** A value to send as JSON (with `Content-Type: application/json` unless `headers` say otherwise). */
+  json?: unknown;
+  /** A raw body, sent as it is. */
+  body?: string;
+  query?: Record<string, string>;
+}
+
+interface ApiAnswer {
+  status: number;
+  headers: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: test answers are read as loosely typed JSON
+  body: any;
+}
+
+const lambdaContext = {
+  awsRequestId: 'test-request',
+  functionName: 'test',
+  getRemainingTimeInMillis: () => 10_000,
+} as unknown as Context;
+
+function proxyEvent(method: string, template: string, call: ApiCall): APIGatewayProxyEvent {
+  const params = call.params ?? {};
+  const path = template.replace(/\{(\w+)\+?\}/g, (_, name: string) => params[name] ?? '');
+  const headers: Record<string, string> = { ...(call.json !== undefined ? { 'Content-Type': 'application/json' } : {}), ...call.headers };
+  return {
+    httpMethod: method,
+    resource: template,
+    path,
+    pathParameters: Object.keys(params).length > 0 ? params : null,
+    queryStringParameters: call.query ?? null,
+    multiValueQueryStringParameters: null,
+    headers,
+    multiValueHeaders: {},
+    body: call.body ?? (call.json === undefined ? null : JSON.stringify(call.json)),
+    isBase64Encoded: false,
+    stageVariables: null,
+    requestContext: { requestId: randomUUID() } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+async function callApi(method: string, template: string, call: ApiCall = {}): Promise<ApiAnswer> {
+  const route = API_ROUTES.find((candidate) => candidate.path === template && candidate.method === method);
+  const handler = HANDLERS[route?.function ?? FALLBACK_FUNCTION];
+  const result = await handler(proxyEvent(method, template, call), lambdaContext);
+  return { status: result.statusCode, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body) };
+}
+
+const adminHeaders = (): Record<string, string> => ({ 'X-B3IQ-Admin-Token': inject('localStack').adminToken });
+
+export { adminHeaders, callApi };
+export type { ApiAnswer, ApiCall };

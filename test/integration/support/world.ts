@@ -1,0 +1,143 @@
+/**
+ * Test fixtures made through the admin API, and direct reads of the emulator's table and queues
+ * to check what a request changed (or that it changed nothing).
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { expect, inject } from 'vitest';
+import { ControlPlaneStore } from '../../../lambdas/adapters/dynamodb/control-plane-store.js';
+import type { LedgerEntry } from '../../../lambdas/domain/account.js';
+import type { Job } from '../../../lambdas/domain/job.js';
+import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
+import type { Envelope } from '../../../lambdas/transport/envelope.js';
+import { sealEnvelope } from '../../../lambdas/transport/seal.js';
+import { adminHeaders, callApi } from './api.js';
+
+const store = new ControlPlaneStore(new DynamoDBClient({}), inject('localStack').outputs.TableName);
+const sqs = new SQSClient({});
+
+const uniqueId = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
+
+interface TestCustomer {
+  customerId: string;
+  token: string;
+  headers: Record<string, string>;
+}
+
+interface TestNode {
+  nodeId: string;
+  keyId: string;
+  modelId: string;
+  priceWei: bigint;
+  secretKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+async function newCustomer(balanceWei = 10n ** 21n): Promise<TestCustomer> {
+  const created = await callApi('POST', '/v1/admin/customers', { headers: adminHeaders(), json: { customer_id: uniqueId('cus') } });
+  expect(created.status).toBe(201);
+  const customer = { customerId: created.body.customer_id as string, token: created.body.customer_token as string };
+  if (balanceWei > 0n) {
+    const credited = await callApi('POST', '/v1/admin/customers/{customer_id}/credits', {
+      params: { customer_id: customer.customerId },
+      headers: adminHeaders(),
+      json: { credit_id: uniqueId('credit'), amount_wei: balanceWei.toString() },
+    });
+    expect(credited.status).toBe(200);
+  }
+  return {
+    ...customer,
+    headers: { 'X-B3IQ-Customer-ID': customer.customerId, 'X-B3IQ-Customer-Token': customer.token },
+  };
+}
+
+function newTransportKey() {
+  const secretKey = x25519.utils.randomSecretKey();
+  return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
+}
+
+async function newNode(options: { priceWei?: bigint; status?: 'active' | 'disabled' } = {}): Promise<TestNode> {
+  const { secretKey, publicKey } = newTransportKey();
+  const node = {
+    nodeId: uniqueId('node'),
+    keyId: uniqueId('tk'),
+    modelId: 'llama-3.1-8b-instruct',
+    priceWei: options.priceWei ?? 1_000_000_000_000_000n,
+    secretKey,
+    publicKey,
+  };
+  const enrolled = await callApi('PUT', '/v1/admin/nodes/{node_id}', {
+    params: { node_id: node.nodeId },
+    headers: adminHeaders(),
+    json: {
+      status: options.status ?? 'active',
+      models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
+      transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(publicKey) }],
+    },
+  });
+  expect(enrolled.status).toBe(200);
+  return node;
+}
+
+/** A job body sealed to the node's key, as the SDK would send it. */
+function sealedJob(node: TestNode, extra: { job_id?: string; max_price_wei?: string; model_id?: string } = {}) {
+  const modelId = extra.model_id ?? node.modelId;
+  const plaintext = new TextEncoder().encode(JSON.stringify({ messages: [{ role: 'user', content: `hello ${uniqueId('p')}` }] }));
+  const { envelope } = sealEnvelope('request', node.publicKey, { key_id: node.keyId, node_id: node.nodeId, model_id: modelId }, plaintext);
+  return { ...extra, node_id: node.nodeId, model_id: modelId, encrypted_request: envelope as Envelope };
+}
+
+async function account(customerId: string) {
+  const customer = await store.getCustomer(customerId);
+  if (customer === undefined) throw new Error(`no customer ${customerId}`);
+  return customer.account;
+}
+
+async function storedJob(customerId: string, jobId: string): Promise<Job | undefined> {
+  return (await store.read({ customerId, jobId })).job;
+}
+
+async function ledger(customerId: string): Promise<LedgerEntry[]> {
+  return store.ledger(customerId, 1000);
+}
+
+async function queueUrl(nodeId: string): Promise<string> {
+  const name = `${inject('localStack').outputs.NodeQueuePrefix}${nodeId}.fifo`;
+  return (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl as string;
+}
+
+/** Messages waiting in the node's queue, visible or in flight. */
+async function queueDepth(nodeId: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: await queueUrl(nodeId),
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+}
+
+/** Receives every message in the node's queue (hiding them for a minute), as raw bodies. */
+async function drainQueue(nodeId: string): Promise<string[]> {
+  const url = await queueUrl(nodeId);
+  const bodies: string[] = [];
+  for (;;) {
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
+    if (Messages === undefined || Messages.length === 0) return bodies;
+    bodies.push(...Messages.map((message) => message.Body ?? ''));
+  }
+}
+
+/** What a request may change: the account, its ledger and the node's queue. */
+async function footprint(customer: TestCustomer, node?: TestNode) {
+  return {
+    account: await account(customer.customerId),
+    ledgerRows: (await ledger(customer.customerId)).length,
+    queued: node === undefined ? 0 : await queueDepth(node.nodeId),
+  };
+}
+
+export { account, drainQueue, footprint, ledger, newCustomer, newNode, newTransportKey, queueDepth, sealedJob, store, storedJob, uniqueId };
+export type { TestCustomer, TestNode };
