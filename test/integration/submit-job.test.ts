@@ -10,7 +10,8 @@ describe('POST /v1/private-inference/jobs', () => {
     // Prepare
     const customer = await newCustomer(5_000n);
     const node = await newNode({ priceWei: 1_234n });
-    const body = sealedJob(node, { job_id: uniqueId('job'), max_price_wei: '2000' });
+    const jobId = uniqueId('job');
+    const body = sealedJob(node, { job_id: jobId, max_price_wei: '2000' });
 
     // Act
     const answer = await submit(customer.headers, body);
@@ -19,7 +20,7 @@ describe('POST /v1/private-inference/jobs', () => {
     expect(answer.status).toBe(202);
     expect(answer.body).toEqual({
       status: 'queued',
-      job_id: body.job_id,
+      job_id: jobId,
       node_id: node.nodeId,
       command_id: expect.stringMatching(/^cmd-/),
       billing: {
@@ -33,12 +34,12 @@ describe('POST /v1/private-inference/jobs', () => {
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/),
     });
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 5_000n, reserved_wei: 1_234n });
-    const job = await storedJob(customer.customerId, body.job_id);
+    const job = await storedJob(customer.customerId, jobId);
     expect(job).toMatchObject({ status: 'queued', billing_status: 'reserved', command_id: answer.body.command_id });
     expect(job?.encrypted_request).toEqual(body.encrypted_request);
     const reservation = (await ledger(customer.customerId)).find((entry) => entry.kind === 'reserve');
     expect(reservation).toMatchObject({
-      private_job_id: body.job_id,
+      private_job_id: jobId,
       amount_wei: 1_234n,
       balance_after_wei: 5_000n,
       reserved_after_wei: 1_234n,
@@ -49,7 +50,7 @@ describe('POST /v1/private-inference/jobs', () => {
     expect(command).toEqual({
       type: 'private_inference',
       command_id: answer.body.command_id,
-      job_id: body.job_id,
+      job_id: jobId,
       node_id: node.nodeId,
       model_id: node.modelId,
       encrypted_request: body.encrypted_request,
