@@ -13,9 +13,8 @@ import { Problem } from '../domain/problems.js';
 import { readJsonBody, type HttpRequest } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
+import { backOff, MAX_ATTEMPTS } from './contention.js';
 import { accountView } from './customer-reads.js';
-
-const MAX_ATTEMPTS = 16;
 
 async function admitAdmin(plane: ControlPlane, request: HttpRequest): Promise<void> {
   if (!tokenMatches(request.headers['x-b3iq-admin-token'], await plane.adminToken.tokenHash())) {
@@ -73,6 +72,7 @@ async function creditCustomer(plane: ControlPlane, request: HttpRequest): Promis
     if (outcome.type === 'credited') return { status: 200, body: accountView({ ...customer, account: change.account }, plane.pricing.policyVersion) };
     if (outcome.type === 'credit_exists') return repeatedCredit(plane, outcome.credit, credit);
     customer = outcome.customer ?? (await plane.store.getCustomer(credit.customer_id)) ?? customer;
+    await backOff(attempt);
   }
   throw new Problem('rate_limited', 'the account is changing too fast; retry shortly');
 }
@@ -114,6 +114,7 @@ async function enrollNode(plane: ControlPlane, request: HttpRequest): Promise<Ht
     if (await plane.store.putNode({ node, revision: (stored?.revision ?? 0) + 1 }, stored?.revision)) {
       return { status: 200, body: nodeView(node) };
     }
+    await backOff(attempt);
   }
   throw new Problem('rate_limited', 'the node is changing too fast; retry shortly');
 }

@@ -14,10 +14,8 @@ import { Problem } from '../domain/problems.js';
 import { peekJsonFields, readJsonBody, type HttpRequest } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
+import { backOff, MAX_ATTEMPTS } from './contention.js';
 import { admitCustomer, customerCredentials } from './customer-access.js';
-
-/** Attempts before a customer whose account keeps changing under us is asked to slow down. */
-const MAX_ATTEMPTS = 64;
 
 async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const credentials = customerCredentials(request);
@@ -64,6 +62,7 @@ async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<Htt
         break;
       case 'account_changed':
         customer = outcome.customer ?? (await plane.store.getCustomer(customer.account.customer_id)) ?? customer;
+        await backOff(attempt);
         break;
     }
   }

@@ -1,0 +1,77 @@
+/** Money under concurrency: no request can reserve what another already took, or credit twice. */
+import { describe, expect, it } from 'vitest';
+import { adminHeaders, callApi } from './support/api.js';
+import { account, drainQueue, ledger, newCustomer, newNode, queueDepth, sealedJob, uniqueId } from './support/world.js';
+
+const submit = (headers: Record<string, string>, json: unknown) => callApi('POST', '/v1/private-inference/jobs', { headers, json });
+
+describe('concurrent job submissions', () => {
+  it('accepts exactly 20 of 50 concurrent jobs against a balance that covers 20', async () => {
+    // Prepare
+    const price = 1_000_000_000_000_000n;
+    const customer = await newCustomer(20n * price);
+    const node = await newNode({ priceWei: price });
+
+    // Act
+    const answers = await Promise.all(Array.from({ length: 50 }, () => submit(customer.headers, sealedJob(node, { job_id: uniqueId('job') }))));
+
+    // Assess
+    const accepted = answers.filter((answer) => answer.status === 202);
+    const refused = answers.filter((answer) => answer.status !== 202);
+    expect(accepted).toHaveLength(20);
+    expect(refused.map((answer) => answer.body.error.code)).toEqual(Array(30).fill('insufficient_balance'));
+    expect(await account(customer.customerId)).toMatchObject({ balance_wei: 20n * price, reserved_wei: 20n * price });
+    const reservations = (await ledger(customer.customerId)).filter((entry) => entry.kind === 'reserve');
+    // Each reservation saw the one before it: reserved after each is k × price, k = 1..20, never more.
+    expect(reservations.map((entry) => entry.reserved_after_wei).sort((a, b) => (a < b ? -1 : 1))).toEqual(
+      Array.from({ length: 20 }, (_, k) => BigInt(k + 1) * price),
+    );
+    expect(new Set((await drainQueue(node.nodeId)).map((body) => JSON.parse(body).job_id))).toEqual(
+      new Set(accepted.map((answer) => answer.body.job_id)),
+    );
+  });
+
+  it('reserves once for 20 concurrent identical requests and answers each with the same 202', async () => {
+    const customer = await newCustomer(1_000n);
+    const node = await newNode({ priceWei: 10n });
+    const body = sealedJob(node, { job_id: uniqueId('job') });
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => submit(customer.headers, body)));
+
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(202));
+    expect(new Set(answers.map((answer) => JSON.stringify(answer.body))).size).toBe(1);
+    expect(await account(customer.customerId)).toMatchObject({ balance_wei: 1_000n, reserved_wei: 10n });
+    expect((await ledger(customer.customerId)).filter((entry) => entry.kind === 'reserve')).toHaveLength(1);
+    expect(await queueDepth(node.nodeId)).toBe(1);
+  });
+});
+
+describe('concurrent credits', () => {
+  const credit = (customerId: string, creditId: string, amount: string) =>
+    callApi('POST', '/v1/admin/customers/{customer_id}/credits', {
+      params: { customer_id: customerId },
+      headers: adminHeaders(),
+      json: { credit_id: creditId, amount_wei: amount },
+    });
+
+  it('adds every one of 20 concurrent distinct credits', async () => {
+    const customer = await newCustomer(0n);
+
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => credit(customer.customerId, uniqueId('credit'), String(i + 1))));
+
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+    expect((await account(customer.customerId)).balance_wei).toBe(210n);
+    expect(await ledger(customer.customerId)).toHaveLength(20);
+  });
+
+  it('credits once for 10 concurrent repeats of one credit id', async () => {
+    const customer = await newCustomer(0n);
+    const creditId = uniqueId('credit');
+
+    const answers = await Promise.all(Array.from({ length: 10 }, () => credit(customer.customerId, creditId, '77')));
+
+    expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+    expect((await account(customer.customerId)).balance_wei).toBe(77n);
+    expect(await ledger(customer.customerId)).toHaveLength(1);
+  });
+});
