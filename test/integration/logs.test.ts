@@ -1,0 +1,65 @@
+/** Nothing secret reaches a log line: no token, key, ciphertext or envelope field. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { inject } from 'vitest';
+import { encodeBase64url } from '../../lambdas/transport/base64url.js';
+import { adminHeaders, callApi } from './support/api.js';
+import { newCustomer, newNode, sealedJob, store, uniqueId } from './support/world.js';
+
+describe('logs', () => {
+  let lines: string[] = [];
+
+  beforeEach(() => {
+    lines = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+        return true;
+      });
+    }
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('carry no token, key, ciphertext or envelope field through a job’s life and its refusals', async () => {
+    // Prepare
+    const customer = await newCustomer();
+    const node = await newNode();
+    const body = sealedJob(node, { job_id: uniqueId('job') });
+    const envelope = body.encrypted_request;
+
+    // Act: success, replay, conflict, refusals and admin calls that carry secrets.
+    await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: body });
+    await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: body });
+    await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: sealedJob(node, { job_id: body.job_id }) });
+    await callApi('POST', '/v1/private-inference/jobs', { headers: { ...customer.headers, 'X-B3IQ-Customer-Token': `${customer.token}x` }, json: body });
+    await callApi('POST', '/v1/private-inference/jobs', {
+      headers: customer.headers,
+      json: { ...body, encrypted_request: { ...envelope, secret_field: customer.token } },
+    });
+    await callApi('POST', '/v1/private-inference/jobs', { headers: { ...customer.headers, 'Content-Type': 'application/json' }, body: `{"token":"${customer.token}"` });
+    await callApi('GET', '/v1/private-inference/jobs/{job_id}', { headers: customer.headers, params: { job_id: body.job_id! } });
+    const created = await callApi('POST', '/v1/admin/customers', { headers: adminHeaders(), json: {} });
+    await callApi('POST', '/v1/admin/customers', { headers: { 'X-B3IQ-Admin-Token': `${inject('localStack').adminToken}x` }, json: {} });
+    const nodeRecord = (await store.getNode(node.nodeId))!.node.transport_keys[0]!;
+
+    // Assess
+    const logged = lines.join('');
+    expect(logged).toContain('"route":"/v1/private-inference/jobs"');
+    const secrets = {
+      'customer token': customer.token,
+      'new customer token': created.body.customer_token as string,
+      'admin token': inject('localStack').adminToken,
+      ciphertext: envelope.ciphertext.slice(0, 24),
+      nonce: envelope.nonce,
+      'client public key': envelope.client_public_key_x25519,
+      'aad hash': envelope.aad_hash!,
+      'node transport key': encodeBase64url(node.publicKey),
+      'record signature': nodeRecord.signature.slice(0, 24),
+    };
+    for (const [name, secret] of Object.entries(secrets)) {
+      expect(logged.includes(secret), `${name} appears in the logs`).toBe(false);
+    }
+  });
+});
