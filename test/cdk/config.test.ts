@@ -1,0 +1,146 @@
+/**
+ * Stage configuration from CDK context (lib/config.ts), and what it changes in the stack.
+ */
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stageConfig } from '../../lib/config.js';
+import { asList, buildStack, removeAssemblies, render, resourceByPrefix, resourcesOfType, templateJson } from './support/synth.js';
+
+/** The configuration `cdk synth -c key=value ...` would build (context values arrive as strings). */
+const configFrom = (context: Record<string, string>) => stageConfig(new App({ context }).node);
+
+afterAll(removeAssemblies);
+
+describe('stageConfig', () => {
+  it('defaults to an unprotected dev stage', () => {
+    expect(configFrom({})).toEqual({
+      stage: 'dev',
+      protectData: false,
+      adminTokenSecretArn: undefined,
+      policyVersion: 'flat-v1',
+      protocolFeeBps: 1000,
+      nodeQueuePrefix: 'b3iq-dev-n-',
+      apiThrottle: { rateLimit: 1000, burstLimit: 2000 },
+      customerRateLimit: { perSecond: 100, burst: 500 },
+    });
+  });
+
+  it.each([
+    { case: 'prod', protectData: true },
+    { case: 'test', protectData: true },
+    { case: 'dev', protectData: false },
+  ])('protects data for stage $case: $protectData', ({ case: stage, protectData }) => {
+    expect(configFrom({ stage })).toMatchObject({ stage, protectData, nodeQueuePrefix: `b3iq-${stage}-n-` });
+  });
+
+  it('reads every setting from context', () => {
+    const config = configFrom({
+      stage: 'prod',
+      policyVersion: 'flat-v2',
+      protocolFeeBps: '500',
+      apiRateLimit: '7',
+      apiBurstLimit: '9',
+      customerRateLimitPerSecond: '3',
+      customerRateLimitBurst: '4',
+      nodeQueuePrefix: 'pi-prod-n-',
+      adminTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:b3iq-admin-AbCdEf',
+    });
+    expect(config).toEqual({
+      stage: 'prod',
+      protectData: true,
+      adminTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:b3iq-admin-AbCdEf',
+      policyVersion: 'flat-v2',
+      protocolFeeBps: 500,
+      nodeQueuePrefix: 'pi-prod-n-',
+      apiThrottle: { rateLimit: 7, burstLimit: 9 },
+      customerRateLimit: { perSecond: 3, burst: 4 },
+    });
+  });
+
+  it.each([
+    { case: 'uppercase', stage: 'Prod' },
+    { case: 'leading digit', stage: '1dev' },
+    { case: 'hyphen', stage: 'dev-1' },
+    { case: 'empty', stage: '' },
+    { case: '17 characters', stage: 'a'.repeat(17) },
+  ])('rejects a stage name with $case', ({ stage }) => {
+    expect(() => configFrom({ stage })).toThrow(/context stage=.* must match/);
+  });
+
+  it.each([
+    { case: 'protocolFeeBps=10000', context: { protocolFeeBps: '10000' } },
+    { case: 'protocolFeeBps=-1', context: { protocolFeeBps: '-1' } },
+    { case: 'protocolFeeBps=2.5', context: { protocolFeeBps: '2.5' } },
+    { case: 'protocolFeeBps=abc', context: { protocolFeeBps: 'abc' } },
+    { case: 'apiRateLimit=0', context: { apiRateLimit: '0' } },
+    { case: 'apiBurstLimit=1.5', context: { apiBurstLimit: '1.5' } },
+    { case: 'customerRateLimitPerSecond=-5', context: { customerRateLimitPerSecond: '-5' } },
+    { case: 'customerRateLimitBurst=x', context: { customerRateLimitBurst: 'x' } },
+  ])('rejects $case', ({ case: label, context }) => {
+    expect(() => configFrom(context)).toThrow(`context ${label} is out of range`);
+  });
+
+  it.each([
+    { case: '0', fee: 0 },
+    { case: '9999', fee: 9999 },
+  ])('accepts protocolFeeBps=$case', ({ case: raw, fee }) => {
+    expect(configFrom({ protocolFeeBps: raw }).protocolFeeBps).toBe(fee);
+  });
+
+  it('rejects a default node queue prefix longer than 12 characters (stage staging: b3iq-staging-n-, 15)', () => {
+    expect(() => configFrom({ stage: 'staging' })).toThrow(/node queue prefix "b3iq-staging-n-" must be at most 12 .*-c nodeQueuePrefix/);
+  });
+
+  it('accepts a long stage name when nodeQueuePrefix is given', () => {
+    expect(configFrom({ stage: 'staging', nodeQueuePrefix: 'b3iq-stg-n-' })).toMatchObject({
+      stage: 'staging',
+      nodeQueuePrefix: 'b3iq-stg-n-',
+      protectData: true,
+    });
+  });
+
+  it.each([
+    { case: '13 characters', prefix: 'a'.repeat(13) },
+    { case: 'a dot', prefix: 'b3iq.dev.n.' },
+    { case: 'a slash', prefix: 'b3iq/dev/' },
+    { case: 'nothing', prefix: '' },
+  ])('rejects a nodeQueuePrefix with $case', ({ prefix }) => {
+    expect(() => configFrom({ nodeQueuePrefix: prefix })).toThrow(/node queue prefix/);
+  });
+
+  it('keeps the longest node queue name within the 80-character SQS limit', () => {
+    const prefix = 'a'.repeat(12);
+    expect(configFrom({ nodeQueuePrefix: prefix }).nodeQueuePrefix).toBe(prefix);
+    const longestNodeId = `a${'b'.repeat(62)}`; // lambdas/domain/ids.ts: node_id is at most 63 characters
+    expect(`${prefix}${longestNodeId}.fifo`).toHaveLength(80);
+  });
+});
+
+describe('stack with an existing admin token secret (-c adminTokenSecretArn)', () => {
+  const ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:b3iq-admin-token-AbCdEf';
+  let template: Template;
+
+  beforeAll(() => {
+    template = Template.fromStack(buildStack({ stage: 'prod', adminTokenSecretArn: ARN }).stack);
+  });
+
+  it('creates no secret of its own', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  });
+
+  it('hands the given ARN to the admin function and the AdminTokenSecretArn output', () => {
+    const [, admin] = resourceByPrefix(template, 'AWS::Lambda::Function', 'AdminFunction');
+    expect((admin.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.ADMIN_TOKEN_SECRET_ARN).toBe(ARN);
+    expect(templateJson(template).Outputs?.AdminTokenSecretArn?.Value).toBe(ARN);
+  });
+
+  it('lets only the admin role read exactly that secret', () => {
+    const reads = resourcesOfType(template, 'AWS::IAM::Policy').flatMap(([id, policy]) =>
+      (policy.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement.filter((statement) =>
+        asList(statement.Action).some((action) => action.startsWith('secretsmanager:')),
+      ).map((statement) => ({ id, resources: asList(statement.Resource).map(render) })),
+    );
+    expect(reads).toEqual([{ id: expect.stringMatching(/^AdminFunctionRole/), resources: [ARN] }]);
+  });
+});

@@ -1,0 +1,365 @@
+/**
+ * The synthesized control-plane stack: table, keys, dead-letter queue, functions and the REST API.
+ * Each configuration is synthesized once, in `beforeAll`.
+ */
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StageConfig } from '../../lib/config.js';
+import { API_ROUTES } from '../../lambdas/http/routes.js';
+import { buildStack, type CfnResource, removeAssemblies, render, resourceByPrefix, resourcesOfType, templateJson } from './support/synth.js';
+
+type Stage = 'dev' | 'prod';
+const built: Partial<Record<Stage, { template: Template; config: StageConfig }>> = {};
+
+function stage(name: Stage): { template: Template; config: StageConfig } {
+  const found = built[name];
+  if (found === undefined) throw new Error(`stage ${name} was not synthesized`);
+  return found;
+}
+
+beforeAll(() => {
+  for (const name of ['dev', 'prod'] as const) {
+    const { stack, config } = buildStack({ stage: name });
+    built[name] = { template: Template.fromStack(stack), config };
+  }
+});
+afterAll(removeAssemblies);
+
+const FUNCTIONS = [
+  { case: 'submit-job', prefix: 'SubmitJobFunction' },
+  { case: 'customer-reads', prefix: 'CustomerReadsFunction' },
+  { case: 'admin', prefix: 'AdminFunction' },
+] as const;
+
+const functionPrefix = Object.fromEntries(FUNCTIONS.map((fn) => [fn.case, fn.prefix])) as Record<(typeof FUNCTIONS)[number]['case'], string>;
+
+function logicalId(template: Template, type: string, prefix: string): string {
+  return resourceByPrefix(template, type, prefix)[0];
+}
+
+function dataKeyId(template: Template): string {
+  return logicalId(template, 'AWS::KMS::Key', 'DataKey');
+}
+
+describe('DynamoDB table', () => {
+  it('is on-demand with string pk/sk keys and point-in-time recovery', () => {
+    stage('prod').template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayEquals([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ]),
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    stage('prod').template.resourceCountIs('AWS::DynamoDB::Table', 1);
+  });
+
+  it('is encrypted with the stack data key, a symmetric key with rotation', () => {
+    const { template } = stage('prod');
+    const key = dataKeyId(template);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } },
+    });
+    const [, keyResource] = resourceByPrefix(template, 'AWS::KMS::Key', 'DataKey');
+    expect(keyResource.Properties).toMatchObject({ EnableKeyRotation: true });
+    expect(keyResource.Properties?.KeySpec ?? 'SYMMETRIC_DEFAULT').toBe('SYMMETRIC_DEFAULT');
+    expect(keyResource.Properties?.KeyUsage ?? 'ENCRYPT_DECRYPT').toBe('ENCRYPT_DECRYPT');
+  });
+
+  it.each([
+    { case: 'prod', deletionProtection: true, policy: 'Retain' },
+    { case: 'dev', deletionProtection: false, policy: 'Delete' },
+  ] as const)('has deletion protection $deletionProtection and removal policy $policy for stage $case', ({ case: name, deletionProtection, policy }) => {
+    stage(name).template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({ DeletionProtectionEnabled: deletionProtection }),
+      DeletionPolicy: policy,
+      UpdateReplacePolicy: policy,
+    });
+  });
+});
+
+describe('data retention', () => {
+  const RETAINED = [
+    { case: 'data key', type: 'AWS::KMS::Key', prefix: 'DataKey' },
+    { case: 'signing key', type: 'AWS::KMS::Key', prefix: 'NodeKeySigningKey' },
+    { case: 'table', type: 'AWS::DynamoDB::Table', prefix: 'ControlPlaneTable' },
+    { case: 'dead-letter queue', type: 'AWS::SQS::Queue', prefix: 'NodeCommandQueuesDeadLetterQueue' },
+    { case: 'admin token secret', type: 'AWS::SecretsManager::Secret', prefix: 'AdminToken' },
+  ] as const;
+
+  it.each(RETAINED)('retains the $case in prod and deletes it in dev', ({ type, prefix }) => {
+    const policies = (name: Stage) => {
+      const [, resource] = resourceByPrefix(stage(name).template, type, prefix);
+      return [resource.DeletionPolicy, resource.UpdateReplacePolicy];
+    };
+    expect(policies('prod')).toEqual(['Retain', 'Retain']);
+    expect(policies('dev')).toEqual(['Delete', 'Delete']);
+  });
+});
+
+describe('KMS signing key', () => {
+  it('is an ECC_NIST_P256 SIGN_VERIFY key without rotation', () => {
+    const [, key] = resourceByPrefix(stage('prod').template, 'AWS::KMS::Key', 'NodeKeySigningKey');
+    expect(key.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    // Asymmetric keys cannot rotate; asking for it fails the deployment.
+    expect(key.Properties?.EnableKeyRotation).not.toBe(true);
+  });
+
+  it('lets only the account root in through its key policy', () => {
+    const [, key] = resourceByPrefix(stage('prod').template, 'AWS::KMS::Key', 'NodeKeySigningKey');
+    const statements = (key.Properties?.KeyPolicy as { Statement: { Principal: unknown }[] }).Statement;
+    expect(statements.map((statement) => render((statement.Principal as { AWS: unknown }).AWS))).toEqual([
+      'arn:${AWS::Partition}:iam::111111111111:root',
+    ]);
+  });
+
+  it('is the only asymmetric key, next to the symmetric data key', () => {
+    const specs = resourcesOfType(stage('prod').template, 'AWS::KMS::Key').map(([, key]) => key.Properties?.KeySpec ?? 'SYMMETRIC_DEFAULT');
+    expect(specs.sort()).toEqual(['ECC_NIST_P256', 'SYMMETRIC_DEFAULT']);
+  });
+});
+
+describe('dead-letter queue', () => {
+  it('is the only queue in the stack: node queues are created at enrollment', () => {
+    stage('prod').template.resourceCountIs('AWS::SQS::Queue', 1);
+  });
+
+  it('is FIFO and encrypted with the data key', () => {
+    const { template } = stage('prod');
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      KmsMasterKeyId: { 'Fn::GetAtt': [dataKeyId(template), 'Arn'] },
+      QueueName: Match.stringLikeRegexp('\\.fifo$'),
+    });
+  });
+
+  it('has a queue policy that denies every request without TLS', () => {
+    const { template } = stage('prod');
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'NodeCommandQueuesDeadLetterQueue');
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queue }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'sqs:*',
+            Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ]),
+      },
+    });
+  });
+
+  it.each(['dev', 'prod'] as const)('is named outside the node queue prefix (stage %s)', (name) => {
+    const { template, config } = stage(name);
+    const [, queue] = resourceByPrefix(template, 'AWS::SQS::Queue', 'NodeCommandQueuesDeadLetterQueue');
+    const queueName = queue.Properties?.QueueName;
+    expect(queueName).toBe(`b3iq-${name}-dead-letters.fifo`);
+    expect(String(queueName).startsWith(config.nodeQueuePrefix)).toBe(false);
+  });
+});
+
+describe('Lambda functions', () => {
+  it('are exactly the three API functions', () => {
+    const ids = resourcesOfType(stage('prod').template, 'AWS::Lambda::Function').map(([id]) => id);
+    expect(ids).toHaveLength(3);
+    for (const { prefix } of FUNCTIONS) expect(ids.filter((id) => id.startsWith(prefix))).toHaveLength(1);
+  });
+
+  it.each(FUNCTIONS)('$case runs Node.js 24 on arm64', ({ prefix }) => {
+    const [, fn] = resourceByPrefix(stage('prod').template, 'AWS::Lambda::Function', prefix);
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
+  });
+
+  it.each(FUNCTIONS)('$case logs to its own log group with a retention period', ({ prefix }) => {
+    const { template } = stage('prod');
+    const [, fn] = resourceByPrefix(template, 'AWS::Lambda::Function', prefix);
+    const logGroupRef = (fn.Properties?.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
+    expect(logGroupRef).toBe(logicalId(template, 'AWS::Logs::LogGroup', `${prefix}Logs`));
+    const logGroup = templateJson(template).Resources[logGroupRef!]!;
+    expect(logGroup.Properties?.RetentionInDays).toEqual(expect.any(Number));
+    const otherFunctionsLogGroups = FUNCTIONS.filter((other) => other.prefix !== prefix).map((other) => {
+      const [, otherFn] = resourceByPrefix(template, 'AWS::Lambda::Function', other.prefix);
+      return (otherFn.Properties?.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    });
+    expect(otherFunctionsLogGroups).not.toContain(logGroupRef);
+  });
+
+  /** What each function's code reads (lambdas/services/control-plane.ts), and where the value comes from. */
+  function expectedEnvironment(template: Template, config: StageConfig) {
+    const shared = {
+      TABLE_NAME: { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'ControlPlaneTable') },
+      NODE_KEY_SIGNING_KEY_ARN: { 'Fn::GetAtt': [logicalId(template, 'AWS::KMS::Key', 'NodeKeySigningKey'), 'Arn'] },
+      POLICY_VERSION: config.policyVersion,
+      PROTOCOL_FEE_BPS: String(config.protocolFeeBps),
+      CUSTOMER_RATE_LIMIT_PER_SECOND: String(config.customerRateLimit.perSecond),
+      CUSTOMER_RATE_LIMIT_BURST: String(config.customerRateLimit.burst),
+    };
+    const queues = {
+      NODE_QUEUE_PREFIX: config.nodeQueuePrefix,
+      DEAD_LETTER_QUEUE_ARN: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'NodeCommandQueuesDeadLetterQueue'), 'Arn'] },
+      DATA_KEY_ARN: { 'Fn::GetAtt': [dataKeyId(template), 'Arn'] },
+    };
+    return {
+      'submit-job': { ...shared, ...queues },
+      'customer-reads': shared,
+      admin: { ...shared, ...queues, ADMIN_TOKEN_SECRET_ARN: { Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'AdminToken') } },
+    };
+  }
+
+  it.each(FUNCTIONS)('$case gets exactly the environment its code reads, from the right resources', ({ case: name, prefix }) => {
+    const { template, config } = stage('prod');
+    const [, fn] = resourceByPrefix(template, 'AWS::Lambda::Function', prefix);
+    expect((fn.Properties?.Environment as { Variables: unknown }).Variables).toEqual(expectedEnvironment(template, config)[name]);
+  });
+});
+
+describe('REST API', () => {
+  interface Method {
+    path: string;
+    httpMethod: string;
+    integrationUri: string;
+    integrationType: unknown;
+  }
+
+  /** Every API method with the full path of its resource. */
+  function methods(template: Template): Method[] {
+    const [apiId] = resourceByPrefix(template, 'AWS::ApiGateway::RestApi', 'ControlPlaneApi');
+    const resources = Object.fromEntries(resourcesOfType(template, 'AWS::ApiGateway::Resource'));
+    const pathOf = (resourceId: unknown): string => {
+      const rendered = render(resourceId);
+      if (rendered === `\${${apiId}.RootResourceId}`) return '';
+      const match = /^\$\{([A-Za-z0-9]+)\}$/.exec(rendered);
+      const resource: CfnResource | undefined = match === null ? undefined : resources[match[1]!];
+      if (resource === undefined) throw new Error(`unknown API resource ${rendered}`);
+      return `${pathOf(resource.Properties?.ParentId)}/${String(resource.Properties?.PathPart)}`;
+    };
+    return resourcesOfType(template, 'AWS::ApiGateway::Method').map(([, method]) => {
+      const integration = method.Properties?.Integration as { Uri: unknown; Type: unknown };
+      return {
+        path: pathOf(method.Properties?.ResourceId) || '/',
+        httpMethod: String(method.Properties?.HttpMethod),
+        integrationUri: render(integration.Uri),
+        integrationType: integration.Type,
+      };
+    });
+  }
+
+  function invokes(template: Template, fn: keyof typeof functionPrefix): string {
+    return `/functions/\${${logicalId(template, 'AWS::Lambda::Function', functionPrefix[fn])}.Arn}/invocations`;
+  }
+
+  it.each(API_ROUTES.map((route) => ({ case: `${route.method} ${route.path}`, ...route })))(
+    'routes $case to $function through a Lambda proxy integration',
+    (route) => {
+      const { template } = stage('prod');
+      const found = methods(template).filter((method) => method.path === route.path && method.httpMethod === route.method);
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ integrationType: 'AWS_PROXY' });
+      expect(found[0]!.integrationUri).toContain(invokes(template, route.function));
+    },
+  );
+
+  it('answers ANY other method on every route path, the root and unknown paths with customer-reads', () => {
+    const { template } = stage('prod');
+    const anyPaths = methods(template)
+      .filter((method) => method.httpMethod === 'ANY')
+      .map((method) => {
+        expect(method.integrationUri).toContain(invokes(template, 'customer-reads'));
+        return method.path;
+      });
+    const expected = [...new Set(API_ROUTES.map((route) => route.path as string)), '/', '/{proxy+}'];
+    expect(anyPaths.sort()).toEqual(expected.sort());
+  });
+
+  it('has no methods beyond the routes and their ANY fallbacks', () => {
+    const { template } = stage('prod');
+    const paths = new Set(API_ROUTES.map((route) => route.path));
+    template.resourceCountIs('AWS::ApiGateway::Method', API_ROUTES.length + paths.size + 2);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+  });
+
+  it.each(['dev', 'prod'] as const)('stage %s throttles, logs access and never traces data', (name) => {
+    const { template, config } = stage(name);
+    const accessLogs = logicalId(template, 'AWS::Logs::LogGroup', 'ControlPlaneApiAccessLogs');
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: name,
+      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [accessLogs, 'Arn'] }, Format: Match.anyValue() },
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: config.apiThrottle.rateLimit,
+          ThrottlingBurstLimit: config.apiThrottle.burstLimit,
+          DataTraceEnabled: false,
+        }),
+      ]),
+    });
+    expect(config.apiThrottle).toEqual({ rateLimit: 1000, burstLimit: 2000 });
+    const [, apiStage] = resourcesOfType(template, 'AWS::ApiGateway::Stage')[0]!;
+    for (const settings of apiStage.Properties?.MethodSettings as { DataTraceEnabled?: boolean }[]) {
+      expect(settings.DataTraceEnabled).toBe(false);
+    }
+    expect(resourcesOfType(template, 'AWS::ApiGateway::Stage')).toHaveLength(1);
+  });
+
+  it('access logs never include request or response bodies or headers', () => {
+    const [, apiStage] = resourcesOfType(stage('prod').template, 'AWS::ApiGateway::Stage')[0]!;
+    const format = String((apiStage.Properties?.AccessLogSetting as { Format: unknown }).Format);
+    expect(() => JSON.parse(format) as unknown).not.toThrow();
+    expect(format).not.toMatch(/\$context\.(requestOverride|responseOverride)|\$input|header/i);
+  });
+
+  it('takes its throttle from -c apiRateLimit and -c apiBurstLimit', () => {
+    const { stack } = buildStack({ stage: 'dev', apiRateLimit: '7', apiBurstLimit: '9' });
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 })]),
+    });
+  });
+
+  const GATEWAY_PROBLEMS = [
+    { case: 'MISSING_AUTHENTICATION_TOKEN', status: 404, code: 'not_found', title: 'Not found' },
+    { case: 'RESOURCE_NOT_FOUND', status: 404, code: 'not_found', title: 'Not found' },
+    { case: 'THROTTLED', status: 429, code: 'rate_limited', title: 'Rate limited' },
+    { case: 'QUOTA_EXCEEDED', status: 429, code: 'rate_limited', title: 'Rate limited' },
+    { case: 'REQUEST_TOO_LARGE', status: 413, code: 'payload_too_large', title: 'Payload too large' },
+    { case: 'UNSUPPORTED_MEDIA_TYPE', status: 415, code: 'unsupported_media_type', title: 'Unsupported media type' },
+    { case: 'DEFAULT_5XX', status: 500, code: 'internal_error', title: 'Internal error' },
+  ] as const;
+
+  it.each(GATEWAY_PROBLEMS)('answers $case with a $status B3IQ problem ($code)', ({ case: type, status, code, title }) => {
+    const found = resourcesOfType(stage('prod').template, 'AWS::ApiGateway::GatewayResponse').filter(
+      ([, response]) => response.Properties?.ResponseType === type,
+    );
+    expect(found).toHaveLength(1);
+    const properties = found[0]![1].Properties!;
+    expect(properties.StatusCode).toBe(String(status));
+    expect(properties.ResponseParameters).toEqual({ 'gatewayresponse.header.Content-Type': "'application/json'" });
+    const body = JSON.parse((properties.ResponseTemplates as Record<string, string>)['application/json']!) as unknown;
+    expect(body).toEqual({ error: { status, title, detail: expect.any(String), code } });
+    expect(Object.keys((body as { error: object }).error).sort()).toEqual(['code', 'detail', 'status', 'title']);
+  });
+
+  it('has no gateway responses beyond the B3IQ problems', () => {
+    stage('prod').template.resourceCountIs('AWS::ApiGateway::GatewayResponse', GATEWAY_PROBLEMS.length);
+  });
+});
+
+describe('outputs', () => {
+  it.each(['dev', 'prod'] as const)('name the API, stage, table and admin token secret (stage %s)', (name) => {
+    const { template } = stage(name);
+    const outputs = templateJson(template).Outputs ?? {};
+    const apiId = logicalId(template, 'AWS::ApiGateway::RestApi', 'ControlPlaneApi');
+    expect(render(outputs.ApiUrl?.Value)).toBe(`https://\${${apiId}}.execute-api.eu-west-1.\${AWS::URLSuffix}/${name}`);
+    expect(outputs.RestApiId?.Value).toEqual({ Ref: apiId });
+    expect(outputs.StageName?.Value).toBe(name);
+    expect(outputs.TableName?.Value).toEqual({ Ref: logicalId(template, 'AWS::DynamoDB::Table', 'ControlPlaneTable') });
+    expect(outputs.AdminTokenSecretArn?.Value).toEqual({ Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'AdminToken') });
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * Builds the real stack the way bin/app.ts does (context from cdk.json, stage from `-c stage=`)
+ * and reads the synthesized template. Every synthesis writes its cloud assembly into a temporary
+ * directory that `removeAssemblies` deletes; call it from `afterAll`.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App, type Environment } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { type StageConfig, stageConfig } from '../../../lib/config.js';
+import { PrivateInferenceStack } from '../../../lib/private-inference-stack.js';
+
+const TEST_ENV = { account: '111111111111', region: 'eu-west-1' } as const satisfies Environment;
+
+/** The context cdk.json gives every `cdk synth` (feature flags such as iam:minimizePolicies). */
+const CDK_JSON_CONTEXT = (
+  JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
+).context;
+
+const assemblyDirs: string[] = [];
+
+/** A fresh App with cdk.json's context plus `context` (values as strings, as `-c key=value` gives them). */
+function newApp(context: Record<string, string> = {}): App {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'b3iq-cdk-test-'));
+  assemblyDirs.push(outdir);
+  return new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context } });
+}
+
+interface Built {
+  app: App;
+  config: StageConfig;
+  stack: PrivateInferenceStack;
+}
+
+/** The stack as bin/app.ts builds it; `env: 'agnostic'` leaves account and region unresolved. */
+function buildStack(context: Record<string, string> = {}, options: { env?: 'agnostic' } = {}): Built {
+  const app = newApp(context);
+  const config = stageConfig(app.node);
+  const stack = new PrivateInferenceStack(app, `B3iqPrivateInference-${config.stage}`, {
+    config,
+    ...(options.env === 'agnostic' ? {} : { env: TEST_ENV }),
+  });
+  return { app, config, stack };
+}
+
+function removeAssemblies(): void {
+  for (const dir of assemblyDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+// ---- template reading -------------------------------------------------------------------------
+
+interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+
+interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Outputs?: Record<string, { Value: unknown; Description?: string }>;
+}
+
+function templateJson(template: Template): CfnTemplate {
+  return template.toJSON() as CfnTemplate;
+}
+
+/** Resources of one type, by logical id. */
+function resourcesOfType(template: Template, type: string): [string, CfnResource][] {
+  return Object.entries(templateJson(template).Resources).filter(([, resource]) => resource.Type === type);
+}
+
+/** The single resource of `type` whose logical id starts with `prefix`. */
+function resourceByPrefix(template: Template, type: string, prefix: string): [string, CfnResource] {
+  const found = resourcesOfType(template, type).filter(([id]) => id.startsWith(prefix));
+  if (found.length !== 1) throw new Error(`expected one ${type} with logical id prefix ${prefix}, found ${found.length}`);
+  return found[0]!;
+}
+
+/**
+ * A CloudFormation value as one string: `Ref` becomes `${Name}`, `Fn::GetAtt` `${Name.Attr}`,
+ * `Fn::Join` is joined. Anything else is JSON.
+ */
+function render(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const entries = Object.entries(value);
+    if (entries.length === 1) {
+      const [key, arg] = entries[0]!;
+      if (key === 'Ref' && typeof arg === 'string') return `\${${arg}}`;
+      if (key === 'Fn::GetAtt' && Array.isArray(arg)) return `\${${arg.join('.')}}`;
+      if (key === 'Fn::Join' && Array.isArray(arg) && typeof arg[0] === 'string' && Array.isArray(arg[1])) {
+        return (arg[1] as unknown[]).map(render).join(arg[0]);
+      }
+    }
+  }
+  return JSON.stringify(value);
+}
+
+/** `x` or `[x, y]` as a list. */
+function asList<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Whether an IAM action pattern (`sqs:*`, `kms:GenerateDataKey*`, `*`) covers `action`. */
+function actionCovers(pattern: string, action: string): boolean {
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  return regex.test(action);
+}
+
+export {
+  actionCovers,
+  asList,
+  buildStack,
+  CDK_JSON_CONTEXT,
+  newApp,
+  removeAssemblies,
+  render,
+  resourceByPrefix,
+  resourcesOfType,
+  TEST_ENV,
+  templateJson,
+};
+export type { Built, CfnResource, CfnTemplate };
