@@ -16,11 +16,12 @@ function hashToken(token: string): string {
 /** A hash that no token has, compared against when the caller is unknown, so timing is the same. */
 const UNMATCHABLE_HASH = '0'.repeat(64);
 
-/** Constant-time check of a presented token against a stored hash (absent: compared anyway). */
+/** Constant-time check of a presented token against a stored hash; absent values are compared anyway. */
 function tokenMatches(presented: string | undefined, storedHash: string | undefined): boolean {
   const expected = Buffer.from(storedHash ?? UNMATCHABLE_HASH, 'hex');
-  const actual = createHash('sha256').update(presented ?? '', 'utf8').digest();
-  return expected.length === actual.length && timingSafeEqual(expected, actual) && presented !== undefined && storedHash !== undefined;
+  const actual = Buffer.from(hashToken(presented ?? ''), 'hex');
+  const equal = expected.length === actual.length && timingSafeEqual(expected, actual);
+  return equal && presented !== undefined && storedHash !== undefined;
 }
 
 export { generateToken, hashToken, tokenMatches };

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { checkEnvelope, type Envelope } from '../transport/envelope.js';
 import { isId } from './ids.js';
+import { closedObject } from './json-object.js';
 import { parseWei } from './money.js';
 import { Problem } from './problems.js';
 
@@ -16,19 +17,14 @@ interface JobRequest {
   encrypted_request: Envelope;
 }
 
-const TOP_LEVEL_FIELDS = new Set(['job_id', 'node_id', 'model_id', 'max_price_wei', 'encrypted_request']);
+const TOP_LEVEL_FIELDS = ['job_id', 'node_id', 'model_id', 'max_price_wei', 'encrypted_request'];
 
 function invalidRequest(detail: string): Problem {
   return new Problem('invalid_request', detail);
 }
 
 function parseJobRequest(body: unknown): JobRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw invalidRequest('the body must be a JSON object');
-  }
-  const fields = body as Record<string, unknown>;
-  const unknown = Object.keys(fields).find((name) => !TOP_LEVEL_FIELDS.has(name));
-  if (unknown !== undefined) throw invalidRequest(`unknown field "${unknown}"`);
+  const fields = closedObject(body, TOP_LEVEL_FIELDS);
   for (const name of ['node_id', 'model_id', 'encrypted_request']) {
     if (fields[name] === undefined) throw invalidRequest(`"${name}" is required`);
   }

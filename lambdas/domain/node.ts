@@ -4,6 +4,7 @@
 import { decodeBase64url } from '../transport/base64url.js';
 import { isLowOrderPoint } from '../transport/low-order.js';
 import { isId } from './ids.js';
+import { closedObject } from './json-object.js';
 import { formatWei, parseWei } from './money.js';
 import { Problem } from './problems.js';
 import { type SignedTransportKey, transportKeyRecord } from './transport-key-record.js';
@@ -41,33 +42,23 @@ interface NodeEnrollment {
   identity_public_key_ed25519: string | null;
 }
 
-const ENROLLMENT_FIELDS = new Set(['status', 'models', 'transport_keys', 'identity_public_key_ed25519']);
+const ENROLLMENT_FIELDS = ['status', 'models', 'transport_keys', 'identity_public_key_ed25519'];
 
 function invalid(detail: string): Problem {
   return new Problem('invalid_request', detail);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function onlyFields(value: Record<string, unknown>, allowed: string[], where: string): void {
-  const extra = Object.keys(value).find((name) => !allowed.includes(name));
-  if (extra !== undefined) throw invalid(`unknown field "${extra}" in ${where}`);
 }
 
 function parseModels(value: unknown): ModelOffer[] {
   if (!Array.isArray(value) || value.length === 0) throw invalid('"models" must be a non-empty array');
   const seen = new Set<string>();
   return value.map((entry, index) => {
-    if (!isObject(entry)) throw invalid(`models[${index}] must be an object`);
-    onlyFields(entry, ['model_id', 'price_wei'], `models[${index}]`);
-    if (!isId('model_id', entry.model_id)) throw invalid(`models[${index}].model_id is not a valid model id`);
-    const price = parseWei(entry.price_wei);
+    const model = closedObject(entry, ['model_id', 'price_wei'], `models[${index}]`);
+    if (!isId('model_id', model.model_id)) throw invalid(`models[${index}].model_id is not a valid model id`);
+    const price = parseWei(model.price_wei);
     if (price === undefined || price === 0n) throw invalid(`models[${index}].price_wei must be a positive wei string`);
-    if (seen.has(entry.model_id)) throw invalid(`model "${entry.model_id}" is listed twice`);
-    seen.add(entry.model_id);
-    return { model_id: entry.model_id, price_wei: price };
+    if (seen.has(model.model_id)) throw invalid(`model "${model.model_id}" is listed twice`);
+    seen.add(model.model_id);
+    return { model_id: model.model_id, price_wei: price };
   });
 }
 
@@ -81,22 +72,19 @@ function parseTransportKeys(value: unknown): NodeEnrollment['transport_keys'] {
   if (!Array.isArray(value) || value.length === 0) throw invalid('"transport_keys" must be a non-empty array');
   const seen = new Set<string>();
   return value.map((entry, index) => {
-    if (!isObject(entry)) throw invalid(`transport_keys[${index}] must be an object`);
-    onlyFields(entry, ['key_id', 'public_key_x25519'], `transport_keys[${index}]`);
-    if (!isId('key_id', entry.key_id)) throw invalid(`transport_keys[${index}].key_id is not a valid key id`);
-    if (!isX25519PublicKey(entry.public_key_x25519)) {
+    const key = closedObject(entry, ['key_id', 'public_key_x25519'], `transport_keys[${index}]`);
+    if (!isId('key_id', key.key_id)) throw invalid(`transport_keys[${index}].key_id is not a valid key id`);
+    if (!isX25519PublicKey(key.public_key_x25519)) {
       throw invalid(`transport_keys[${index}].public_key_x25519 must be a 32-byte canonical base64url X25519 key that is not a low-order point`);
     }
-    if (seen.has(entry.key_id)) throw invalid(`key "${entry.key_id}" is listed twice`);
-    seen.add(entry.key_id);
-    return { key_id: entry.key_id, public_key_x25519: entry.public_key_x25519 };
+    if (seen.has(key.key_id)) throw invalid(`key "${key.key_id}" is listed twice`);
+    seen.add(key.key_id);
+    return { key_id: key.key_id, public_key_x25519: key.public_key_x25519 };
   });
 }
 
-function parseNodeEnrollment(body: unknown): NodeEnrollment {
-  if (!isObject(body)) throw invalid('the body must be a JSON object');
-  const extra = Object.keys(body).find((name) => !ENROLLMENT_FIELDS.has(name));
-  if (extra !== undefined) throw invalid(`unknown field "${extra}"`);
+function parseNodeEnrollment(value: unknown): NodeEnrollment {
+  const body = closedObject(value, ENROLLMENT_FIELDS);
   if (body.status !== 'active' && body.status !== 'disabled') throw invalid('"status" must be "active" or "disabled"');
   const models = parseModels(body.models);
   const transportKeys = parseTransportKeys(body.transport_keys);

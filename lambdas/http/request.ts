@@ -39,6 +39,12 @@ function definedValues(values: Record<string, string | undefined> | null | undef
   return Object.fromEntries(Object.entries(values ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
+/** A header of a raw event by name, whatever its case. */
+function headerOf(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  return Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === wanted)?.[1];
+}
+
 /** `application/json`, any case, parameters such as `charset=utf-8` allowed. */
 function isJsonMediaType(contentType: string | undefined): boolean {
   return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
@@ -76,5 +82,5 @@ function peekJsonFields(body: string, names: string[]): Record<string, unknown> 
   }
 }
 
-export { peekJsonFields, readJsonBody, toHttpRequest };
+export { headerOf, peekJsonFields, readJsonBody, toHttpRequest };
 export type { HttpRequest };

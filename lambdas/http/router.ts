@@ -8,7 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isId } from '../domain/ids.js';
 import { Problem } from '../domain/problems.js';
 import { describeError, logger } from '../observability/logger.js';
-import { type HttpRequest, toHttpRequest } from './request.js';
+import { type HttpRequest, headerOf, toHttpRequest } from './request.js';
 import { type HttpResponse, internalError, problemResult, toProxyResult } from './response.js';
 import { API_ROUTES, type RouteKey, routeKey } from './routes.js';
 
@@ -26,7 +26,7 @@ function unrouted(request: HttpRequest): Problem {
 function problemResponses(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   const startedAt = new WeakMap<object, number>();
   const log = (event: APIGatewayProxyEvent, status: number, code?: string) => {
-    const customerId = event.headers?.['X-B3IQ-Customer-ID'] ?? event.headers?.['x-b3iq-customer-id'];
+    const customerId = headerOf(event.headers, 'x-b3iq-customer-id');
     logger.info('request', {
       method: event.httpMethod,
       route: event.resource,

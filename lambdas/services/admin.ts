@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type Credit, creditFunds } from '../domain/account.js';
 import { generateToken, hashToken, tokenMatches } from '../domain/customer-token.js';
 import { isId } from '../domain/ids.js';
+import { closedObject } from '../domain/json-object.js';
 import { parseWei } from '../domain/money.js';
 import { type InferenceNode, nodeView, parseNodeEnrollment, planTransportKeys } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
@@ -22,18 +23,9 @@ async function admitAdmin(plane: ControlPlane, request: HttpRequest): Promise<vo
   }
 }
 
-function fieldsOf(body: unknown, allowed: string[]): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new Problem('invalid_request', 'the body must be a JSON object');
-  }
-  const extra = Object.keys(body).find((name) => !allowed.includes(name));
-  if (extra !== undefined) throw new Problem('invalid_request', `unknown field "${extra}"`);
-  return body as Record<string, unknown>;
-}
-
 async function createCustomer(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   await admitAdmin(plane, request);
-  const fields = fieldsOf(readJsonBody(request, { emptyIsObject: true }), ['customer_id']);
+  const fields = closedObject(readJsonBody(request, { emptyIsObject: true }), ['customer_id']);
   if (fields.customer_id !== undefined && !isId('customer_id', fields.customer_id)) {
     throw new Problem('invalid_request', '"customer_id" must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$');
   }
@@ -49,7 +41,7 @@ async function createCustomer(plane: ControlPlane, request: HttpRequest): Promis
 
 async function creditCustomer(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   await admitAdmin(plane, request);
-  const fields = fieldsOf(readJsonBody(request), ['credit_id', 'amount_wei']);
+  const fields = closedObject(readJsonBody(request), ['credit_id', 'amount_wei']);
   if (!isId('credit_id', fields.credit_id)) {
     throw new Problem('invalid_request', '"credit_id" must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$');
   }

@@ -69,15 +69,22 @@ function expectStatus(result: { status: number; body: Record<string, unknown> },
   return result.body;
 }
 
+/** Writes a fresh admin token into the stack's secret (the admin function reads it within five minutes; a new one at once). */
+async function setAdminToken(awsEnv: Record<string, string>, secretId: string): Promise<string> {
+  const token = generateToken();
+  const secrets = new SecretsManagerClient({
+    endpoint: awsEnv.AWS_ENDPOINT_URL,
+    region: awsEnv.AWS_REGION,
+    credentials: { accessKeyId: awsEnv.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: awsEnv.AWS_SECRET_ACCESS_KEY ?? 'test' },
+  });
+  await secrets.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: token }));
+  return token;
+}
+
 /** Sets a fresh admin token, then creates the demo customer, credit and node through the API. */
 async function seedDemo(options: { apiUrl: string; awsEnv: Record<string, string>; adminTokenSecretId: string }): Promise<LocalConfig> {
   const { apiUrl, awsEnv } = options;
-  const adminToken = generateToken();
-  const secrets = new SecretsManagerClient({ endpoint: awsEnv.AWS_ENDPOINT_URL, region: awsEnv.AWS_REGION, credentials: {
-    accessKeyId: awsEnv.AWS_ACCESS_KEY_ID ?? 'test',
-    secretAccessKey: awsEnv.AWS_SECRET_ACCESS_KEY ?? 'test',
-  } });
-  await secrets.send(new PutSecretValueCommand({ SecretId: options.adminTokenSecretId, SecretString: adminToken }));
+  const adminToken = await setAdminToken(awsEnv, options.adminTokenSecretId);
 
   // A stack that outlived an earlier run (LocalStack) already has the demo customer: make another.
   let created = await call(apiUrl, adminToken, 'POST', '/v1/admin/customers', { customer_id: 'demo-customer' });
@@ -121,5 +128,5 @@ async function seedDemo(options: { apiUrl: string; awsEnv: Record<string, string
   };
 }
 
-export { DEMO_MODEL, demoNodeKeys, seedDemo, writePrivate };
+export { DEMO_MODEL, demoNodeKeys, seedDemo, setAdminToken, writePrivate };
 export type { DemoNodeKeys, LocalConfig };

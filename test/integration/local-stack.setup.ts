@@ -3,11 +3,10 @@
  * the same handlers in-process against the deployed table, queues and keys, and call the deployed
  * API over HTTP. Everything started here is stopped after the run.
  */
-import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { TestProject } from 'vitest/node';
-import { generateToken } from '../../lambdas/domain/customer-token.js';
 import { deployStack, type StackOutputs } from '../../scripts/local/deploy.js';
 import { startEmulator } from '../../scripts/local/emulator.js';
+import { setAdminToken } from '../../scripts/local/seed.js';
 
 interface LocalStackContext {
   awsEnv: Record<string, string>;
@@ -27,13 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const emulator = await startEmulator({ log });
   try {
     const deployed = await deployStack(emulator.env, { stage: 'test', log });
-    const adminToken = generateToken();
-    const secrets = new SecretsManagerClient({
-      endpoint: emulator.endpoint,
-      region: emulator.region,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
-    await secrets.send(new PutSecretValueCommand({ SecretId: deployed.outputs.AdminTokenSecretArn, SecretString: adminToken }));
+    const adminToken = await setAdminToken(emulator.env, deployed.outputs.AdminTokenSecretArn);
     project.provide('localStack', { awsEnv: emulator.env, outputs: deployed.outputs, apiUrl: deployed.apiUrl, adminToken });
   } catch (error) {
     await emulator.stop();

@@ -2,10 +2,11 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type JobRequest, jobRequestFingerprint, parseJobRequest } from '../../../lambdas/domain/job-request.js';
-import { Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
+import type { ProblemCode } from '../../../lambdas/domain/problems.js';
 import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
 import { type Envelope, MAX_CIPHERTEXT_BYTES } from '../../../lambdas/transport/envelope.js';
 import { sealEnvelope } from '../../../lambdas/transport/seal.js';
+import { problemOf } from '../support/problem.js';
 
 const NODE_ID = 'node-alpha';
 const MODEL_ID = 'meta/llama-3.1-8b';
@@ -18,16 +19,6 @@ function envelope(): Envelope {
 
 function validBody(): Record<string, unknown> {
   return { job_id: 'job-1', node_id: NODE_ID, model_id: MODEL_ID, max_price_wei: '1000', encrypted_request: envelope() };
-}
-
-function problemOf(action: () => unknown): Problem {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof Problem) return error;
-    throw error;
-  }
-  throw new Error('expected a Problem, nothing was thrown');
 }
 
 type BodyChange = (body: Record<string, unknown>) => unknown;

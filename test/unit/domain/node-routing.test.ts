@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { InferenceNode, StoredNode, TransportKey } from '../../../lambdas/domain/node.js';
 import { routeToNode } from '../../../lambdas/domain/node-routing.js';
-import { Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
+import type { ProblemCode } from '../../../lambdas/domain/problems.js';
 import type { Envelope } from '../../../lambdas/transport/envelope.js';
 import { directoryKey, signedKey } from '../support/key-directory.js';
+import { problemOf } from '../support/problem.js';
 
 const NODE_ID = 'node-alpha';
 const MODEL_ID = 'meta/llama-3.1-8b';
@@ -34,16 +35,6 @@ function stored(overrides: Partial<InferenceNode> = {}): StoredNode {
 function request(keyId: string, modelId = MODEL_ID) {
   const encrypted_request = { key_id: keyId } as Envelope;
   return { node_id: NODE_ID, model_id: modelId, encrypted_request };
-}
-
-function problemOf(action: () => unknown): Problem {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof Problem) return error;
-    throw error;
-  }
-  throw new Error('expected a Problem, nothing was thrown');
 }
 
 describe('routeToNode', () => {

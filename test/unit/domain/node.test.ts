@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseNodeEnrollment, planTransportKeys, type TransportKey } from '../../../lambdas/domain/node.js';
-import { Problem } from '../../../lambdas/domain/problems.js';
 import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
 import { x25519PublicKey } from '../support/key-directory.js';
+import { problemOf } from '../support/problem.js';
 
 const KEY_A = x25519PublicKey();
 const KEY_B = x25519PublicKey();
@@ -22,16 +22,6 @@ function validBody(): Record<string, unknown> {
     ],
     identity_public_key_ed25519: IDENTITY,
   };
-}
-
-function problemOf(action: () => unknown): Problem {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof Problem) return error;
-    throw error;
-  }
-  throw new Error('expected a Problem, nothing was thrown');
 }
 
 describe('parseNodeEnrollment', () => {

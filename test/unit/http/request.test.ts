@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
+import type { ProblemCode } from '../../../lambdas/domain/problems.js';
 import { type HttpRequest, readJsonBody } from '../../../lambdas/http/request.js';
+import { problemOf } from '../support/problem.js';
 
 const MIB = 1024 * 1024;
 
@@ -14,16 +15,6 @@ function httpRequest(body: string, contentType?: string): HttpRequest {
     headers: contentType === undefined ? {} : { 'content-type': contentType },
     body,
   };
-}
-
-function problemOf(action: () => unknown): Problem {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof Problem) return error;
-    throw error;
-  }
-  throw new Error('expected a Problem, nothing was thrown');
 }
 
 /** A JSON string value whose body is exactly `bytes` UTF-8 bytes long. */
