@@ -14,6 +14,8 @@ interface StageConfig {
   protocolFeeBps: number;
   /** Node queues are `{prefix}{node_id}.fifo`; IAM is scoped to this prefix. */
   nodeQueuePrefix: string;
+  /** The shared dead-letter queue; never under the node queue prefix, so node grants cannot reach it. */
+  deadLetterQueueName: string;
   apiThrottle: { rateLimit: number; burstLimit: number };
   customerRateLimit: { perSecond: number; burst: number };
 }
@@ -44,6 +46,10 @@ function stageConfig(node: Node): StageConfig {
       `node queue prefix "${nodeQueuePrefix}" must be at most ${MAX_NODE_QUEUE_PREFIX} of [A-Za-z0-9_-]; set -c nodeQueuePrefix=...`,
     );
   }
+  const deadLetterQueueName = `b3iq-${stage}-dead-letters.fifo`;
+  if (deadLetterQueueName.startsWith(nodeQueuePrefix)) {
+    throw new Error(`node queue prefix "${nodeQueuePrefix}" would cover the dead-letter queue ${deadLetterQueueName}; choose another`);
+  }
   return {
     stage,
     protectData: stage !== 'dev',
@@ -51,6 +57,7 @@ function stageConfig(node: Node): StageConfig {
     policyVersion: context(node, 'policyVersion') ?? 'flat-v1',
     protocolFeeBps: numberFrom(node, 'protocolFeeBps', 1000, (n) => Number.isInteger(n) && n >= 0 && n <= 9999),
     nodeQueuePrefix,
+    deadLetterQueueName,
     apiThrottle: {
       rateLimit: numberFrom(node, 'apiRateLimit', 1000, positiveInteger),
       burstLimit: numberFrom(node, 'apiBurstLimit', 2000, positiveInteger),

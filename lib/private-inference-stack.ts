@@ -45,7 +45,7 @@ class PrivateInferenceStack extends Stack {
     const signingKey = new NodeKeySigningKey(this, 'NodeKeySigningKey', { protectData: config.protectData });
     const queues = new NodeCommandQueues(this, 'NodeCommandQueues', {
       prefix: config.nodeQueuePrefix,
-      stage: config.stage,
+      deadLetterQueueName: config.deadLetterQueueName,
       dataKey,
       protectData: config.protectData,
     });
@@ -68,18 +68,24 @@ class PrivateInferenceStack extends Stack {
     const submitJob = new ApiFunction(this, 'SubmitJobFunction', {
       name: 'submit-job',
       environment: { ...shared, ...queueSettings },
+      protectData: config.protectData,
     }).fn;
     grantTableWrites(table, submitJob);
     queues.grantSend(submitJob);
     signingKey.grantPublicKey(submitJob);
 
-    const customerReads = new ApiFunction(this, 'CustomerReadsFunction', { name: 'customer-reads', environment: shared }).fn;
+    const customerReads = new ApiFunction(this, 'CustomerReadsFunction', {
+      name: 'customer-reads',
+      environment: shared,
+      protectData: config.protectData,
+    }).fn;
     table.grantReadData(customerReads);
     signingKey.grantPublicKey(customerReads);
 
     const admin = new ApiFunction(this, 'AdminFunction', {
       name: 'admin',
       environment: { ...shared, ...queueSettings, ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn },
+      protectData: config.protectData,
     }).fn;
     grantTableWrites(table, admin);
     queues.grantCreate(admin);
@@ -90,6 +96,7 @@ class PrivateInferenceStack extends Stack {
       stage: config.stage,
       functions: { 'submit-job': submitJob, 'customer-reads': customerReads, admin },
       throttle: config.apiThrottle,
+      protectData: config.protectData,
     });
     new CfnOutput(this, 'TableName', { value: table.tableName, key: 'TableName' });
     new CfnOutput(this, 'AdminTokenSecretArn', { value: adminToken.secretArn, key: 'AdminTokenSecretArn' });

@@ -4,7 +4,7 @@
  * itself; the command id is the deduplication id, so a resend within SQS's five-minute window is
  * dropped, and its own message group, so one slow job never holds up another.
  */
-import { CreateQueueCommand, GetQueueUrlCommand, QueueDoesNotExist, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { NodeCommand } from '../domain/job.js';
 import { AsyncCache } from './async-cache.js';
 
@@ -69,16 +69,11 @@ class NodeCommandQueues {
     );
   }
 
+  /** Enrollment creates the queue before the node is written, so an enrolled node always has one. */
   async #lookUp(nodeId: string): Promise<string> {
-    try {
-      const result = await this.#client.send(new GetQueueUrlCommand({ QueueName: this.queueName(nodeId) }));
-      if (result.QueueUrl === undefined) throw new Error('GetQueueUrl returned no queue URL');
-      return result.QueueUrl;
-    } catch (error) {
-      // Enrollment creates the queue; a node enrolled before it existed gets one now.
-      if (error instanceof QueueDoesNotExist) return this.ensureQueue(nodeId);
-      throw error;
-    }
+    const result = await this.#client.send(new GetQueueUrlCommand({ QueueName: this.queueName(nodeId) }));
+    if (result.QueueUrl === undefined) throw new Error('GetQueueUrl returned no queue URL');
+    return result.QueueUrl;
   }
 }
 

@@ -18,6 +18,8 @@ const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 interface ApiFunctionProps {
   name: ApiFunctionName;
   environment: Record<string, string>;
+  /** Keep the log group when the stack is deleted. */
+  protectData: boolean;
   memorySize?: number;
 }
 
@@ -28,7 +30,7 @@ class ApiFunction extends Construct {
     super(scope, id);
     const logGroup = new LogGroup(this, 'Logs', {
       retention: RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);

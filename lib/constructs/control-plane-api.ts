@@ -22,6 +22,8 @@ interface ControlPlaneApiProps {
   stage: string;
   functions: Record<ApiFunction, IFunction>;
   throttle: { rateLimit: number; burstLimit: number };
+  /** Keep the access logs when the stack is deleted. */
+  protectData: boolean;
 }
 
 /** Problems the gateway itself answers, before any Lambda runs. */
@@ -67,7 +69,7 @@ class ControlPlaneApi extends Construct {
     super(scope, id);
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.api = new RestApi(this, 'Api', {
       description: 'B3IQ private inference control plane',

@@ -11,7 +11,7 @@ import { Construct, type IConstruct } from 'constructs';
 
 interface NodeCommandQueuesProps {
   prefix: string;
-  stage: string;
+  deadLetterQueueName: string;
   dataKey: IKey;
   protectData: boolean;
 }
@@ -27,8 +27,8 @@ class NodeCommandQueues extends Construct {
     this.#dataKey = props.dataKey;
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       // An explicit `.fifo` name: FIFO node queues need a FIFO dead-letter queue, and some
-      // emulators only honour FIFO when the name says so. It does not match the node prefix.
-      queueName: `b3iq-${props.stage}-dead-letters.fifo`,
+      // emulators only honour FIFO when the name says so. Configuration keeps it outside the prefix.
+      queueName: props.deadLetterQueueName,
       fifo: true,
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: props.dataKey,

@@ -21,6 +21,7 @@ describe('stageConfig', () => {
       policyVersion: 'flat-v1',
       protocolFeeBps: 1000,
       nodeQueuePrefix: 'b3iq-dev-n-',
+      deadLetterQueueName: 'b3iq-dev-dead-letters.fifo',
       apiThrottle: { rateLimit: 1000, burstLimit: 2000 },
       customerRateLimit: { perSecond: 100, burst: 500 },
     });
@@ -53,6 +54,7 @@ describe('stageConfig', () => {
       policyVersion: 'flat-v2',
       protocolFeeBps: 500,
       nodeQueuePrefix: 'pi-prod-n-',
+      deadLetterQueueName: 'b3iq-prod-dead-letters.fifo',
       apiThrottle: { rateLimit: 7, burstLimit: 9 },
       customerRateLimit: { perSecond: 3, burst: 4 },
     });
@@ -68,7 +70,7 @@ describe('stageConfig', () => {
     expect(() => configFrom({ stage })).toThrow(/context stage=.* must match/);
   });
 
-  it.each([
+  it.each<{ case: string; context: Record<string, string> }>([
     { case: 'protocolFeeBps=10000', context: { protocolFeeBps: '10000' } },
     { case: 'protocolFeeBps=-1', context: { protocolFeeBps: '-1' } },
     { case: 'protocolFeeBps=2.5', context: { protocolFeeBps: '2.5' } },
@@ -114,6 +116,13 @@ describe('stageConfig', () => {
     expect(configFrom({ nodeQueuePrefix: prefix }).nodeQueuePrefix).toBe(prefix);
     const longestNodeId = `a${'b'.repeat(62)}`; // lambdas/domain/ids.ts: node_id is at most 63 characters
     expect(`${prefix}${longestNodeId}.fifo`).toHaveLength(80);
+  });
+});
+
+describe('node queue prefix and the dead-letter queue', () => {
+  it('rejects a nodeQueuePrefix the dead-letter queue name falls under', () => {
+    // Under the prefix, node grants would reach the DLQ and a node named "dead-letters" would be it.
+    expect(() => buildStack({ stage: 'dev', nodeQueuePrefix: 'b3iq-dev-' })).toThrow(/would cover the dead-letter queue/);
   });
 });
 

@@ -89,6 +89,8 @@ describe('data retention', () => {
     { case: 'table', type: 'AWS::DynamoDB::Table', prefix: 'ControlPlaneTable' },
     { case: 'dead-letter queue', type: 'AWS::SQS::Queue', prefix: 'NodeCommandQueuesDeadLetterQueue' },
     { case: 'admin token secret', type: 'AWS::SecretsManager::Secret', prefix: 'AdminToken' },
+    { case: 'submit-job log group', type: 'AWS::Logs::LogGroup', prefix: 'SubmitJobFunctionLogs' },
+    { case: 'API access log group', type: 'AWS::Logs::LogGroup', prefix: 'ControlPlaneApiAccessLogs' },
   ] as const;
 
   it.each(RETAINED)('retains the $case in prod and deletes it in dev', ({ type, prefix }) => {
