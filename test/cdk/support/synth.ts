@@ -24,7 +24,8 @@ const assemblyDirs: string[] = [];
 function newApp(context: Record<string, string> = {}): App {
   const outdir = mkdtempSync(path.join(tmpdir(), 'b3iq-cdk-test-'));
   assemblyDirs.push(outdir);
-  return new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context } });
+  // Templates are what these tests read; bundling is exercised by the integration tests' deploy.
+  return new App({ outdir, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } });
 }
 
 interface Built {
