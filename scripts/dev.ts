@@ -58,13 +58,16 @@ function printExample(config: LocalConfig, exampleFile: string): void {
 async function main(): Promise<void> {
   let emulator: Emulator | undefined;
   const localFile = path.join(LOCAL_DIR, 'local.json');
+  let stopping = false;
   const shutdown = async (code: number) => {
+    // Ctrl+C signals the whole process group (npm, tsx and this process): clean up once.
+    if (stopping) return;
+    stopping = true;
     rmSync(localFile, { force: true });
     await emulator?.stop();
     process.exit(code);
   };
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
 
   try {
     let env: Record<string, string>;

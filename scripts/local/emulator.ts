@@ -76,6 +76,19 @@ async function waitForHealth(endpoint: string, child: ChildProcess, timeoutMs: n
   throw new Error(`ministack did not answer at ${endpoint} within ${timeoutMs} ms`);
 }
 
+/**
+ * The environment ministack passes on to the Lambda processes it runs: this process's, without
+ * what a test runner or npm injects (NODE_OPTIONS loaders, VITEST_*, npm_*) or AWS settings
+ * meant for this process rather than for the Lambdas.
+ */
+function lambdaHostEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !/^(NODE_OPTIONS|VITEST.*|npm_.*|AWS_.*|CDK_.*|TABLE_NAME|NODE_QUEUE_.*|ADMIN_TOKEN_.*)$/.test(name),
+    ),
+  );
+}
+
 /** Installs (once) and starts a fresh ministack on free ports; `stop()` ends it and everything it ran. */
 async function startEmulator(options: { log?: (line: string) => void; port?: number } = {}): Promise<Emulator> {
   const log = options.log ?? (() => {});
@@ -91,7 +104,7 @@ async function startEmulator(options: { log?: (line: string) => void; port?: num
     detached: true, // its own process group, so stop() also ends the Lambda processes it started
     stdio: ['ignore', logFile, logFile],
     env: {
-      ...process.env,
+      ...lambdaHostEnv(),
       PATH: `${NODE_BIN}:${process.env.PATH ?? ''}`,
       BIND_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),
