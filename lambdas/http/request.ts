@@ -50,6 +50,22 @@ function isJsonMediaType(contentType: string | undefined): boolean {
   return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
+/** Each body is parsed at most once, however many times it is read. */
+const parsedBodies = new WeakMap<HttpRequest, { ok: true; value: unknown } | { ok: false }>();
+
+function parseBody(request: HttpRequest): { ok: true; value: unknown } | { ok: false } {
+  let parsed = parsedBodies.get(request);
+  if (parsed === undefined) {
+    try {
+      parsed = { ok: true, value: JSON.parse(request.body) as unknown };
+    } catch {
+      parsed = { ok: false };
+    }
+    parsedBodies.set(request, parsed);
+  }
+  return parsed;
+}
+
 /**
  * The body as JSON after the media-type and size checks. `emptyIsObject` lets an empty body
  * stand for `{}` (admin customer creation and cancel); an empty body needs no media type.
@@ -63,23 +79,18 @@ function readJsonBody(request: HttpRequest, options: { emptyIsObject?: boolean }
     throw new Problem('payload_too_large', 'the body is larger than 1 MiB');
   }
   if (request.body.length === 0) throw new Problem('invalid_request', 'the body is empty; send a JSON object');
-  try {
-    return JSON.parse(request.body) as unknown;
-  } catch {
-    throw new Problem('invalid_request', 'the body is not valid JSON');
-  }
+  const parsed = parseBody(request);
+  if (!parsed.ok) throw new Problem('invalid_request', 'the body is not valid JSON');
+  return parsed.value;
 }
 
-/** Reads top-level string fields of a body that may not be valid, to prefetch what it names. */
-function peekJsonFields(body: string, names: string[]): Record<string, unknown> {
-  if (body.length === 0 || body.length > MAX_BODY_BYTES) return {};
-  try {
-    const value = JSON.parse(body) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
-    return Object.fromEntries(names.map((name) => [name, (value as Record<string, unknown>)[name]]));
-  } catch {
-    return {};
-  }
+/** Top-level fields of a body that may not be valid, to prefetch what it names; nothing is checked. */
+function peekJsonFields(request: HttpRequest, names: string[]): Record<string, unknown> {
+  if (request.body.length === 0 || request.body.length > MAX_BODY_BYTES) return {};
+  const parsed = parseBody(request);
+  if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) return {};
+  const value = parsed.value as Record<string, unknown>;
+  return Object.fromEntries(names.map((name) => [name, value[name]]));
 }
 
 export { headerOf, peekJsonFields, readJsonBody, toHttpRequest };

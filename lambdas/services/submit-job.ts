@@ -20,7 +20,7 @@ import { admitCustomer, customerCredentials } from './customer-access.js';
 async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const credentials = customerCredentials(request);
   // Read the account, node and job in one call: peek at the ids before the body is validated.
-  const named = peekJsonFields(request.body, ['node_id', 'job_id']);
+  const named = peekJsonFields(request, ['node_id', 'job_id']);
   const snapshot =
     credentials.customerId === undefined
       ? {}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProblemCode } from '../../../lambdas/domain/problems.js';
-import { type HttpRequest, readJsonBody } from '../../../lambdas/http/request.js';
+import { type HttpRequest, peekJsonFields, readJsonBody } from '../../../lambdas/http/request.js';
 import { problemOf } from '../support/problem.js';
 
 const MIB = 1024 * 1024;
@@ -67,5 +67,27 @@ describe('readJsonBody', () => {
 
   it('still parses a non-empty body when emptyIsObject is set (emptyIsObject)', () => {
     expect(readJsonBody(httpRequest('{"customer_id":"acme"}', 'application/json'), { emptyIsObject: true })).toEqual({ customer_id: 'acme' });
+  });
+});
+
+describe('peekJsonFields', () => {
+  it.each([
+    { case: 'not JSON', body: '{"node_id":' },
+    { case: 'a JSON array', body: '[{"node_id":"n-1"}]' },
+    { case: 'an empty body', body: '' },
+  ])('names nothing for $case', ({ body }) => {
+    expect(peekJsonFields(httpRequest(body, 'application/json'), ['node_id'])).toEqual({});
+  });
+
+  it('names the fields asked for, checked or not, and leaves the body to readJsonBody', () => {
+    // Prepare
+    const request = httpRequest('{"node_id":"n-1","job_id":7,"other":true}', 'text/plain');
+
+    // Act
+    const peeked = peekJsonFields(request, ['node_id', 'job_id', 'missing']);
+
+    // Assess: peeking does not check the media type; reading still does.
+    expect(peeked).toEqual({ node_id: 'n-1', job_id: 7, missing: undefined });
+    expect(problemOf(() => readJsonBody(request)).code).toBe('unsupported_media_type');
   });
 });
