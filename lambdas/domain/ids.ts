@@ -1,4 +1,5 @@
 /** Identifier rules of the HTTP contract. Ids the server makes match the same patterns. */
+import { Problem } from './problems.js';
 
 const ID_PATTERNS = {
   /** Names an SQS queue, hence the narrower alphabet and length. */
@@ -16,5 +17,10 @@ function isId(kind: IdKind, value: unknown): value is string {
   return typeof value === 'string' && ID_PATTERNS[kind].test(value);
 }
 
-export { ID_PATTERNS, isId };
+/** 400 `invalid_request` naming the field and its pattern. */
+function invalidId(kind: IdKind, field: string = kind): Problem {
+  return new Problem('invalid_request', `"${field}" must match ${ID_PATTERNS[kind].source}`);
+}
+
+export { ID_PATTERNS, invalidId, isId };
 export type { IdKind };

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { checkEnvelope, type Envelope } from '../transport/envelope.js';
-import { isId } from './ids.js';
+import { invalidId, isId } from './ids.js';
 import { closedObject } from './json-object.js';
 import { parseWei } from './money.js';
 import { Problem } from './problems.js';
@@ -28,13 +28,9 @@ function parseJobRequest(body: unknown): JobRequest {
   for (const name of ['node_id', 'model_id', 'encrypted_request']) {
     if (fields[name] === undefined) throw invalidRequest(`"${name}" is required`);
   }
-  if (fields.job_id !== undefined && !isId('job_id', fields.job_id)) {
-    throw invalidRequest('"job_id" must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$');
-  }
-  if (!isId('node_id', fields.node_id)) throw invalidRequest('"node_id" must match ^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$');
-  if (!isId('model_id', fields.model_id)) {
-    throw invalidRequest('"model_id" must match ^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$');
-  }
+  if (fields.job_id !== undefined && !isId('job_id', fields.job_id)) throw invalidId('job_id');
+  if (!isId('node_id', fields.node_id)) throw invalidId('node_id');
+  if (!isId('model_id', fields.model_id)) throw invalidId('model_id');
   const maxPrice = fields.max_price_wei === undefined ? undefined : parseWei(fields.max_price_wei);
   if (fields.max_price_wei !== undefined && maxPrice === undefined) {
     throw invalidRequest('"max_price_wei" must be a decimal wei string of at most 38 digits');

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Credit, creditFunds } from '../domain/account.js';
 import { generateToken, hashToken, tokenMatches } from '../domain/customer-token.js';
-import { isId } from '../domain/ids.js';
+import { invalidId, isId } from '../domain/ids.js';
 import { closedObject } from '../domain/json-object.js';
 import { parseWei } from '../domain/money.js';
 import { type InferenceNode, nodeView, parseNodeEnrollment, planTransportKeys } from '../domain/node.js';
@@ -27,7 +27,7 @@ async function createCustomer(plane: ControlPlane, request: HttpRequest): Promis
   await admitAdmin(plane, request);
   const fields = closedObject(readJsonBody(request, { emptyIsObject: true }), ['customer_id']);
   if (fields.customer_id !== undefined && !isId('customer_id', fields.customer_id)) {
-    throw new Problem('invalid_request', '"customer_id" must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$');
+    throw invalidId('customer_id');
   }
   const customerId = (fields.customer_id as string | undefined) ?? `cus-${randomUUID()}`;
   const token = generateToken();
@@ -43,7 +43,7 @@ async function creditCustomer(plane: ControlPlane, request: HttpRequest): Promis
   await admitAdmin(plane, request);
   const fields = closedObject(readJsonBody(request), ['credit_id', 'amount_wei']);
   if (!isId('credit_id', fields.credit_id)) {
-    throw new Problem('invalid_request', '"credit_id" must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$');
+    throw invalidId('credit_id');
   }
   const amount = parseWei(fields.amount_wei);
   if (amount === undefined || amount === 0n) {
