@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+/**
+ * `b3iq`: the customer CLI. Human output by default, `--json` for scripts; errors go to stderr
+ * with what to do next, and the exit code says what kind of failure it was (see `b3iq --help`).
+ */
+import { parseArgs } from 'node:util';
+import { B3iqClient } from '../sdk/client.js';
+import { clientConfigFromEnvironment } from '../sdk/config.js';
+import {
+  B3iqApiError,
+  B3iqConfigError,
+  B3iqDecryptError,
+  B3iqJobIdInUseError,
+  B3iqKeyTrustError,
+  B3iqTimeoutError,
+  B3iqUnavailableError,
+} from '../sdk/errors.js';
+import { FileKeyStore } from '../sdk/key-store.js';
+import type { InferenceResponse, JobView } from '../sdk/types.js';
+import { readJobInput } from './input.js';
+import { formatAccepted, formatAccount, formatJob, formatNode, progressLine } from './output.js';
+import { EXIT, USAGE, UsageError } from './usage.js';
+
+interface Output {
+  human: string;
+  json: unknown;
+  exitCode?: number;
+}
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  node: { type: 'string' },
+  model: { type: 'string' },
+  input: { type: 'string' },
+  'max-price-wei': { type: 'string' },
+  'job-id': { type: 'string' },
+  decrypt: { type: 'boolean' },
+  timeout: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function client(): B3iqClient {
+  const config = clientConfigFromEnvironment();
+  return new B3iqClient({
+    apiUrl: config.apiUrl,
+    customerId: config.customerId,
+    customerToken: config.customerToken,
+    keyStore: new FileKeyStore(config.keyDirectory),
+    ...(config.pinnedDirectoryKey === undefined ? {} : { pinnedDirectoryKey: config.pinnedDirectoryKey }),
+  });
+}
+
+function required(value: string | undefined, what: string): string {
+  if (value === undefined || value.length === 0) throw new UsageError(`${what} is required; see b3iq --help`);
+  return value;
+}
+
+async function showJob(api: B3iqClient, job: JobView, decrypt: boolean | undefined): Promise<Output> {
+  const answer: InferenceResponse | undefined = decrypt && job.encrypted_response !== null ? await api.openAnswer(job) : undefined;
+  const unanswered = job.status !== 'completed' && job.status !== 'queued' && job.status !== 'claimed';
+  return {
+    human: formatJob(job, answer),
+    json: answer === undefined ? job : { ...job, answer },
+    ...(unanswered ? { exitCode: EXIT.jobUnanswered } : {}),
+  };
+}
+
+async function run(command: string[], values: Values): Promise<Output> {
+  const [group, action, target] = command;
+  const key = `${group ?? ''} ${action ?? ''}`.trim();
+  switch (key) {
+    case 'nodes show': {
+      const verified = await client().getVerifiedNode(required(target, 'a node id'));
+      return { human: formatNode(verified), json: { ...verified.node, trusted_key_ids: verified.trustedKeys.map((k) => k.key_id) } };
+    }
+    case 'jobs submit': {
+      const request = await readJobInput(values.input);
+      const accepted = await client().submitJob({
+        nodeId: required(values.node, '--node'),
+        modelId: required(values.model, '--model'),
+        request,
+        ...(values['max-price-wei'] === undefined ? {} : { maxPriceWei: values['max-price-wei'] }),
+        ...(values['job-id'] === undefined ? {} : { jobId: values['job-id'] }),
+      });
+      return { human: formatAccepted(accepted), json: accepted };
+    }
+    case 'jobs get': {
+      const api = client();
+      return showJob(api, await api.getJob(required(target, 'a job id')), values.decrypt);
+    }
+    case 'jobs wait': {
+      const api = client();
+      const jobId = required(target, 'a job id');
+      const seconds = values.timeout === undefined ? 600 : Number(values.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError('--timeout takes a number of seconds');
+      const progress = progressLine();
+      const startedAt = Date.now();
+      try {
+        const job = await api.waitForJob(jobId, {
+          timeoutMs: seconds * 1000,
+          onPoll: (polled) => progress.update(`${jobId}: ${polled.status}, ${Math.round((Date.now() - startedAt) / 1000)} s`),
+        });
+        progress.stop();
+        return showJob(api, job, values.decrypt);
+      } finally {
+        progress.stop();
+      }
+    }
+    case 'account': {
+      const account = await client().getAccount();
+      return { human: formatAccount(account), json: account };
+    }
+    default:
+      throw new UsageError(command.length === 0 ? 'name a command' : `unknown command "${command.join(' ')}"`);
+  }
+}
+
+/** What went wrong, what to do next, and the exit code. */
+function explain(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof UsageError) return { message: `${error.message}\n\n${USAGE}`, exitCode: EXIT.usage };
+  if (error instanceof B3iqConfigError) return { message: error.message, exitCode: EXIT.config };
+  if (error instanceof B3iqApiError) {
+    const next: Record<string, string> = {
+      unauthorized: 'check B3IQ_CUSTOMER_ID and the token in B3IQ_CUSTOMER_TOKEN_FILE',
+      insufficient_balance: 'ask for a credit, or check `b3iq account`',
+      max_price_exceeded: 'raise --max-price-wei or pick a cheaper model (`b3iq nodes show <node>`)',
+      node_not_found: 'check the node id',
+      model_not_served: 'see the node’s models with `b3iq nodes show <node>`',
+      job_not_found: 'check the job id; jobs are only visible to the customer that submitted them',
+      job_id_conflict: 'use a new --job-id; this one was used for another request',
+      rate_limited: 'slow down and retry',
+    };
+    const hint = next[error.code];
+    return { message: `${error.code}: ${error.message}${hint ? `\nnext: ${hint}` : ''}`, exitCode: EXIT.refused };
+  }
+  if (error instanceof B3iqJobIdInUseError) return { message: error.message, exitCode: EXIT.refused };
+  if (error instanceof B3iqUnavailableError) return { message: `${error.message}\nnext: check B3IQ_API_URL and retry`, exitCode: EXIT.unavailable };
+  if (error instanceof B3iqTimeoutError) return { message: error.message, exitCode: EXIT.timeout };
+  if (error instanceof B3iqKeyTrustError || error instanceof B3iqDecryptError) return { message: error.message, exitCode: EXIT.trust };
+  return { message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, exitCode: 1 };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`b3iq: ${(error as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  try {
+    const output = await run(parsed.positionals, parsed.values);
+    process.stdout.write(parsed.values.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.human}\n`);
+    return output.exitCode ?? EXIT.ok;
+  } catch (error) {
+    const { message, exitCode } = explain(error);
+    process.stderr.write(`b3iq: ${message}\n`);
+    return exitCode;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
