@@ -76,10 +76,12 @@ async function run(command: string[], values: Values): Promise<Output> {
       return { human: formatNode(verified), json: { ...verified.node, trusted_key_ids: verified.trustedKeys.map((k) => k.key_id) } };
     }
     case 'jobs submit': {
+      const nodeId = required(values.node, '--node');
+      const modelId = required(values.model, '--model');
       const request = await readJobInput(values.input);
       const accepted = await client().submitJob({
-        nodeId: required(values.node, '--node'),
-        modelId: required(values.model, '--model'),
+        nodeId,
+        modelId,
         request,
         ...(values['max-price-wei'] === undefined ? {} : { maxPriceWei: values['max-price-wei'] }),
         ...(values['job-id'] === undefined ? {} : { jobId: values['job-id'] }),

@@ -1,0 +1,163 @@
+/**
+ * The `b3iq` binary as a customer runs it (spawned, built by `npm run build`), against the
+ * deployed API. The token only ever comes from a file.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { answerJob } from './support/node-stand-in.js';
+import { newCustomer, newNode, type TestCustomer, type TestNode } from './support/world.js';
+
+const BINARY = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const { apiUrl } = inject('localStack');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function b3iq(args: string[], options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BINARY, ...args], {
+      cwd: options.cwd ?? tmpdir(),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+let customer: TestCustomer;
+let node: TestNode;
+let env: Record<string, string>;
+let workDir: string;
+
+beforeAll(async () => {
+  customer = await newCustomer(10n ** 18n);
+  node = await newNode({ priceWei: 5_000_000_000_000_000n });
+  workDir = mkdtempSync(path.join(tmpdir(), 'b3iq-cli-'));
+  const tokenFile = path.join(workDir, 'token');
+  writeFileSync(tokenFile, `${customer.token}\n`, { mode: 0o600 });
+  env = {
+    B3IQ_API_URL: apiUrl,
+    B3IQ_CUSTOMER_ID: customer.customerId,
+    B3IQ_CUSTOMER_TOKEN_FILE: tokenFile,
+    B3IQ_KEY_DIR: path.join(workDir, 'keys'),
+  };
+});
+
+describe('b3iq', () => {
+  it('shows a node with its prices and verified keys', async () => {
+    const run = await b3iq(['nodes', 'show', node.nodeId], { env });
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`node ${node.nodeId}: active`);
+    expect(run.stdout).toContain('5000000000000000 wei (0.005 ETH)');
+    expect(run.stdout).toContain(`${node.keyId}  signature verified`);
+  });
+
+  it('submits a prompt from stdin, shows it queued, and opens the answer once it comes', async () => {
+    // Act
+    const submitted = await b3iq(['jobs', 'submit', '--node', node.nodeId, '--model', node.modelId, '--json'], { env, stdin: 'What is 2+2?\n' });
+    const accepted = JSON.parse(submitted.stdout);
+    const queued = await b3iq(['jobs', 'get', accepted.job_id], { env });
+    await answerJob(customer.customerId, accepted.job_id, node, (prompt) => `you asked: ${prompt}`);
+    const waited = await b3iq(['jobs', 'wait', accepted.job_id, '--decrypt'], { env });
+
+    // Assess
+    expect(submitted.code).toBe(0);
+    expect(accepted).toMatchObject({ status: 'queued', node_id: node.nodeId, billing: { status: 'reserved' } });
+    expect(queued.stdout).toContain(`job ${accepted.job_id}: queued`);
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toContain('you asked: What is 2+2?');
+  });
+
+  it('takes a messages JSON file as input', async () => {
+    const input = path.join(workDir, 'messages.json');
+    writeFileSync(input, JSON.stringify({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi there' }] }));
+
+    const submitted = await b3iq(['jobs', 'submit', '--node', node.nodeId, '--model', node.modelId, '--input', input, '--json'], { env });
+    const prompt = await answerJob(customer.customerId, JSON.parse(submitted.stdout).job_id, node, () => 'ok');
+
+    expect(submitted.code).toBe(0);
+    expect(prompt).toBe('Hi there');
+  });
+
+  it('shows the account as JSON', async () => {
+    const run = await b3iq(['account', '--json'], { env });
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ customer_id: customer.customerId, balance_wei: '1000000000000000000' });
+  });
+
+  it.each([
+    { case: 'an unknown command', args: ['jobs', 'fly'], code: 2, says: 'unknown command' },
+    { case: 'a token on the command line', args: ['account', '--token', 'x'], code: 2, says: "Unknown option '--token'" },
+    { case: 'a missing --model', args: ['jobs', 'submit', '--node', 'n-1'], code: 2, says: '--model is required' },
+    { case: 'an empty input', args: ['jobs', 'submit', '--node', 'n-1', '--model', 'm', '--input', '/dev/null'], code: 2, says: 'input is empty' },
+    { case: 'a model the node does not serve', args: ['jobs', 'submit', '--node', 'NODE', '--model', 'nope'], code: 1, says: 'model_not_served' },
+    { case: 'an unknown job', args: ['jobs', 'get', 'job-unknown'], code: 1, says: 'job_not_found' },
+  ])('exits $code for $case and says what to do', async ({ args, code, says }) => {
+    const run = await b3iq(args.map((arg) => (arg === 'NODE' ? node.nodeId : arg)), { env, stdin: 'hello' });
+
+    expect(run.code).toBe(code);
+    expect(run.stderr).toContain(says);
+  });
+
+  it('exits 3 and names the settings when it has no configuration', async () => {
+    const run = await b3iq(['account'], { env: {}, cwd: mkdtempSync(path.join(tmpdir(), 'b3iq-empty-')) });
+
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('B3IQ_API_URL, B3IQ_CUSTOMER_ID, B3IQ_CUSTOMER_TOKEN_FILE');
+  });
+
+  it('falls back to .b3iq/local.json in a parent folder', async () => {
+    const project = mkdtempSync(path.join(tmpdir(), 'b3iq-project-'));
+    const local = { api_url: apiUrl, demo: { customer_id: customer.customerId, customer_token: customer.token } };
+    const dir = path.join(project, '.b3iq');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'local.json'), JSON.stringify(local), { mode: 0o600 });
+    const nested = path.join(project, 'src');
+    mkdirSync(nested);
+
+    const run = await b3iq(['account', '--json'], { env: { B3IQ_KEY_DIR: env.B3IQ_KEY_DIR! }, cwd: nested });
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).customer_id).toBe(customer.customerId);
+  });
+
+  it('exits 5 when waiting runs out of time, and shows no progress line off a terminal', async () => {
+    const submitted = await b3iq(['jobs', 'submit', '--node', node.nodeId, '--model', node.modelId, '--json'], { env, stdin: 'slow' });
+
+    const run = await b3iq(['jobs', 'wait', JSON.parse(submitted.stdout).job_id, '--timeout', '1'], { env });
+
+    expect(run.code).toBe(5);
+    expect(run.stderr).toContain('did not finish within 1 s');
+    expect(run.stderr).not.toContain('\r');
+  });
+
+  it('never prints the token', async () => {
+    const runs = await Promise.all([
+      b3iq(['account'], { env }),
+      b3iq(['account', '--json'], { env }),
+      b3iq(['jobs', 'get', 'job-unknown', '--json'], { env }),
+      b3iq(['--help'], { env }),
+    ]);
+
+    for (const run of runs) expect(run.stdout + run.stderr).not.toContain(customer.token);
+  });
+});
