@@ -11,6 +11,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import {
   checkEnvelope,
+  MAX_CIPHERTEXT_BYTES,
   type Direction,
   type Envelope,
   type EnvelopeBinding,
@@ -19,6 +20,9 @@ import {
   transportAad,
 } from './envelope.js';
 import { isLowOrderPoint } from './low-order.js';
+import { isId } from '../domain/ids.js';
+
+const TAG_BYTES = 16;
 
 interface SealOptions {
   /** Fixed only by known-answer tests; otherwise fresh for every envelope. */
@@ -50,6 +54,12 @@ function sealEnvelope(
   plaintext: Uint8Array,
   options: SealOptions = {},
 ): { envelope: Envelope; ephemeralSecretKey: Uint8Array } {
+  // Refuse here what every opener would refuse later.
+  if (plaintext.length + TAG_BYTES > MAX_CIPHERTEXT_BYTES) throw new RangeError('plaintext is larger than 512 KiB less the 16-byte tag');
+  for (const kind of ['key_id', 'node_id', 'model_id', 'job_id'] as const) {
+    const value = binding[kind];
+    if ((value !== undefined || kind !== 'job_id') && !isId(kind, value)) throw new TypeError(`${kind} is not a valid ${kind}`);
+  }
   const ephemeralSecretKey = options.ephemeralSecretKey ?? x25519.utils.randomSecretKey();
   const ephemeralPublicKey = x25519.getPublicKey(ephemeralSecretKey);
   const nonce = options.nonce ?? randomBytes(12);

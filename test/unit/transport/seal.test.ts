@@ -173,3 +173,23 @@ describe('openEnvelope', () => {
     expect(openedResponse).toEqual(plaintext);
   });
 });
+
+describe('sealEnvelope input checks', () => {
+  const recipient = x25519.getPublicKey(x25519.utils.randomSecretKey());
+  const binding = { key_id: 'tk-1', node_id: 'node-1', model_id: 'org/model:8b' };
+
+  it('seals the largest plaintext an opener accepts and refuses one byte more', () => {
+    expect(() => sealEnvelope('request', recipient, binding, new Uint8Array(512 * 1024 - 16))).not.toThrow();
+    expect(() => sealEnvelope('request', recipient, binding, new Uint8Array(512 * 1024 - 15))).toThrow(RangeError);
+  });
+
+  it.each([
+    { case: 'a key_id with "/"', direction: 'request', change: { key_id: 'tk/2026' } },
+    { case: 'a node_id with "."', direction: 'request', change: { node_id: 'node.1' } },
+    { case: 'an empty model_id', direction: 'request', change: { model_id: '' } },
+    { case: 'a response without job_id', direction: 'response', change: {} },
+    { case: 'a job_id with a space', direction: 'response', change: { job_id: 'job 1' } },
+  ] as const)('refuses $case, which no opener would accept', ({ direction, change }) => {
+    expect(() => sealEnvelope(direction, recipient, { ...binding, ...change }, new Uint8Array(1))).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * Seal and open timings of `b3iq-private-transport-v1`: noble (`lambdas/transport/seal.ts`, what the
+ * SDK and the node use) against the node:crypto (OpenSSL) reference of the tests, request direction.
+ * Each seal draws a fresh ephemeral key and nonce, as in use; each open opens one envelope sealed once.
+ * Prints a markdown table and writes `bench/results/transport.json`.
+ *
+ *   npx tsx bench/transport.ts
+ *
+ * The "512 KiB" row uses 512 KiB − 16 bytes of plaintext: its ciphertext (plaintext + 16-byte tag) is
+ * then exactly the 512 KiB limit, the largest envelope `openEnvelope` accepts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { arch, cpus, platform } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { MAX_CIPHERTEXT_BYTES } from '../lambdas/transport/envelope.js';
+import { openEnvelope, sealEnvelope } from '../lambdas/transport/seal.js';
+import { refOpen, refPublicKey, refSeal } from '../test/unit/transport/reference-openssl.js';
+
+const BINDING = { key_id: 'tk-bench', node_id: 'node-bench', model_id: 'llama-3.1-8b-instruct' };
+const NODE_SECRET = Uint8Array.from({ length: 32 }, (_, index) => (index * 29 + 7) & 0xff);
+const NODE_PUBLIC = x25519.getPublicKey(NODE_SECRET);
+
+interface Size {
+  label: string;
+  bytes: number;
+  warmup: number;
+  iterations: number;
+}
+
+const SIZES: Size[] = [
+  { label: '1 KiB', bytes: 1024, warmup: 50, iterations: 200 },
+  { label: '512 KiB', bytes: MAX_CIPHERTEXT_BYTES - 16, warmup: 10, iterations: 50 },
+];
+
+interface Row {
+  operation: 'seal' | 'open';
+  size: string;
+  plaintext_bytes: number;
+  iterations: number;
+  noble_median_us: number;
+  node_crypto_median_us: number;
+  ratio_noble_over_node_crypto: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Median wall time of `run` in microseconds, after `warmup` untimed calls. */
+function time(run: () => unknown, warmup: number, iterations: number): number {
+  for (let index = 0; index < warmup; index += 1) run();
+  const samples: number[] = [];
+  for (let index = 0; index < iterations; index += 1) {
+    const start = process.hrtime.bigint();
+    run();
+    samples.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  return median(samples);
+}
+
+function formatDuration(microseconds: number): string {
+  return microseconds < 1000 ? `${microseconds.toFixed(1)} µs` : `${(microseconds / 1000).toFixed(2)} ms`;
+}
+
+function plaintextOf(bytes: number): Uint8Array {
+  return Uint8Array.from({ length: bytes }, (_, index) => (index * 131 + 17) & 0xff);
+}
+
+function bench(): Row[] {
+  const rows: Row[] = [];
+  const referencePublic = refPublicKey(NODE_SECRET);
+  for (const size of SIZES) {
+    const plaintext = plaintextOf(size.bytes);
+    const envelope = sealEnvelope('request', NODE_PUBLIC, BINDING, plaintext).envelope;
+    // Both implementations must open the envelope they are timed on, to the same bytes.
+    if (!isDeepStrictEqual(openEnvelope('request', NODE_SECRET, envelope, BINDING), plaintext)) throw new Error('noble open failed');
+    if (!isDeepStrictEqual(refOpen('request', NODE_SECRET, envelope, BINDING), plaintext)) throw new Error('node:crypto open failed');
+
+    const operations = [
+      {
+        operation: 'seal' as const,
+        noble: () => sealEnvelope('request', NODE_PUBLIC, BINDING, plaintext),
+        reference: () => refSeal('request', referencePublic, BINDING, plaintext),
+      },
+      {
+        operation: 'open' as const,
+        noble: () => openEnvelope('request', NODE_SECRET, envelope, BINDING),
+        reference: () => refOpen('request', NODE_SECRET, envelope, BINDING),
+      },
+    ];
+    for (const { operation, noble, reference } of operations) {
+      const nobleMedian = time(noble, size.warmup, size.iterations);
+      const referenceMedian = time(reference, size.warmup, size.iterations);
+      rows.push({
+        operation,
+        size: size.label,
+        plaintext_bytes: size.bytes,
+        iterations: size.iterations,
+        noble_median_us: Math.round(nobleMedian * 10) / 10,
+        node_crypto_median_us: Math.round(referenceMedian * 10) / 10,
+        ratio_noble_over_node_crypto: Math.round((nobleMedian / referenceMedian) * 100) / 100,
+      });
+    }
+  }
+  return rows;
+}
+
+const rows = bench();
+const table = [
+  '| operation | size | plaintext bytes | iterations | noble median | node:crypto median | ratio (noble / node:crypto) |',
+  '|---|---|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    (row) =>
+      `| ${row.operation} | ${row.size} | ${row.plaintext_bytes} | ${row.iterations} | ${formatDuration(row.noble_median_us)} | ` +
+      `${formatDuration(row.node_crypto_median_us)} | ${row.ratio_noble_over_node_crypto.toFixed(2)}× |`,
+  ),
+].join('\n');
+console.log(table);
+
+const results = {
+  benchmark: 'b3iq-private-transport-v1 seal/open, request direction',
+  date: new Date().toISOString(),
+  node: process.version,
+  openssl: process.versions.openssl,
+  platform: `${platform()} ${arch()}`,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  rows,
+};
+const directory = new URL('./results/', import.meta.url);
+mkdirSync(directory, { recursive: true });
+writeFileSync(new URL('./transport.json', directory), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nwrote ${new URL('./transport.json', directory).pathname}`);
