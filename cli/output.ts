@@ -66,7 +66,7 @@ function progressLine(stream: NodeJS.WriteStream = process.stderr) {
   let frame = 0;
   let text = '';
   const draw = () => stream.write(`\r\x1b[2K${frames[frame++ % frames.length]} ${text}`);
-  const timer = stream.isTTY ? setInterval(draw, 100) : undefined;
+  let timer = stream.isTTY ? setInterval(draw, 100) : undefined;
   return {
     update(next: string) {
       text = next;
@@ -74,6 +74,7 @@ function progressLine(stream: NodeJS.WriteStream = process.stderr) {
     stop() {
       if (timer === undefined) return;
       clearInterval(timer);
+      timer = undefined;
       stream.write('\r\x1b[2K');
     },
   };

@@ -12,26 +12,10 @@ import { writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { decodeBase64url, encodeBase64url } from '../../lambdas/transport/base64url.js';
-import { checkEnvelope, type Direction, type Envelope } from '../../lambdas/transport/envelope.js';
+import { checkEnvelope, type Direction } from '../../lambdas/transport/envelope.js';
 import { openEnvelope, sealEnvelope } from '../../lambdas/transport/seal.js';
 import { refDecodeBase64url, refOpen, refPublicKey, refSeal } from '../unit/transport/reference-openssl.js';
-
-interface Meta {
-  key_id: string;
-  node_id: string;
-  model_id: string;
-  job_id: string;
-}
-
-interface Vector {
-  direction: Direction;
-  recipient_secret_key: string;
-  ephemeral_secret_key: string;
-  nonce: string;
-  meta: Meta;
-  plaintext_b64u: string;
-  envelope: Envelope;
-}
+import { SPEC_VECTORS, toVectorItem, type VectorItem as Vector, type VectorMeta as Meta } from './spec.js';
 
 const OUTPUT = new URL('./private-transport-v1.json', import.meta.url);
 const LABEL_PREFIX = 'b3iq-private-transport-v1 test vector';
@@ -48,51 +32,6 @@ function labelled(label: string, length = 32): Uint8Array {
 function bindingFor(direction: Direction, meta: Meta) {
   return direction === 'request' ? { key_id: meta.key_id, node_id: meta.node_id, model_id: meta.model_id } : meta;
 }
-
-// --- the spec's two vectors, verbatim -----------------------------------------------------------
-
-const SPEC_META: Meta = { key_id: 'tk-2026-11', node_id: 'node-alpha', model_id: 'llama-3.1-8b-instruct', job_id: 'job-0001' };
-
-const SPEC_VECTORS: Vector[] = [
-  {
-    direction: 'request',
-    recipient_secret_key: 'gFeZHu-PHxrxj0qUkdFqHOMz9pXU24442nWXXER44Ps',
-    ephemeral_secret_key: '9OybM7eSw3LB0sIGNQe2hO-SW4x1pC28v1fWPM04FgA',
-    nonce: 'AAECAwQFBgcICQoL',
-    meta: SPEC_META,
-    plaintext_b64u: encodeBase64url(utf8('{"messages":[{"role":"user","content":"Beauty is truth, truth beauty"}]}')),
-    envelope: {
-      version: 'b3iq-private-transport-v1',
-      key_id: 'tk-2026-11',
-      algorithm: 'x25519-hkdf-sha256-chacha20poly1305',
-      client_public_key_x25519: 'GvoI097AR6ZDiFFj8RgEdvp921TGqAKeoz-VeWvyrEo',
-      nonce: 'AAECAwQFBgcICQoL',
-      ciphertext:
-        'Hd1EFpdghMANfn8Ah3nCWVeiZkX0KIEiCv3JlRm2k00wzWd7f217l-qSYqtPGQqLVK13Li5gpHSbJaa-UCRgAaZhw6DwYog8N8wM0iZAiMXXcDx-Ty7EOQ',
-      aad_hash: 'q5-CubowXpWnxCY8JOVl1rVoPmCw7Ew6Q4XdrfWg_-w',
-    },
-  },
-  {
-    direction: 'response',
-    recipient_secret_key: '9OybM7eSw3LB0sIGNQe2hO-SW4x1pC28v1fWPM04FgA',
-    ephemeral_secret_key: 'kJqbNdPcRxOl5ypNonS1XT04IaN-XQmedKZH21g6kEs',
-    nonce: 'DA0ODxAREhMUFRYX',
-    meta: SPEC_META,
-    plaintext_b64u: encodeBase64url(
-      utf8('{"message":{"role":"assistant","content":"Beauty is truth, truth beauty"},"usage":{"prompt_tokens":7,"completion_tokens":7}}'),
-    ),
-    envelope: {
-      version: 'b3iq-private-transport-v1',
-      key_id: 'tk-2026-11',
-      algorithm: 'x25519-hkdf-sha256-chacha20poly1305',
-      client_public_key_x25519: 'sr4B_ts1PTOqUHcgDZxT_5f3n0J9fo6QTmWa6urpZ30',
-      nonce: 'DA0ODxAREhMUFRYX',
-      ciphertext:
-        'd8BhiZXjkyWMcjXdPvR2swa_lvcucZhXdbg7zrRD_Jdk_3Y20B0uaS2y2xUu_L-N2Ai_PxIj9Nq8o909miaknD4ADKZiCd4k7WxfdFbIhVJyG0fdOzOVo67Wq4APeBsE2H1SMWB38Nuca6qUS-nAQcKflU1HI0vz2L7sdTqnsLszS9x0MLAeZT98KVo',
-      aad_hash: '5o57UaClyWxlI4yiEI38HlMoGPN9-mBHI6Ll9ogew1k',
-    },
-  },
-];
 
 // --- the project's own vectors ------------------------------------------------------------------
 
@@ -230,7 +169,7 @@ function crossChecked(vector: Vector, label: string): Vector {
 
 function generate(): Vector[] {
   const ephemeralByLabel = new Map<string, Uint8Array>();
-  const vectors = SPEC_VECTORS.map((vector, index) => crossChecked(vector, `spec vector ${index}`));
+  const vectors = SPEC_VECTORS.map((spec, index) => crossChecked(toVectorItem(spec), `spec vector ${index}`));
   for (const own of OWN) {
     const ephemeralSecretKey = labelled(`${own.label} ephemeral secret key`);
     ephemeralByLabel.set(own.label, ephemeralSecretKey);

@@ -1,17 +1,8 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { isLowOrderPoint, LOW_ORDER_POINTS_HEX } from '../../../lambdas/transport/low-order.js';
-
-/** The list of `private-transport-v1.md`, copied here so a changed source list fails the tests. */
-const SPEC_LOW_ORDER_POINTS = [
-  '0000000000000000000000000000000000000000000000000000000000000000',
-  '0100000000000000000000000000000000000000000000000000000000000000',
-  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
-  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
-  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-];
+// The list of `private-transport-v1.md`, not the source's, so a changed source list fails the tests.
+import { SPEC_LOW_ORDER_POINTS } from '../../vectors/spec.js';
 
 function hex(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text, 'hex'));

@@ -1,56 +1,18 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64url, encodeBase64url } from '../../../lambdas/transport/base64url.js';
-import type { Direction, Envelope } from '../../../lambdas/transport/envelope.js';
+import type { Direction } from '../../../lambdas/transport/envelope.js';
 import { openEnvelope, sealEnvelope } from '../../../lambdas/transport/seal.js';
+import { SPEC_META, SPEC_REQUEST, SPEC_VECTORS } from '../../vectors/spec.js';
 
-const META = { key_id: 'tk-2026-11', node_id: 'node-alpha', model_id: 'llama-3.1-8b-instruct', job_id: 'job-0001' };
+const META = SPEC_META;
 
-/** The two known-answer vectors of `private-transport-v1.md`, verbatim. */
-const REQUEST_VECTOR = {
-  direction: 'request' as Direction,
-  recipient_secret_key: 'gFeZHu-PHxrxj0qUkdFqHOMz9pXU24442nWXXER44Ps',
-  recipient_public_key: 'QxDul9iMwfCIpVdsd6sM9cOseX89lROcbIS1QpxZZio',
-  ephemeral_secret_key: '9OybM7eSw3LB0sIGNQe2hO-SW4x1pC28v1fWPM04FgA',
-  nonce: 'AAECAwQFBgcICQoL',
-  plaintext: '{"messages":[{"role":"user","content":"Beauty is truth, truth beauty"}]}',
-  envelope: {
-    version: 'b3iq-private-transport-v1',
-    key_id: 'tk-2026-11',
-    algorithm: 'x25519-hkdf-sha256-chacha20poly1305',
-    client_public_key_x25519: 'GvoI097AR6ZDiFFj8RgEdvp921TGqAKeoz-VeWvyrEo',
-    nonce: 'AAECAwQFBgcICQoL',
-    ciphertext:
-      'Hd1EFpdghMANfn8Ah3nCWVeiZkX0KIEiCv3JlRm2k00wzWd7f217l-qSYqtPGQqLVK13Li5gpHSbJaa-UCRgAaZhw6DwYog8N8wM0iZAiMXXcDx-Ty7EOQ',
-    aad_hash: 'q5-CubowXpWnxCY8JOVl1rVoPmCw7Ew6Q4XdrfWg_-w',
-  } satisfies Envelope,
-};
-
-const RESPONSE_VECTOR = {
-  direction: 'response' as Direction,
-  // The client opens the response with its request's ephemeral secret.
-  recipient_secret_key: '9OybM7eSw3LB0sIGNQe2hO-SW4x1pC28v1fWPM04FgA',
-  recipient_public_key: 'GvoI097AR6ZDiFFj8RgEdvp921TGqAKeoz-VeWvyrEo',
-  ephemeral_secret_key: 'kJqbNdPcRxOl5ypNonS1XT04IaN-XQmedKZH21g6kEs',
-  nonce: 'DA0ODxAREhMUFRYX',
-  plaintext:
-    '{"message":{"role":"assistant","content":"Beauty is truth, truth beauty"},"usage":{"prompt_tokens":7,"completion_tokens":7}}',
-  envelope: {
-    version: 'b3iq-private-transport-v1',
-    key_id: 'tk-2026-11',
-    algorithm: 'x25519-hkdf-sha256-chacha20poly1305',
-    client_public_key_x25519: 'sr4B_ts1PTOqUHcgDZxT_5f3n0J9fo6QTmWa6urpZ30',
-    nonce: 'DA0ODxAREhMUFRYX',
-    ciphertext:
-      'd8BhiZXjkyWMcjXdPvR2swa_lvcucZhXdbg7zrRD_Jdk_3Y20B0uaS2y2xUu_L-N2Ai_PxIj9Nq8o909miaknD4ADKZiCd4k7WxfdFbIhVJyG0fdOzOVo67Wq4APeBsE2H1SMWB38Nuca6qUS-nAQcKflU1HI0vz2L7sdTqnsLszS9x0MLAeZT98KVo',
-    aad_hash: '5o57UaClyWxlI4yiEI38HlMoGPN9-mBHI6Ll9ogew1k',
-  } satisfies Envelope,
-};
-
-const VECTORS = [
-  { case: 'request', ...REQUEST_VECTOR },
-  { case: 'response', ...REQUEST_VECTOR, ...RESPONSE_VECTOR },
-];
+/** The two known-answer vectors of `private-transport-v1.md`, each with the public key it is sealed to. */
+const VECTORS = SPEC_VECTORS.map((vector) => ({
+  case: vector.direction,
+  ...vector,
+  recipient_public_key: encodeBase64url(x25519.getPublicKey(bytes(vector.recipient_secret_key))),
+}));
 
 function bytes(text: string): Uint8Array {
   return decodeBase64url(text)!;
@@ -151,7 +113,7 @@ describe('openEnvelope', () => {
     const wrongKey = x25519.utils.randomSecretKey();
 
     // Act
-    const open = () => openEnvelope('request', wrongKey, REQUEST_VECTOR.envelope, bindingFor('request'));
+    const open = () => openEnvelope('request', wrongKey, SPEC_REQUEST.envelope, bindingFor('request'));
 
     // Assess
     expect(open).toThrow();

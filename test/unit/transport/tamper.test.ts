@@ -9,6 +9,8 @@ import {
   MAX_CIPHERTEXT_BYTES,
 } from '../../../lambdas/transport/envelope.js';
 import { openEnvelope, sealEnvelope } from '../../../lambdas/transport/seal.js';
+// The spec's low-order list, not the source's: the tests do not trust the source list.
+import { SPEC_LOW_ORDER_POINTS } from '../../vectors/spec.js';
 
 /** Fixed secrets: the tests do not depend on a random draw. */
 const NODE_SECRET = Uint8Array.from({ length: 32 }, (_, index) => (index * 7 + 1) & 0xff);
@@ -19,17 +21,6 @@ const META = { key_id: 'tk-2026-11', node_id: 'node-alpha', model_id: 'meta/llam
 /** 100 bytes: a body with distinct first, middle and last bytes, then the 16-byte tag. */
 const PLAINTEXT = new TextEncoder().encode(`{"messages":[{"role":"user","content":"${'tamper-evident '.repeat(4)}padding"}]}`.padEnd(100, ' '));
 const TAG_BYTES = 16;
-
-/** The spec's low-order list (little-endian hex, top bit clear), copied so the tests do not trust the source list. */
-const LOW_ORDER_POINTS = [
-  '0000000000000000000000000000000000000000000000000000000000000000',
-  '0100000000000000000000000000000000000000000000000000000000000000',
-  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
-  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
-  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-];
 
 interface Sealed {
   direction: Direction;
@@ -212,7 +203,7 @@ const TAMPER_CASES = SEALED.flatMap(({ case: kind, sealed }) =>
 );
 
 const LOW_ORDER_CASES = SEALED.flatMap(({ case: kind, sealed }) =>
-  LOW_ORDER_POINTS.flatMap((hex, index) =>
+  SPEC_LOW_ORDER_POINTS.flatMap((hex, index) =>
     [false, true].map((topBit) => ({
       case: `${kind}: point ${index}${topBit ? ', top bit set' : ''}`,
       sealed,

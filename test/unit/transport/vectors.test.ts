@@ -3,64 +3,16 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { ID_PATTERNS } from '../../../lambdas/domain/ids.js';
 import { decodeBase64url } from '../../../lambdas/transport/base64url.js';
-import { checkEnvelope, type Direction, type Envelope } from '../../../lambdas/transport/envelope.js';
+import { checkEnvelope } from '../../../lambdas/transport/envelope.js';
 import { openEnvelope, sealEnvelope } from '../../../lambdas/transport/seal.js';
-
-interface Vector {
-  direction: Direction;
-  recipient_secret_key: string;
-  ephemeral_secret_key: string;
-  nonce: string;
-  meta: { key_id: string; node_id: string; model_id: string; job_id: string };
-  plaintext_b64u: string;
-  envelope: Envelope;
-}
+import { SPEC_META, SPEC_VECTORS, type VectorItem as Vector } from '../../vectors/spec.js';
 
 const FILE = new URL('../../vectors/private-transport-v1.json', import.meta.url);
 const VECTORS = JSON.parse(readFileSync(FILE, 'utf8')) as Vector[];
 const ITEM_FIELDS = ['direction', 'recipient_secret_key', 'ephemeral_secret_key', 'nonce', 'meta', 'plaintext_b64u', 'envelope'];
 
-/** The two envelopes of `private-transport-v1.md`, verbatim, with what opens them. */
-const SPEC_VECTORS = [
-  {
-    case: 'spec request',
-    direction: 'request',
-    recipient_secret_key: 'gFeZHu-PHxrxj0qUkdFqHOMz9pXU24442nWXXER44Ps',
-    ephemeral_secret_key: '9OybM7eSw3LB0sIGNQe2hO-SW4x1pC28v1fWPM04FgA',
-    nonce: 'AAECAwQFBgcICQoL',
-    plaintext: '{"messages":[{"role":"user","content":"Beauty is truth, truth beauty"}]}',
-    envelope: {
-      version: 'b3iq-private-transport-v1',
-      key_id: 'tk-2026-11',
-      algorithm: 'x25519-hkdf-sha256-chacha20poly1305',
-      client_public_key_x25519: 'GvoI097AR6ZDiFFj8RgEdvp921TGqAKeoz-VeWvyrEo',
-      nonce: 'AAECAwQFBgcICQoL',
-      ciphertext:
-        'Hd1EFpdghMANfn8Ah3nCWVeiZkX0KIEiCv3JlRm2k00wzWd7f217l-qSYqtPGQqLVK13Li5gpHSbJaa-UCRgAaZhw6DwYog8N8wM0iZAiMXXcDx-Ty7EOQ',
-      aad_hash: 'q5-CubowXpWnxCY8JOVl1rVoPmCw7Ew6Q4XdrfWg_-w',
-    },
-  },
-  {
-    case: 'spec response',
-    direction: 'response',
-    recipient_secret_key: '9OybM7eSw3LB0sIGNQe2hO-SW4x1pC28v1fWPM04FgA',
-    ephemeral_secret_key: 'kJqbNdPcRxOl5ypNonS1XT04IaN-XQmedKZH21g6kEs',
-    nonce: 'DA0ODxAREhMUFRYX',
-    plaintext:
-      '{"message":{"role":"assistant","content":"Beauty is truth, truth beauty"},"usage":{"prompt_tokens":7,"completion_tokens":7}}',
-    envelope: {
-      version: 'b3iq-private-transport-v1',
-      key_id: 'tk-2026-11',
-      algorithm: 'x25519-hkdf-sha256-chacha20poly1305',
-      client_public_key_x25519: 'sr4B_ts1PTOqUHcgDZxT_5f3n0J9fo6QTmWa6urpZ30',
-      nonce: 'DA0ODxAREhMUFRYX',
-      ciphertext:
-        'd8BhiZXjkyWMcjXdPvR2swa_lvcucZhXdbg7zrRD_Jdk_3Y20B0uaS2y2xUu_L-N2Ai_PxIj9Nq8o909miaknD4ADKZiCd4k7WxfdFbIhVJyG0fdOzOVo67Wq4APeBsE2H1SMWB38Nuca6qUS-nAQcKflU1HI0vz2L7sdTqnsLszS9x0MLAeZT98KVo',
-      aad_hash: '5o57UaClyWxlI4yiEI38HlMoGPN9-mBHI6Ll9ogew1k',
-    },
-  },
-] as const;
-const SPEC_META = { key_id: 'tk-2026-11', node_id: 'node-alpha', model_id: 'llama-3.1-8b-instruct', job_id: 'job-0001' };
+/** The two envelopes of `private-transport-v1.md`, with what opens them. */
+const SPEC_CASES = SPEC_VECTORS.map((spec) => ({ case: `spec ${spec.direction}`, ...spec }));
 
 function bytes(text: string): Uint8Array {
   const decoded = decodeBase64url(text);
@@ -108,7 +60,7 @@ describe('private-transport-v1.json', () => {
     expect(responseJobIds.size).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(SPEC_VECTORS)('contains the spec vector verbatim ($case)', (spec) => {
+  it.each(SPEC_CASES)('contains the spec vector verbatim ($case)', (spec) => {
     // Act
     const found = VECTORS.filter((vector) => JSON.stringify(vector.envelope) === JSON.stringify(spec.envelope));
 
