@@ -1,6 +1,6 @@
 /**
- * The B3IQ private-inference control plane: API Gateway → three Lambdas (job submission,
- * customer reads, admin) → one DynamoDB table, per-node SQS queues and a KMS signing key.
+ * The B3IQ private-inference control plane: API Gateway → four Lambdas (job submission,
+ * customer reads, admin, node API) → one DynamoDB table, per-node SQS queues and a KMS signing key.
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -92,9 +92,18 @@ class PrivateInferenceStack extends Stack {
     signingKey.grantSign(admin);
     adminToken.grantRead(admin);
 
+    const nodeApi = new ApiFunction(this, 'NodeApiFunction', {
+      name: 'node-api',
+      environment: { ...shared, ...queueSettings },
+      protectData: config.protectData,
+      timeoutSeconds: 28,
+    }).fn;
+    grantTableWrites(table, nodeApi);
+    queues.grantConsume(nodeApi);
+
     new ControlPlaneApi(this, 'ControlPlaneApi', {
       stage: config.stage,
-      functions: { 'submit-job': submitJob, 'customer-reads': customerReads, admin },
+      functions: { 'submit-job': submitJob, 'customer-reads': customerReads, admin, 'node-api': nodeApi },
       throttle: config.apiThrottle,
       protectData: config.protectData,
     });

@@ -4,7 +4,17 @@
  * itself; the command id is the deduplication id, so a resend within SQS's five-minute window is
  * dropped, and its own message group, so one slow job never holds up another.
  */
-import { CreateQueueCommand, GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueUrlCommand,
+  MessageNotInflight,
+  ReceiptHandleIsInvalid,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { NodeCommand } from '../domain/job.js';
 import { AsyncCache } from './async-cache.js';
 
@@ -17,6 +27,13 @@ interface NodeQueueSettings {
 }
 
 const RETENTION_SECONDS = 4 * 24 * 3600;
+
+/** A command as pulled: its message body and the lease (receipt handle) that holds it. */
+interface LeasedCommand {
+  body: string;
+  leaseId: string;
+  receiveCount: number;
+}
 
 class NodeCommandQueues {
   readonly #client: SQSClient;
@@ -69,6 +86,49 @@ class NodeCommandQueues {
     );
   }
 
+  /**
+   * Long-polls the node's queue. Each message is leased for `leaseSeconds`: it stays invisible to
+   * other pulls until then, and comes back if the node neither finishes nor extends it.
+   */
+  async receive(nodeId: string, options: { max: number; waitSeconds: number; leaseSeconds: number }): Promise<LeasedCommand[]> {
+    const result = await this.#client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: await this.#urls.get(nodeId),
+        MaxNumberOfMessages: options.max,
+        WaitTimeSeconds: options.waitSeconds,
+        VisibilityTimeout: options.leaseSeconds,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
+    return (result.Messages ?? []).flatMap((message) =>
+      message.Body === undefined || message.ReceiptHandle === undefined
+        ? []
+        : [{ body: message.Body, leaseId: message.ReceiptHandle, receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1) }],
+    );
+  }
+
+  /** Extends (or, with 0, gives up) a lease; `false` when the lease is no longer held. */
+  async extendLease(nodeId: string, leaseId: string, seconds: number): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: await this.#urls.get(nodeId), ReceiptHandle: leaseId, VisibilityTimeout: seconds }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof MessageNotInflight || error instanceof ReceiptHandleIsInvalid) return false;
+      throw error;
+    }
+  }
+
+  /** Removes a finished command from the node's queue; a stale lease is ignored (the job is already closed). */
+  async finish(nodeId: string, leaseId: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteMessageCommand({ QueueUrl: await this.#urls.get(nodeId), ReceiptHandle: leaseId }));
+    } catch (error) {
+      if (!(error instanceof ReceiptHandleIsInvalid)) throw error;
+    }
+  }
+
   /** Enrollment creates the queue before the node is written, so an enrolled node always has one. */
   async #lookUp(nodeId: string): Promise<string> {
     const result = await this.#client.send(new GetQueueUrlCommand({ QueueName: this.queueName(nodeId) }));
@@ -99,4 +159,4 @@ function denyInsecureTransport(arn: string) {
 }
 
 export { NodeCommandQueues };
-export type { NodeQueueSettings };
+export type { LeasedCommand, NodeQueueSettings };

@@ -79,5 +79,26 @@ function creditFunds(account: Account, amount: bigint, creditId: string, created
   return { account: next, entry: entryFor(next, 'credit', amount, creditId, createdAt, null) };
 }
 
-export { availableWei, creditFunds, reserveFunds };
+/** Settles an answered job: the reserved price leaves both the balance and the reservation. */
+function debitReserved(account: Account, amount: bigint, jobId: string, receiptHash: string, createdAt: string): AccountChange {
+  if (amount <= 0n || account.reserved_wei < amount || account.balance_wei < amount) {
+    throw new RangeError('a debit must be positive and covered by the reservation');
+  }
+  const next = {
+    ...account,
+    balance_wei: account.balance_wei - amount,
+    reserved_wei: account.reserved_wei - amount,
+    version: account.version + 1,
+  };
+  return { account: next, entry: { ...entryFor(next, 'debit', amount, jobId, createdAt, jobId), receipt_hash: receiptHash } };
+}
+
+/** Ends a reservation without a debit: the job failed, expired or was cancelled. */
+function releaseReserved(account: Account, amount: bigint, jobId: string, createdAt: string): AccountChange {
+  if (amount <= 0n || account.reserved_wei < amount) throw new RangeError('a release must be positive and covered by the reservation');
+  const next = { ...account, reserved_wei: account.reserved_wei - amount, version: account.version + 1 };
+  return { account: next, entry: entryFor(next, 'release', amount, jobId, createdAt, jobId) };
+}
+
+export { availableWei, creditFunds, debitReserved, releaseReserved, reserveFunds };
 export type { Account, AccountChange, Credit, Customer, LedgerEntry, LedgerKind };

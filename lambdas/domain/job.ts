@@ -24,6 +24,7 @@ interface Job {
   encrypted_response: Envelope | null;
   receipt_hash: string | null;
   created_at: string;
+  claimed_at: string | null;
   completed_at: string | null;
 }
 
@@ -42,6 +43,8 @@ interface NodeCommand {
   job_id: string;
   node_id: string;
   model_id: string;
+  /** The quoted price: the node's receipt must state it. */
+  price_wei: string;
   encrypted_request: Envelope;
   created_at: string;
 }
@@ -84,6 +87,24 @@ function jobView(job: Job) {
   };
 }
 
+/** `GET /v1/billing/jobs/{job_id}`: the job's money, never an envelope. */
+function billingJobView(job: Job) {
+  return {
+    job_id: job.job_id,
+    node_id: job.node_id,
+    model_id: job.model_id,
+    status: job.status,
+    billing_status: job.billing_status,
+    customer_id: job.customer_id,
+    quoted_price_wei: formatWei(job.quote.quoted_price_wei),
+    reserved_price_wei: formatWei(job.quote.reserved_price_wei),
+    payout_price_wei: formatWei(job.quote.payout_price_wei),
+    receipt_hash: job.receipt_hash,
+    created_at: job.created_at,
+    completed_at: job.completed_at,
+  };
+}
+
 /** The message on the node's queue: what the node needs to answer, and no customer identity. */
 function nodeCommand(job: Job): NodeCommand {
   return {
@@ -92,10 +113,11 @@ function nodeCommand(job: Job): NodeCommand {
     job_id: job.job_id,
     node_id: job.node_id,
     model_id: job.model_id,
+    price_wei: formatWei(job.quote.quoted_price_wei),
     encrypted_request: job.encrypted_request,
     created_at: job.created_at,
   };
 }
 
-export { acceptanceView, jobView, nodeCommand };
+export { acceptanceView, billingJobView, jobView, nodeCommand };
 export type { BillingStatus, Job, JobStatus, NodeCommand };

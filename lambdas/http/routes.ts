@@ -3,7 +3,7 @@
  * REST API from this table and each Lambda dispatches on it, so the two cannot drift apart.
  */
 
-type ApiFunction = 'submit-job' | 'customer-reads' | 'admin';
+type ApiFunction = 'submit-job' | 'customer-reads' | 'admin' | 'node-api';
 
 interface ApiRoute {
   method: 'GET' | 'POST' | 'PUT';
@@ -17,6 +17,13 @@ const API_ROUTES = [
   { method: 'GET', path: '/v1/private-inference/nodes/{node_id}', function: 'customer-reads' },
   { method: 'GET', path: '/v1/private-inference/key-directory', function: 'customer-reads' },
   { method: 'GET', path: '/v1/billing/account', function: 'customer-reads' },
+  { method: 'GET', path: '/v1/billing/jobs/{job_id}', function: 'customer-reads' },
+  { method: 'GET', path: '/v1/billing/usage', function: 'customer-reads' },
+  { method: 'GET', path: '/v1/receipts/{receipt_hash}', function: 'customer-reads' },
+  { method: 'POST', path: '/v1/nodes/{node_id}/commands/pull', function: 'node-api' },
+  { method: 'POST', path: '/v1/nodes/{node_id}/commands/{command_id}/lease', function: 'node-api' },
+  { method: 'POST', path: '/v1/nodes/{node_id}/commands/{command_id}/result', function: 'node-api' },
+  { method: 'POST', path: '/v1/nodes/{node_id}/commands/{command_id}/failure', function: 'node-api' },
   { method: 'POST', path: '/v1/admin/customers', function: 'admin' },
   { method: 'POST', path: '/v1/admin/customers/{customer_id}/credits', function: 'admin' },
   { method: 'PUT', path: '/v1/admin/nodes/{node_id}', function: 'admin' },

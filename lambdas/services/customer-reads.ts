@@ -1,7 +1,7 @@
 /** The customer's reads: a job, the account, a node's keys, and the key directory. */
 import { availableWei, type Customer } from '../domain/account.js';
 import { isId } from '../domain/ids.js';
-import { jobView } from '../domain/job.js';
+import { billingJobView, jobView } from '../domain/job.js';
 import { formatWei } from '../domain/money.js';
 import { nodeView } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
@@ -65,4 +65,67 @@ async function getKeyDirectory(plane: ControlPlane, request: HttpRequest): Promi
   return { status: 200, body: { algorithm: 'ECDSA_SHA_256', public_key_spki: directory.publicKeySpki } };
 }
 
-export { accountView, getAccount, getJob, getKeyDirectory, getNode };
+async function getBillingJob(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  const jobId = pathId(request, 'job_id');
+  const { job } = await readAsCustomer(plane, request, jobId === undefined ? {} : { jobId });
+  if (job === undefined) throw new Problem('job_not_found', 'no such job for this customer');
+  return { status: 200, body: billingJobView(job) };
+}
+
+/** A positive integer query parameter within bounds, or 400. */
+function queryInteger(request: HttpRequest, name: string, fallback: number, max: number): number {
+  const raw = request.query[name];
+  if (raw === undefined) return fallback;
+  const value = /^[0-9]{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 1 && value <= max)) throw new Problem('invalid_request', `"${name}" must be an integer from 1 to ${max}`);
+  return value;
+}
+
+/** The most ledger rows a usage window totals; beyond it, ask for a shorter window. */
+const MAX_USAGE_ROWS = 10_000;
+
+async function getUsage(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  const { customer } = await readAsCustomer(plane, request);
+  const windowDays = queryInteger(request, 'window_days', 30, 366);
+  const limit = queryInteger(request, 'limit', 100, 1000);
+  const now = plane.now();
+  const since = new Date(now.getTime() - windowDays * 86_400_000).toISOString();
+  const rows = await plane.store.ledger(customer.account.customer_id, MAX_USAGE_ROWS, since);
+  const totals = new Map<string, { kind: string; count: number; amount: bigint }>();
+  for (const row of rows) {
+    const total = totals.get(row.kind) ?? { kind: row.kind, count: 0, amount: 0n };
+    total.count += 1;
+    total.amount += row.amount_wei;
+    totals.set(row.kind, total);
+  }
+  return {
+    status: 200,
+    body: {
+      status: 'ok',
+      customer_id: customer.account.customer_id,
+      generated_at: now.toISOString(),
+      totals: [...totals.values()].map((total) => ({ kind: total.kind, count: total.count, amount_wei: formatWei(total.amount) })),
+      entries: rows.slice(0, limit).map((row) => ({
+        entry_id: row.entry_id,
+        private_job_id: row.private_job_id,
+        receipt_hash: row.receipt_hash,
+        kind: row.kind,
+        amount_wei: formatWei(row.amount_wei),
+        balance_after_wei: formatWei(row.balance_after_wei),
+        reserved_after_wei: formatWei(row.reserved_after_wei),
+        created_at: row.created_at,
+      })),
+    },
+  };
+}
+
+/** Public: a receipt by its hash, with nothing that identifies the customer. */
+async function getReceipt(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  const hash = request.pathParameters.receipt_hash;
+  const stored = hash !== undefined && /^[0-9a-f]{64}$/.test(hash) ? await plane.store.getReceipt(hash) : undefined;
+  if (stored === undefined) throw new Problem('receipt_not_found', 'no receipt with that hash');
+  const { receipt_text, ...published } = stored;
+  return { status: 200, body: { ...published, receipt: JSON.parse(receipt_text) as unknown } };
+}
+
+export { accountView, getAccount, getBillingJob, getJob, getKeyDirectory, getNode, getReceipt, getUsage };

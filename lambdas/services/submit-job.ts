@@ -102,6 +102,7 @@ function newJob(
     encrypted_response: null,
     receipt_hash: null,
     created_at: createdAt,
+    claimed_at: null,
     completed_at: null,
   };
 }

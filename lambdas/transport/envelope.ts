@@ -4,6 +4,7 @@
  * The control plane runs only these checks; it never holds a key that opens an envelope.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { isId } from '../domain/ids.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { isLowOrderPoint } from './low-order.js';
@@ -122,8 +123,22 @@ function checkEnvelope(value: unknown, direction: Direction, binding: Omit<Envel
   return { ok: true, envelope };
 }
 
+/**
+ * Lowercase hex SHA-256 of an envelope as JSON with its fields in the spec's order: how receipts
+ * refer to the request and the response they bind.
+ */
+function envelopeSha256(envelope: Envelope): string {
+  const ordered: Record<string, string> = {};
+  for (const name of [...REQUIRED_FIELDS, 'aad_hash'] as const) {
+    const value = envelope[name];
+    if (value !== undefined) ordered[name] = value;
+  }
+  return bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(ordered))));
+}
+
 export {
   checkEnvelope,
+  envelopeSha256,
   MAX_CIPHERTEXT_BYTES,
   TRANSPORT_ALGORITHM,
   TRANSPORT_VERSION,

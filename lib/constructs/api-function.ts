@@ -21,6 +21,8 @@ interface ApiFunctionProps {
   /** Keep the log group when the stack is deleted. */
   protectData: boolean;
   memorySize?: number;
+  /** Default 10 s; the node API long-polls for up to 20 s. */
+  timeoutSeconds?: number;
 }
 
 class ApiFunction extends Construct {
@@ -40,7 +42,7 @@ class ApiFunction extends Construct {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
-      timeout: Duration.seconds(10),
+      timeout: Duration.seconds(props.timeoutSeconds ?? 10),
       role,
       logGroup,
       environment: props.environment,

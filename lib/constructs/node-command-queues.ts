@@ -68,6 +68,18 @@ class NodeCommandQueues extends Construct {
     this.#dataKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 
+  /** What a node's pulls need: receive from, extend leases on and delete from node queues, decrypting with the data key. */
+  grantConsume(grantee: IGrantable & IConstruct): void {
+    this.#acknowledgePrefix(grantee);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'],
+        resources: [this.nodeQueueArns],
+      }),
+    );
+    this.#dataKey.grant(grantee, 'kms:Decrypt');
+  }
+
   #acknowledgePrefix(grantee: IGrantable & IConstruct): void {
     const { region, account } = Stack.of(this);
     const shown = (value: string, placeholder: string) => (Token.isUnresolved(value) ? placeholder : value);

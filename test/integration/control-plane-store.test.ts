@@ -25,6 +25,7 @@ async function pendingJob(price = 100n) {
     encrypted_response: null,
     receipt_hash: null,
     created_at: createdAt,
+    claimed_at: null,
     completed_at: null,
   };
   const change = reserveFunds(stored.account, price, jobId, createdAt)!;

@@ -53,6 +53,7 @@ describe('POST /v1/private-inference/jobs', () => {
       job_id: jobId,
       node_id: node.nodeId,
       model_id: node.modelId,
+      price_wei: '1234',
       encrypted_request: body.encrypted_request,
       created_at: answer.body.created_at,
     });

@@ -16,8 +16,9 @@ function readS(item: Item, name: string): string {
   return value;
 }
 
+/** A string, or null when the attribute is NULL or absent. */
 function readNullableS(item: Item, name: string): string | null {
-  return item[name]?.NULL ? null : readS(item, name);
+  return item[name] === undefined || item[name]?.NULL ? null : readS(item, name);
 }
 
 /** A DynamoDB number as `bigint`: exact for all 38 digits. */

@@ -4,18 +4,32 @@
  * the account (conditioned on the version read), its ledger row, and what caused it.
  */
 import {
+  type AttributeValue,
   BatchGetItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { AccountChange, Credit, Customer, LedgerEntry } from '../../domain/account.js';
 import type { Job } from '../../domain/job.js';
 import type { StoredNode } from '../../domain/node.js';
+import { type NodeEarnings, type NodeLedgerEntry, noEarnings } from '../../domain/node-earnings.js';
+import type { Envelope } from '../../transport/envelope.js';
 import { type Item, n, s } from './attributes.js';
 import {
+  type CommandRef,
+  commandFromItem,
+  commandToItem,
+  earningsFromItem,
+  earningsToItem,
+  nodeLedgerFromItem,
+  nodeLedgerToItem,
+  receiptFromItem,
+  receiptToItem,
+  type StoredReceipt,
   creditFromItem,
   creditToItem,
   customerFromItem,
@@ -28,7 +42,7 @@ import {
   nodeFromItem,
   nodeToItem,
 } from './items.js';
-import { transactWrite } from './transactions.js';
+import { type TransactionOutcome, transactWrite } from './transactions.js';
 
 interface Snapshot {
   customer?: Customer;
@@ -41,6 +55,34 @@ type ReserveOutcome =
   | { type: 'job_exists'; job: Job }
   | { type: 'account_changed'; customer: Customer | undefined }
   | { type: 'node_changed' };
+
+interface CustomerChange {
+  change: AccountChange;
+  expectedVersion: number;
+}
+
+interface Settlement {
+  job: Job;
+  customer: CustomerChange;
+  earnings: { next: NodeEarnings; entries: NodeLedgerEntry[]; expectedVersion: number };
+  encryptedResponse: Envelope;
+  receipt: StoredReceipt;
+  settledAt: string;
+}
+
+interface Release {
+  job: Job;
+  customer: CustomerChange;
+  status: 'failed' | 'expired' | 'cancelled';
+  reason?: string;
+  releasedAt: string;
+}
+
+type CloseOutcome =
+  | { type: 'closed' }
+  | { type: 'job_changed'; job: Job }
+  | { type: 'account_changed'; customer: Customer | undefined }
+  | { type: 'earnings_changed' };
 
 type CreditOutcome =
   | { type: 'credited' }
@@ -62,6 +104,26 @@ function accountUpdate(table: string, change: AccountChange, expectedVersion: nu
         ':reserved': n(account.reserved_wei),
         ':next': n(account.version),
         ':expected': n(expectedVersion),
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    },
+  };
+}
+
+/** Moves an open (queued or claimed) job to a terminal state. */
+function closeJob(table: string, job: Job, values: Record<string, AttributeValue>) {
+  const names = Object.keys(values);
+  return {
+    Update: {
+      TableName: table,
+      Key: keys.job(job.customer_id, job.job_id),
+      UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
+      ConditionExpression: '#status IN (:queued, :claimed)',
+      ExpressionAttributeNames: Object.fromEntries([...names, 'status'].map((name) => [`#${name}`, name])),
+      ExpressionAttributeValues: {
+        ...Object.fromEntries(names.map((name) => [`:${name}`, values[name] as AttributeValue])),
+        ':queued': s('queued'),
+        ':claimed': s('claimed'),
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     },
@@ -143,6 +205,13 @@ class ControlPlaneStore {
       accountUpdate(this.#table, change, expectedVersion),
       { Put: { TableName: this.#table, Item: ledgerToItem(change.entry), ConditionExpression: 'attribute_not_exists(pk)' } },
       {
+        Put: {
+          TableName: this.#table,
+          Item: commandToItem({ command_id: job.command_id, customer_id: job.customer_id, job_id: job.job_id, node_id: job.node_id }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
         ConditionCheck: {
           TableName: this.#table,
           Key: keys.node(job.node_id),
@@ -154,7 +223,7 @@ class ControlPlaneStore {
     ]);
     if (outcome.committed) return { type: 'reserved' };
     if (outcome.failedIndex === 0 && outcome.item !== undefined) return { type: 'job_exists', job: jobFromItem(outcome.item) };
-    if (outcome.failedIndex === 3) return { type: 'node_changed' };
+    if (outcome.failedIndex === 4) return { type: 'node_changed' };
     if (outcome.failedIndex === 0) {
       // An emulator that drops Item: read the job that won.
       const item = await this.#get(keys.job(job.customer_id, job.job_id));
@@ -201,19 +270,144 @@ class ControlPlaneStore {
     }
   }
 
-  /** The customer's ledger, newest first. */
-  async ledger(customerId: string, limit: number): Promise<LedgerEntry[]> {
+  /** The customer's ledger, newest first, optionally only rows created at or after `since`. */
+  async ledger(customerId: string, limit: number, since?: string): Promise<LedgerEntry[]> {
+    return (await this.#newestFirst(keys.ledgerPartition(customerId), limit, since)).map(ledgerFromItem);
+  }
+
+  /** A node's payout and protocol-fee rows, newest first. */
+  async nodeLedger(nodeId: string, limit: number): Promise<NodeLedgerEntry[]> {
+    return (await this.#newestFirst(keys.nodeLedgerPartition(nodeId), limit)).map(nodeLedgerFromItem);
+  }
+
+  async findCommand(commandId: string): Promise<CommandRef | undefined> {
+    const item = await this.#get(keys.command(commandId));
+    return item === undefined ? undefined : commandFromItem(item);
+  }
+
+  async getEarnings(nodeId: string): Promise<NodeEarnings> {
+    const item = await this.#get(keys.earnings(nodeId));
+    return item === undefined ? noEarnings(nodeId) : earningsFromItem(item);
+  }
+
+  async getReceipt(receiptHash: string): Promise<StoredReceipt | undefined> {
+    const item = await this.#get(keys.receipt(receiptHash));
+    return item === undefined ? undefined : receiptFromItem(item);
+  }
+
+  /** Marks a queued job claimed; answers the job as it now stands either way. */
+  async claimJob(customerId: string, jobId: string, claimedAt: string): Promise<Job | undefined> {
+    try {
+      const result = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: keys.job(customerId, jobId),
+          UpdateExpression: 'SET #status = :claimed, claimed_at = :at',
+          ConditionExpression: '#status = :queued',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':claimed': s('claimed'), ':queued': s('queued'), ':at': s(claimedAt) },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return result.Attributes === undefined ? undefined : jobFromItem(result.Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return error.Item === undefined ? undefined : jobFromItem(error.Item);
+      throw error;
+    }
+  }
+
+  /**
+   * Settles an answered job in one transaction: the job completes with its answer and receipt,
+   * the customer is debited (balance and reservation), the node's payout and the protocol fee
+   * are added with their ledger rows, and the receipt is published. Only an open job settles.
+   */
+  async settleJob(settlement: Settlement): Promise<CloseOutcome> {
+    const { job, customer, earnings, receipt } = settlement;
+    const outcome = await transactWrite(this.#client, [
+      closeJob(this.#table, job, {
+        status: s('completed'),
+        billing_status: s('debited'),
+        encrypted_response: { M: Object.fromEntries(Object.entries(settlement.encryptedResponse).map(([name, value]) => [name, s(value)])) },
+        receipt_hash: s(receipt.receipt_hash),
+        completed_at: s(settlement.settledAt),
+      }),
+      accountUpdate(this.#table, customer.change, customer.expectedVersion),
+      { Put: { TableName: this.#table, Item: ledgerToItem(customer.change.entry), ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Put: {
+          TableName: this.#table,
+          Item: earningsToItem(earnings.next),
+          ConditionExpression: 'attribute_not_exists(pk) OR #version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':expected': n(earnings.expectedVersion) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      ...earnings.entries.map((entry) => ({
+        Put: { TableName: this.#table, Item: nodeLedgerToItem(entry), ConditionExpression: 'attribute_not_exists(pk)' },
+      })),
+      { Put: { TableName: this.#table, Item: receiptToItem(receipt), ConditionExpression: 'attribute_not_exists(pk)' } },
+    ]);
+    return this.#closeOutcome(outcome, job, 3);
+  }
+
+  /** Closes an open job without a debit (failed, and later expired or cancelled) and releases its reservation. */
+  async releaseJob(release: Release): Promise<CloseOutcome> {
+    const { job, customer } = release;
+    const outcome = await transactWrite(this.#client, [
+      closeJob(this.#table, job, {
+        status: s(release.status),
+        billing_status: s('released'),
+        completed_at: s(release.releasedAt),
+        ...(release.reason === undefined ? {} : { close_reason: s(release.reason) }),
+      }),
+      accountUpdate(this.#table, customer.change, customer.expectedVersion),
+      { Put: { TableName: this.#table, Item: ledgerToItem(customer.change.entry), ConditionExpression: 'attribute_not_exists(pk)' } },
+    ]);
+    return this.#closeOutcome(outcome, job, -1);
+  }
+
+  /** Remembers a node request's nonce until `expiresAt` (epoch seconds); `false` if it was seen. */
+  async rememberNonce(nodeId: string, nonce: string, expiresAt: number): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: { ...keys.nonce(nodeId, nonce), entity: s('nonce'), expires_at: n(expiresAt) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async #closeOutcome(outcome: TransactionOutcome, job: Job, earningsIndex: number): Promise<CloseOutcome> {
+    if (outcome.committed) return { type: 'closed' };
+    if (outcome.failedIndex === 0) {
+      const item = outcome.item ?? (await this.#get(keys.job(job.customer_id, job.job_id)));
+      if (item !== undefined) return { type: 'job_changed', job: jobFromItem(item) };
+    }
+    if (outcome.failedIndex === earningsIndex) return { type: 'earnings_changed' };
+    if (outcome.failedIndex === 1 && outcome.item !== undefined) return { type: 'account_changed', customer: customerFromItem(outcome.item) };
+    return { type: 'account_changed', customer: undefined };
+  }
+
+  async #newestFirst(partition: string, limit: number, since?: string): Promise<Item[]> {
     const result = await this.#client.send(
       new QueryCommand({
         TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': s(keys.ledgerPartition(customerId)) },
+        KeyConditionExpression: since === undefined ? 'pk = :pk' : 'pk = :pk AND sk >= :since',
+        ExpressionAttributeValues: { ':pk': s(partition), ...(since === undefined ? {} : { ':since': s(since) }) },
         ScanIndexForward: false,
         Limit: limit,
         ConsistentRead: true,
       }),
     );
-    return (result.Items ?? []).map(ledgerFromItem);
+    return result.Items ?? [];
   }
 
   async #get(key: Item): Promise<Item | undefined> {
@@ -223,4 +417,4 @@ class ControlPlaneStore {
 }
 
 export { ControlPlaneStore };
-export type { CreditOutcome, ReserveOutcome, Snapshot };
+export type { CloseOutcome, CreditOutcome, CustomerChange, Release, ReserveOutcome, Settlement, Snapshot };

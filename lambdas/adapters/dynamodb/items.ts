@@ -9,12 +9,18 @@
  * | ledger  | LEDGER#{customer_id}    | {created_at}#{entry_id}   |
  * | credit  | CREDIT#{credit_id}      | CREDIT                    |
  * | node    | NODE#{node_id}          | NODE                      |
+ * | command | COMMAND#{command_id}    | COMMAND                   |
+ * | earnings| EARNINGS#{node_id}      | EARNINGS                  |
+ * | node ledger | NODE_LEDGER#{node_id} | {created_at}#{entry_id} |
+ * | receipt | RECEIPT#{receipt_hash}  | RECEIPT                   |
+ * | nonce   | NONCE#{node_id}#{nonce} | NONCE (expires by TTL)    |
  *
  * Ids cannot contain `#`, so keys never collide.
  */
 import type { Credit, Customer, LedgerEntry } from '../../domain/account.js';
 import type { Job } from '../../domain/job.js';
 import type { InferenceNode, StoredNode } from '../../domain/node.js';
+import type { NodeEarnings, NodeLedgerEntry } from '../../domain/node-earnings.js';
 import type { Envelope } from '../../transport/envelope.js';
 import {
   type Item,
@@ -40,7 +46,127 @@ const keys = {
   ledgerPartition: (customerId: string): string => `LEDGER#${customerId}`,
   credit: (creditId: string): Item => ({ pk: s(`CREDIT#${creditId}`), sk: s('CREDIT') }),
   node: (nodeId: string): Item => ({ pk: s(`NODE#${nodeId}`), sk: s('NODE') }),
+  command: (commandId: string): Item => ({ pk: s(`COMMAND#${commandId}`), sk: s('COMMAND') }),
+  earnings: (nodeId: string): Item => ({ pk: s(`EARNINGS#${nodeId}`), sk: s('EARNINGS') }),
+  nodeLedger: (entry: NodeLedgerEntry): Item => ({
+    pk: s(`NODE_LEDGER#${entry.node_id}`),
+    sk: s(`${entry.created_at}#${entry.entry_id}`),
+  }),
+  nodeLedgerPartition: (nodeId: string): string => `NODE_LEDGER#${nodeId}`,
+  receipt: (receiptHash: string): Item => ({ pk: s(`RECEIPT#${receiptHash}`), sk: s('RECEIPT') }),
+  nonce: (nodeId: string, nonce: string): Item => ({ pk: s(`NONCE#${nodeId}#${nonce}`), sk: s('NONCE') }),
 };
+
+/** Where a command's job is: the node never learns the customer, the control plane looks it up. */
+interface CommandRef {
+  command_id: string;
+  customer_id: string;
+  job_id: string;
+  node_id: string;
+}
+
+/** A receipt as published: its exact text, signature and the job it settled (no customer). */
+interface StoredReceipt {
+  receipt_hash: string;
+  job_id: string;
+  node_id: string;
+  model_id: string;
+  status: 'accepted';
+  received_at: string;
+  signature_ed25519: string;
+  receipt_text: string;
+}
+
+function commandToItem(ref: CommandRef): Item {
+  return {
+    ...keys.command(ref.command_id),
+    entity: s('command'),
+    command_id: s(ref.command_id),
+    customer_id: s(ref.customer_id),
+    job_id: s(ref.job_id),
+    node_id: s(ref.node_id),
+  };
+}
+
+function commandFromItem(item: Item): CommandRef {
+  return {
+    command_id: readS(item, 'command_id'),
+    customer_id: readS(item, 'customer_id'),
+    job_id: readS(item, 'job_id'),
+    node_id: readS(item, 'node_id'),
+  };
+}
+
+function earningsToItem(earnings: NodeEarnings): Item {
+  return {
+    ...keys.earnings(earnings.node_id),
+    entity: s('earnings'),
+    node_id: s(earnings.node_id),
+    payout_wei: n(earnings.payout_wei),
+    protocol_fee_wei: n(earnings.protocol_fee_wei),
+    version: n(earnings.version),
+  };
+}
+
+function earningsFromItem(item: Item): NodeEarnings {
+  return {
+    node_id: readS(item, 'node_id'),
+    payout_wei: readWei(item, 'payout_wei'),
+    protocol_fee_wei: readWei(item, 'protocol_fee_wei'),
+    version: readInt(item, 'version'),
+  };
+}
+
+function nodeLedgerToItem(entry: NodeLedgerEntry): Item {
+  return {
+    ...keys.nodeLedger(entry),
+    entity: s('node_ledger'),
+    entry_id: s(entry.entry_id),
+    node_id: s(entry.node_id),
+    kind: s(entry.kind),
+    amount_wei: n(entry.amount_wei),
+    balance_after_wei: n(entry.balance_after_wei),
+    reserved_after_wei: n(entry.reserved_after_wei),
+    private_job_id: s(entry.private_job_id),
+    receipt_hash: s(entry.receipt_hash),
+    created_at: s(entry.created_at),
+  };
+}
+
+function nodeLedgerFromItem(item: Item): NodeLedgerEntry {
+  return {
+    entry_id: readS(item, 'entry_id'),
+    node_id: readS(item, 'node_id'),
+    kind: readS(item, 'kind') as NodeLedgerEntry['kind'],
+    amount_wei: readWei(item, 'amount_wei'),
+    balance_after_wei: readWei(item, 'balance_after_wei'),
+    reserved_after_wei: readWei(item, 'reserved_after_wei'),
+    private_job_id: readS(item, 'private_job_id'),
+    receipt_hash: readS(item, 'receipt_hash'),
+    created_at: readS(item, 'created_at'),
+  };
+}
+
+function receiptToItem(receipt: StoredReceipt): Item {
+  return {
+    ...keys.receipt(receipt.receipt_hash),
+    entity: s('receipt'),
+    ...Object.fromEntries(Object.entries(receipt).map(([name, value]) => [name, s(value)])),
+  };
+}
+
+function receiptFromItem(item: Item): StoredReceipt {
+  return {
+    receipt_hash: readS(item, 'receipt_hash'),
+    job_id: readS(item, 'job_id'),
+    node_id: readS(item, 'node_id'),
+    model_id: readS(item, 'model_id'),
+    status: 'accepted',
+    received_at: readS(item, 'received_at'),
+    signature_ed25519: readS(item, 'signature_ed25519'),
+    receipt_text: readS(item, 'receipt_text'),
+  };
+}
 
 function customerToItem(customer: Customer, createdAt: string): Item {
   const { account } = customer;
@@ -88,6 +214,7 @@ function jobToItem(job: Job): Item {
     encrypted_response: job.encrypted_response === null ? { NULL: true } : stringMap({ ...job.encrypted_response }),
     receipt_hash: nullableS(job.receipt_hash),
     created_at: s(job.created_at),
+    claimed_at: nullableS(job.claimed_at),
     completed_at: nullableS(job.completed_at),
   };
 }
@@ -114,6 +241,7 @@ function jobFromItem(item: Item): Job {
       : (readStringMap(item, 'encrypted_response') as unknown as Envelope),
     receipt_hash: readNullableS(item, 'receipt_hash'),
     created_at: readS(item, 'created_at'),
+    claimed_at: readNullableS(item, 'claimed_at'),
     completed_at: readNullableS(item, 'completed_at'),
   };
 }
@@ -205,6 +333,14 @@ function nodeFromItem(item: Item): StoredNode {
 }
 
 export {
+  commandFromItem,
+  commandToItem,
+  earningsFromItem,
+  earningsToItem,
+  nodeLedgerFromItem,
+  nodeLedgerToItem,
+  receiptFromItem,
+  receiptToItem,
   creditFromItem,
   creditToItem,
   customerFromItem,
@@ -217,3 +353,4 @@ export {
   nodeFromItem,
   nodeToItem,
 };
+export type { CommandRef, StoredReceipt };

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { x25519 } from '@noble/curves/ed25519.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { expect, inject } from 'vitest';
 import { ControlPlaneStore } from '../../../lambdas/adapters/dynamodb/control-plane-store.js';
 import type { LedgerEntry } from '../../../lambdas/domain/account.js';
@@ -33,6 +33,8 @@ interface TestNode {
   priceWei: bigint;
   secretKey: Uint8Array;
   publicKey: Uint8Array;
+  /** Ed25519 identity the node signs its requests and receipts with. */
+  identitySecretKey: Uint8Array;
 }
 
 async function newCustomer(balanceWei = 10n ** 21n): Promise<TestCustomer> {
@@ -67,6 +69,7 @@ async function newNode(options: { priceWei?: bigint; status?: 'active' | 'disabl
     priceWei: options.priceWei ?? 1_000_000_000_000_000n,
     secretKey,
     publicKey,
+    identitySecretKey: ed25519.utils.randomSecretKey(),
   };
   const enrolled = await callApi('PUT', '/v1/admin/nodes/{node_id}', {
     params: { node_id: node.nodeId },
@@ -75,6 +78,7 @@ async function newNode(options: { priceWei?: bigint; status?: 'active' | 'disabl
       status: options.status ?? 'active',
       models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
       transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(publicKey) }],
+      identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(node.identitySecretKey)),
     },
   });
   expect(enrolled.status).toBe(200);
@@ -82,7 +86,7 @@ async function newNode(options: { priceWei?: bigint; status?: 'active' | 'disabl
 }
 
 /** A job body sealed to the node's key, as the SDK would send it. */
-function sealedJob(node: TestNode, extra: { job_id?: string; max_price_wei?: string; model_id?: string } = {}) {
+function sealedJob(node: Pick<TestNode, 'nodeId' | 'keyId' | 'modelId' | 'publicKey'>, extra: { job_id?: string; max_price_wei?: string; model_id?: string } = {}) {
   const modelId = extra.model_id ?? node.modelId;
   const plaintext = new TextEncoder().encode(JSON.stringify({ messages: [{ role: 'user', content: `hello ${uniqueId('p')}` }] }));
   const { envelope } = sealEnvelope('request', node.publicKey, { key_id: node.keyId, node_id: node.nodeId, model_id: modelId }, plaintext);

@@ -1,0 +1,87 @@
+/**
+ * `b3iq-receipt-v1`: the node's signed statement of what it did for a job. It binds node, model,
+ * job and command, the usage it reports, the price, and the SHA-256 of both envelopes. The node
+ * sends the receipt as the exact JSON text it signed; `receipt_hash` is the lowercase hex
+ * SHA-256 of those UTF-8 bytes, so anyone holding the text can check both.
+ */
+import { createHash } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { decodeBase64url, encodeBase64url } from '../transport/base64url.js';
+import { Problem } from './problems.js';
+
+const RECEIPT_TYPE = 'b3iq-receipt-v1';
+
+interface Receipt {
+  type: typeof RECEIPT_TYPE;
+  node_id: string;
+  model_id: string;
+  job_id: string;
+  command_id: string;
+  usage: { prompt_tokens: number; completion_tokens: number };
+  price_wei: string;
+  request_sha256: string;
+  response_sha256: string;
+  issued_at: string;
+}
+
+/** What the control plane knows a receipt for this job must say. */
+type ExpectedReceipt = Omit<Receipt, 'type' | 'usage' | 'issued_at'>;
+
+const FIELDS = ['type', 'node_id', 'model_id', 'job_id', 'command_id', 'usage', 'price_wei', 'request_sha256', 'response_sha256', 'issued_at'];
+
+/** The receipt's text as a node writes it: fields in a fixed order, no spaces. */
+function receiptText(receipt: Receipt): string {
+  return JSON.stringify(Object.fromEntries(FIELDS.map((name) => [name, receipt[name as keyof Receipt]])));
+}
+
+function receiptHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function signReceipt(identitySecretKey: Uint8Array, text: string): string {
+  return encodeBase64url(ed25519.sign(new TextEncoder().encode(text), identitySecretKey));
+}
+
+const invalid = (detail: string) => new Problem('invalid_receipt', detail);
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** The receipt, if its text states exactly what is expected and the node's identity key signed it. */
+function acceptReceipt(text: unknown, signature: unknown, identityPublicKey: string, expected: ExpectedReceipt): Receipt {
+  if (typeof text !== 'string') throw invalid('"receipt" must be the receipt\'s JSON text, as signed');
+  let receipt: Receipt;
+  try {
+    receipt = JSON.parse(text) as Receipt;
+  } catch {
+    throw invalid('"receipt" is not JSON');
+  }
+  if (typeof receipt !== 'object' || receipt === null || Object.keys(receipt).some((name) => !FIELDS.includes(name))) {
+    throw invalid(`the receipt must be an object with exactly ${FIELDS.join(', ')}`);
+  }
+  if (receipt.type !== RECEIPT_TYPE) throw invalid(`receipt type must be "${RECEIPT_TYPE}"`);
+  for (const [name, value] of Object.entries(expected)) {
+    if (receipt[name as keyof ExpectedReceipt] !== value) throw invalid(`receipt ${name} does not match the job`);
+  }
+  if (!isCount(receipt.usage?.prompt_tokens) || !isCount(receipt.usage?.completion_tokens) || Object.keys(receipt.usage).length !== 2) {
+    throw invalid('receipt usage must be {"prompt_tokens", "completion_tokens"} as non-negative integers');
+  }
+  if (typeof receipt.issued_at !== 'string' || Number.isNaN(Date.parse(receipt.issued_at))) {
+    throw invalid('receipt issued_at must be an RFC 3339 timestamp');
+  }
+  const signatureBytes = typeof signature === 'string' ? decodeBase64url(signature) : undefined;
+  const publicKey = decodeBase64url(identityPublicKey);
+  let verified = false;
+  try {
+    verified =
+      signatureBytes?.length === 64 &&
+      publicKey !== undefined &&
+      ed25519.verify(signatureBytes, new TextEncoder().encode(text), publicKey, { zip215: false });
+  } catch {
+    verified = false;
+  }
+  if (!verified) throw invalid('the receipt signature does not verify with the node\'s identity key');
+  return receipt;
+}
+
+export { acceptReceipt, RECEIPT_TYPE, receiptHash, receiptText, signReceipt };
+export type { ExpectedReceipt, Receipt };

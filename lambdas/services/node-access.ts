@@ -1,0 +1,38 @@
+/**
+ * Who is calling from a node: the request must be signed with the node's enrolled Ed25519
+ * identity key (`b3iq-node-signature-v1`), fresh, with a nonce never seen before, and a node may
+ * only act on its own path.
+ */
+import { isId } from '../domain/ids.js';
+import type { StoredNode } from '../domain/node.js';
+import { NODE_HEADERS, nodeSignatureProblem, REPLAY_WINDOW_SECONDS } from '../domain/node-signature.js';
+import { Problem } from '../domain/problems.js';
+import type { HttpRequest } from '../http/request.js';
+import type { ControlPlane } from './control-plane.js';
+
+const refused = (detail: string) => new Problem('invalid_signature', detail);
+
+async function admitNode(plane: ControlPlane, request: HttpRequest): Promise<StoredNode> {
+  const nodeId = request.headers[NODE_HEADERS.nodeId];
+  if (!isId('node_id', nodeId)) throw refused('send X-B3IQ-Node-ID and a b3iq-node-signature-v1 signature');
+  const stored = await plane.store.getNode(nodeId);
+  const identity = stored?.node.identity_public_key_ed25519;
+  const parts = {
+    method: request.method,
+    path: request.path,
+    timestamp: request.headers[NODE_HEADERS.timestamp] ?? '',
+    nonce: request.headers[NODE_HEADERS.nonce] ?? '',
+    body: request.body,
+  };
+  const nowMs = plane.now().getTime();
+  // The same answer for an unknown node, a node without an identity key and a bad signature.
+  const problem = identity ? nodeSignatureProblem(identity, parts, request.headers[NODE_HEADERS.signature], nowMs) : 'unknown node';
+  if (problem !== undefined || stored === undefined) throw refused(`the request is not signed by an enrolled node: ${problem}`);
+  if (!(await plane.store.rememberNonce(nodeId, parts.nonce, Math.ceil(nowMs / 1000) + 2 * REPLAY_WINDOW_SECONDS))) {
+    throw refused('this nonce was already used; sign every request with a fresh one');
+  }
+  if (request.pathParameters.node_id !== nodeId) throw new Problem('forbidden', 'a node may only act on its own commands');
+  return stored;
+}
+
+export { admitNode };

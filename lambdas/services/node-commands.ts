@@ -1,0 +1,208 @@
+/**
+ * The node's side of a job: pull commands from its own queue under a lease, extend the lease,
+ * then post a result (answer + signed receipt: the job settles) or a failure (the reservation is
+ * released). Delivery is at least once, so every step is idempotent per job.
+ */
+import type { CommandRef } from '../adapters/dynamodb/items.js';
+import type { Customer } from '../domain/account.js';
+import { debitReserved, releaseReserved } from '../domain/account.js';
+import type { Job, NodeCommand } from '../domain/job.js';
+import { closedObject } from '../domain/json-object.js';
+import { formatWei } from '../domain/money.js';
+import type { StoredNode } from '../domain/node.js';
+import { recordPayout } from '../domain/node-earnings.js';
+import { Problem } from '../domain/problems.js';
+import { acceptReceipt, receiptHash } from '../domain/receipt.js';
+import { checkEnvelope, envelopeSha256 } from '../transport/envelope.js';
+import { readJsonBody, type HttpRequest } from '../http/request.js';
+import type { HttpResponse } from '../http/response.js';
+import { backOff, MAX_ATTEMPTS } from './contention.js';
+import type { ControlPlane } from './control-plane.js';
+import { admitNode } from './node-access.js';
+
+const OPEN = new Set(['queued', 'claimed']);
+
+function integerField(fields: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+  const value = fields[name] ?? fallback;
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new Problem('invalid_request', `"${name}" must be an integer from ${min} to ${max}`);
+  }
+  return value as number;
+}
+
+function leaseField(fields: Record<string, unknown>): string | undefined {
+  const lease = fields.lease_id;
+  if (lease !== undefined && (typeof lease !== 'string' || lease.length === 0 || lease.length > 2048)) {
+    throw new Problem('invalid_request', '"lease_id" must be the lease_id the pull answered');
+  }
+  return lease;
+}
+
+/** The command named in the path, if it is this node's. Another node's command is simply not found. */
+async function ownCommand(plane: ControlPlane, request: HttpRequest, stored: StoredNode): Promise<CommandRef> {
+  const commandId = request.pathParameters.command_id;
+  const ref = typeof commandId === 'string' && commandId.length <= 128 ? await plane.store.findCommand(commandId) : undefined;
+  if (ref === undefined || ref.node_id !== stored.node.node_id) throw new Problem('command_not_found', 'no such command for this node');
+  return ref;
+}
+
+async function openJob(plane: ControlPlane, ref: CommandRef): Promise<{ job: Job; customer: Customer }> {
+  const snapshot = await plane.store.read({ customerId: ref.customer_id, jobId: ref.job_id });
+  if (snapshot.job === undefined || snapshot.customer === undefined) throw new Problem('command_not_found', 'no such command for this node');
+  return { job: snapshot.job, customer: snapshot.customer };
+}
+
+const nodeJobView = (job: Job) => ({ job_id: job.job_id, command_id: job.command_id, status: job.status, receipt_hash: job.receipt_hash });
+
+/** `POST /v1/nodes/{node_id}/commands/pull`: long-polls the node's queue; each command is claimed and leased. */
+async function pullCommands(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  const stored = await admitNode(plane, request);
+  const fields = closedObject(readJsonBody(request, { emptyIsObject: true }), ['max_commands', 'wait_seconds', 'lease_seconds']);
+  const max = integerField(fields, 'max_commands', 1, 1, 10);
+  const waitSeconds = integerField(fields, 'wait_seconds', 20, 0, 20);
+  const leaseSeconds = integerField(fields, 'lease_seconds', 120, 10, 43_200);
+  const leased = await plane.queues.receive(stored.node.node_id, { max, waitSeconds, leaseSeconds });
+  const now = plane.now();
+  const commands = [];
+  for (const message of leased) {
+    const command = JSON.parse(message.body) as NodeCommand;
+    const ref = await plane.store.findCommand(command.command_id);
+    const job = ref === undefined ? undefined : await plane.store.claimJob(ref.customer_id, ref.job_id, now.toISOString());
+    if (job === undefined || !OPEN.has(job.status)) {
+      // Closed since it was queued (or unknown): nothing for the node to do.
+      await plane.queues.finish(stored.node.node_id, message.leaseId);
+      continue;
+    }
+    commands.push({
+      command,
+      lease_id: message.leaseId,
+      lease_expires_at: new Date(now.getTime() + leaseSeconds * 1000).toISOString(),
+      delivery: message.receiveCount,
+    });
+  }
+  return { status: 200, body: { commands } };
+}
+
+/** `POST .../commands/{command_id}/lease`: extends the lease (0 gives the command back); answers the job's status. */
+async function extendLease(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  const stored = await admitNode(plane, request);
+  const fields = closedObject(readJsonBody(request), ['lease_id', 'lease_seconds']);
+  const leaseId = leaseField(fields);
+  if (leaseId === undefined) throw new Problem('invalid_request', '"lease_id" is required');
+  const seconds = integerField(fields, 'lease_seconds', 120, 0, 43_200);
+  const ref = await ownCommand(plane, request, stored);
+  const { job } = await openJob(plane, ref);
+  if (!OPEN.has(job.status)) {
+    await plane.queues.finish(stored.node.node_id, leaseId);
+    return { status: 200, body: nodeJobView(job) };
+  }
+  if (!(await plane.queues.extendLease(stored.node.node_id, leaseId, seconds))) {
+    throw new Problem('lease_expired', 'the lease ended; the command will be delivered again');
+  }
+  return { status: 200, body: { ...nodeJobView(job), lease_expires_at: new Date(plane.now().getTime() + seconds * 1000).toISOString() } };
+}
+
+/**
+ * `POST .../commands/{command_id}/result`: the sealed answer and the signed receipt. Settles the
+ * job once; the same result again answers the same, anything after the job closed is refused.
+ */
+async function postResult(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  const stored = await admitNode(plane, request);
+  const fields = closedObject(readJsonBody(request), ['lease_id', 'encrypted_response', 'receipt', 'receipt_signature_ed25519']);
+  const leaseId = leaseField(fields);
+  const ref = await ownCommand(plane, request, stored);
+  let { job, customer } = await openJob(plane, ref);
+  const check = checkEnvelope(fields.encrypted_response, 'response', { node_id: job.node_id, model_id: job.model_id, job_id: job.job_id });
+  if (!check.ok) throw new Problem(check.tooLarge ? 'payload_too_large' : 'invalid_encrypted_request', check.reason);
+  if (check.envelope.key_id !== job.encrypted_request.key_id) {
+    throw new Problem('invalid_encrypted_request', 'a response repeats its request\'s key_id');
+  }
+  const hash = typeof fields.receipt === 'string' ? receiptHash(fields.receipt) : '';
+  const finishLease = async () => {
+    if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
+  };
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    if (!OPEN.has(job.status)) {
+      await finishLease();
+      if (job.status === 'completed' && job.receipt_hash === hash) return { status: 200, body: nodeJobView(job) };
+      throw new Problem('job_closed', `the job is ${job.status}; this result changes nothing`);
+    }
+    acceptReceipt(fields.receipt, fields.receipt_signature_ed25519, stored.node.identity_public_key_ed25519 ?? '', {
+      node_id: job.node_id,
+      model_id: job.model_id,
+      job_id: job.job_id,
+      command_id: job.command_id,
+      price_wei: formatWei(job.quote.quoted_price_wei),
+      request_sha256: envelopeSha256(job.encrypted_request),
+      response_sha256: envelopeSha256(check.envelope),
+    });
+    const at = plane.now().toISOString();
+    const earnings = await plane.store.getEarnings(job.node_id);
+    const payout = recordPayout(earnings, job.quote, `${job.customer_id}:${job.job_id}`, job.job_id, hash, at);
+    const outcome = await plane.store.settleJob({
+      job,
+      customer: { change: debitReserved(customer.account, job.quote.reserved_price_wei, job.job_id, hash, at), expectedVersion: customer.account.version },
+      earnings: { next: payout.earnings, entries: payout.entries, expectedVersion: earnings.version },
+      encryptedResponse: check.envelope,
+      receipt: {
+        receipt_hash: hash,
+        job_id: job.job_id,
+        node_id: job.node_id,
+        model_id: job.model_id,
+        status: 'accepted',
+        received_at: at,
+        signature_ed25519: fields.receipt_signature_ed25519 as string,
+        receipt_text: fields.receipt as string,
+      },
+      settledAt: at,
+    });
+    if (outcome.type === 'closed') {
+      await finishLease();
+      return { status: 200, body: { ...nodeJobView(job), status: 'completed', receipt_hash: hash } };
+    }
+    if (outcome.type === 'job_changed') job = outcome.job;
+    else if (outcome.type === 'account_changed') customer = outcome.customer ?? (await openJob(plane, ref)).customer;
+    await backOff(attempt);
+  }
+  throw new Problem('rate_limited', 'the account is changing too fast; post the result again shortly');
+}
+
+/** `POST .../commands/{command_id}/failure`: the node could not answer; the job fails and nothing is debited. */
+async function postFailure(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  const stored = await admitNode(plane, request);
+  const fields = closedObject(readJsonBody(request), ['lease_id', 'code', 'message']);
+  const leaseId = leaseField(fields);
+  if (typeof fields.code !== 'string' || !/^[a-z0-9_]{1,64}$/.test(fields.code)) {
+    throw new Problem('invalid_request', '"code" must match ^[a-z0-9_]{1,64}$');
+  }
+  if (fields.message !== undefined && (typeof fields.message !== 'string' || fields.message.length > 500)) {
+    throw new Problem('invalid_request', '"message" must be a string of at most 500 characters');
+  }
+  const ref = await ownCommand(plane, request, stored);
+  let { job, customer } = await openJob(plane, ref);
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    if (!OPEN.has(job.status)) {
+      if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
+      if (job.status === 'failed') return { status: 200, body: nodeJobView(job) };
+      throw new Problem('job_closed', `the job is ${job.status}; this failure changes nothing`);
+    }
+    const at = plane.now().toISOString();
+    const outcome = await plane.store.releaseJob({
+      job,
+      customer: { change: releaseReserved(customer.account, job.quote.reserved_price_wei, job.job_id, at), expectedVersion: customer.account.version },
+      status: 'failed',
+      reason: fields.code,
+      releasedAt: at,
+    });
+    if (outcome.type === 'closed') {
+      if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
+      return { status: 200, body: { ...nodeJobView(job), status: 'failed' } };
+    }
+    if (outcome.type === 'job_changed') job = outcome.job;
+    else if (outcome.type === 'account_changed') customer = outcome.customer ?? (await openJob(plane, ref)).customer;
+    await backOff(attempt);
+  }
+  throw new Problem('rate_limited', 'the account is changing too fast; post the failure again shortly');
+}
+
+export { extendLease, postFailure, postResult, pullCommands };
