@@ -15,13 +15,18 @@ import { ControlPlaneTable } from './constructs/control-plane-table.js';
 import { NodeCommandQueues } from './constructs/node-command-queues.js';
 import { NodeKeySigningKey } from './constructs/node-key-signing-key.js';
 
-/** Read and write access to the table, and its data key, as CDK's DynamoDB grant defines it. */
+/** The item operations the store performs (a transaction needs the actions of its items), and nothing else. */
+const TABLE_READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'];
+const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+
+/** Reads and conditional writes on the table, no scans or deletes, and the data key the table is encrypted with. */
 function grantTableWrites(table: Table, fn: IFunction): void {
-  table.grantReadWriteData(fn);
+  table.grant(fn, ...TABLE_READS, ...TABLE_WRITES);
+  table.encryptionKey?.grantEncryptDecrypt(fn);
   Validations.of(fn.role ?? fn).acknowledge(
     ...['kms:GenerateDataKey*', 'kms:ReEncrypt*'].map((action) => ({
       id: `AwsSolutions-IAM5[Action::${action}]`,
-      reason: "CDK's DynamoDB grant for a table encrypted with a customer-managed key; scoped to that one data key.",
+      reason: "KMS's encrypt/decrypt grant that DynamoDB needs for a table with a customer-managed key; scoped to that one data key.",
     })),
   );
 }

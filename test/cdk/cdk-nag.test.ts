@@ -148,6 +148,19 @@ describe('acknowledgements', () => {
     );
     expect(unused).toEqual([]);
   });
+
+  it.each(['dev', 'prod'] as const)(
+    'acknowledge the node queue prefix wildcard on exactly the roles granted node queue access, each on its own (%s)',
+    (stage) => {
+      const { stack, config } = buildStack({ stage });
+      const prefixAcknowledgements = acknowledged(stack).filter(
+        ({ id }) => id.startsWith('AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:') && id.endsWith(`:${config.nodeQueuePrefix}*]`),
+      );
+      expect(prefixAcknowledgements.map(({ at }) => at).sort()).toEqual(
+        ['AdminFunction', 'NodeApiFunction', 'SubmitJobFunction'].map((fn) => `${stack.node.path}/${fn}/Role`),
+      );
+    },
+  );
 });
 
 describe('negative controls: the checks are live', () => {

@@ -1,7 +1,7 @@
 /**
  * Least privilege: every IAM statement of the stack, attributed to the role it is attached to.
  * Roles are found through the function that assumes them (logical id prefixes SubmitJobFunction,
- * CustomerReadsFunction, AdminFunction).
+ * CustomerReadsFunction, AdminFunction, NodeApiFunction).
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +77,12 @@ function rolesAllowed(template: Template, action: string): string[] {
   return [...new Set(grants(template).filter((grant) => allows(grant, action)).flatMap((grant) => grant.roles))].sort();
 }
 
-const FUNCTION_PREFIXES = { submitJob: 'SubmitJobFunction', customerReads: 'CustomerReadsFunction', admin: 'AdminFunction' } as const;
+const FUNCTION_PREFIXES = {
+  submitJob: 'SubmitJobFunction',
+  customerReads: 'CustomerReadsFunction',
+  admin: 'AdminFunction',
+  nodeApi: 'NodeApiFunction',
+} as const;
 
 /** The role a function runs as, read from the function's Role attribute. */
 function roleOf(template: Template, fn: keyof typeof FUNCTION_PREFIXES): string {
@@ -97,7 +102,7 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
   it('gives each function its own role, with no managed or inline policies beside the stack policies', () => {
     const { template } = synthesized(name);
     const roles = (Object.keys(FUNCTION_PREFIXES) as (keyof typeof FUNCTION_PREFIXES)[]).map((fn) => roleOf(template, fn));
-    expect(new Set(roles).size).toBe(3);
+    expect(new Set(roles).size).toBe(4);
     for (const role of roles) {
       const [, resource] = resourceByPrefix(template, 'AWS::IAM::Role', role);
       expect(resource.Properties?.ManagedPolicyArns).toBeUndefined();
@@ -147,11 +152,59 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     expect(rolesAllowed(template, action)).toEqual([roleOf(template, fn)]);
   });
 
-  it('grants nobody sqs:ReceiveMessage, sqs:DeleteMessage, sqs:DeleteQueue or sqs:PurgeQueue', () => {
+  it.each(['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'])(
+    'grants %s to the nodeApi role only, on the node queue prefix only',
+    (action) => {
+      const { template, config } = synthesized(name);
+      const scope = CONFIGURATIONS.find((c) => c.case === name)!.scope;
+      expect(rolesAllowed(template, action)).toEqual([roleOf(template, 'nodeApi')]);
+      const resources = grants(template)
+        .filter((grant) => allows(grant, action))
+        .flatMap((grant) => asList(grant.statement.Resource).map(render));
+      expect(resources).toEqual([`arn:\${AWS::Partition}:sqs:${scope}:${config.nodeQueuePrefix}*`]);
+    },
+  );
+
+  it('grants nobody sqs:DeleteQueue or sqs:PurgeQueue', () => {
     const { template } = synthesized(name);
-    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:DeleteQueue', 'sqs:PurgeQueue']) {
+    for (const action of ['sqs:DeleteQueue', 'sqs:PurgeQueue']) {
       expect(rolesAllowed(template, action), action).toEqual([]);
     }
+  });
+
+  it('grants nobody table scans, deletes, batch writes or stream reads', () => {
+    const { template } = synthesized(name);
+    for (const action of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetRecords', 'dynamodb:DeleteTable']) {
+      expect(rolesAllowed(template, action), action).toEqual([]);
+    }
+  });
+
+  it('gives the nodeApi role exactly the queue actions a pull needs: no sending, creating, signing or secrets', () => {
+    const { template } = synthesized(name);
+    const nodeGrants = roleGrants(template, 'nodeApi');
+    for (const action of [
+      'sqs:SendMessage',
+      'sqs:CreateQueue',
+      'sqs:SetQueueAttributes',
+      'sqs:TagQueue',
+      'kms:Sign',
+      'kms:GetPublicKey',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:DescribeSecret',
+    ]) {
+      expect(nodeGrants.some((grant) => allows(grant, action)), action).toBe(false);
+    }
+    const sqsActions = nodeGrants.flatMap((grant) => asList(grant.statement.Action)).filter((action) => /^sqs:|^\*$/i.test(action));
+    expect(sqsActions.sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
+  });
+
+  it('lets the nodeApi role decrypt with the data key (SQS SSE), and use no other key', () => {
+    const { template } = synthesized(name);
+    const dataKey = resourceByPrefix(template, 'AWS::KMS::Key', 'DataKey')[0];
+    const kmsGrants = roleGrants(template, 'nodeApi').filter((grant) => asList(grant.statement.Action).some((action) => /^kms:|^\*$/i.test(action)));
+    expect(kmsGrants.length).toBeGreaterThan(0);
+    expect([...new Set(kmsGrants.flatMap((grant) => asList(grant.statement.Resource).map(render)))]).toEqual([`\${${dataKey}.Arn}`]);
+    expect(kmsGrants.some((grant) => allows(grant, 'kms:Decrypt'))).toBe(true);
   });
 
   it('allows kms:Sign on the signing key only', () => {

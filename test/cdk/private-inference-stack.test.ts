@@ -29,6 +29,7 @@ const FUNCTIONS = [
   { case: 'submit-job', prefix: 'SubmitJobFunction' },
   { case: 'customer-reads', prefix: 'CustomerReadsFunction' },
   { case: 'admin', prefix: 'AdminFunction' },
+  { case: 'node-api', prefix: 'NodeApiFunction' },
 ] as const;
 
 const functionPrefix = Object.fromEntries(FUNCTIONS.map((fn) => [fn.case, fn.prefix])) as Record<(typeof FUNCTIONS)[number]['case'], string>;
@@ -56,6 +57,11 @@ describe('DynamoDB table', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
     stage('prod').template.resourceCountIs('AWS::DynamoDB::Table', 1);
+  });
+
+  it.each(['dev', 'prod'] as const)('expires items on the expires_at attribute, the node request nonces (stage %s)', (name) => {
+    const [, table] = resourceByPrefix(stage(name).template, 'AWS::DynamoDB::Table', 'ControlPlaneTable');
+    expect(table.Properties?.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
   });
 
   it('is encrypted with the stack data key, a symmetric key with rotation', () => {
@@ -90,6 +96,7 @@ describe('data retention', () => {
     { case: 'dead-letter queue', type: 'AWS::SQS::Queue', prefix: 'NodeCommandQueuesDeadLetterQueue' },
     { case: 'admin token secret', type: 'AWS::SecretsManager::Secret', prefix: 'AdminToken' },
     { case: 'submit-job log group', type: 'AWS::Logs::LogGroup', prefix: 'SubmitJobFunctionLogs' },
+    { case: 'node-api log group', type: 'AWS::Logs::LogGroup', prefix: 'NodeApiFunctionLogs' },
     { case: 'API access log group', type: 'AWS::Logs::LogGroup', prefix: 'ControlPlaneApiAccessLogs' },
   ] as const;
 
@@ -168,9 +175,9 @@ describe('dead-letter queue', () => {
 });
 
 describe('Lambda functions', () => {
-  it('are exactly the three API functions', () => {
+  it('are exactly the four API functions', () => {
     const ids = resourcesOfType(stage('prod').template, 'AWS::Lambda::Function').map(([id]) => id);
-    expect(ids).toHaveLength(3);
+    expect(ids).toHaveLength(4);
     for (const { prefix } of FUNCTIONS) expect(ids.filter((id) => id.startsWith(prefix))).toHaveLength(1);
   });
 
@@ -193,6 +200,20 @@ describe('Lambda functions', () => {
     expect(otherFunctionsLogGroups).not.toContain(logGroupRef);
   });
 
+  /** Seconds: the default, and the node API's, which long-polls its queue for up to 20 s. */
+  const TIMEOUTS = { 'submit-job': 10, 'customer-reads': 10, admin: 10, 'node-api': 28 } as const;
+
+  it.each(FUNCTIONS)('$case has its timeout, under the 29 s API Gateway integration timeout', ({ case: name, prefix }) => {
+    const { template } = stage('prod');
+    const [id, fn] = resourceByPrefix(template, 'AWS::Lambda::Function', prefix);
+    expect(fn.Properties?.Timeout).toBe(TIMEOUTS[name]);
+    const integrations = resourcesOfType(template, 'AWS::ApiGateway::Method')
+      .map(([, method]) => method.Properties?.Integration as { Uri: unknown; TimeoutInMillis?: number })
+      .filter((integration) => render(integration.Uri).includes(`\${${id}.Arn}`));
+    expect(integrations.length).toBeGreaterThan(0);
+    for (const integration of integrations) expect(TIMEOUTS[name] * 1000).toBeLessThan(integration.TimeoutInMillis ?? 29_000);
+  });
+
   /** What each function's code reads (lambdas/services/control-plane.ts), and where the value comes from. */
   function expectedEnvironment(template: Template, config: StageConfig) {
     const shared = {
@@ -212,6 +233,7 @@ describe('Lambda functions', () => {
       'submit-job': { ...shared, ...queues },
       'customer-reads': shared,
       admin: { ...shared, ...queues, ADMIN_TOKEN_SECRET_ARN: { Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'AdminToken') } },
+      'node-api': { ...shared, ...queues },
     };
   }
 
@@ -267,6 +289,11 @@ describe('REST API', () => {
       expect(found[0]!.integrationUri).toContain(invokes(template, route.function));
     },
   );
+
+  it('routes to every API function, and to no other', () => {
+    const routed = [...new Set(API_ROUTES.map((route) => route.function as string))].sort();
+    expect(routed).toEqual(FUNCTIONS.map((fn) => fn.case as string).sort());
+  });
 
   it('answers ANY other method on every route path, the root and unknown paths with customer-reads', () => {
     const { template } = stage('prod');
