@@ -84,7 +84,8 @@ class PrivateInferenceStack extends Stack {
       environment: shared,
       protectData: config.protectData,
     }).fn;
-    table.grantReadData(customerReads);
+    table.grant(customerReads, ...TABLE_READS);
+    table.encryptionKey?.grant(customerReads, 'kms:Decrypt', 'kms:DescribeKey');
     signingKey.grantPublicKey(customerReads);
 
     const admin = new ApiFunction(this, 'AdminFunction', {
