@@ -3,7 +3,8 @@
  *
  * Starts ministack (or, when AWS_ENDPOINT_URL is set, uses that emulator, e.g. LocalStack, and
  * starts nothing), deploys the synthesized stack to it, seeds a demo customer and node through the
- * admin API, writes `.b3iq/local.json`, prints a copy-paste example and runs until interrupted.
+ * admin API, runs the reference node agent for the demo node, writes `.b3iq/local.json` once that
+ * agent is polling, prints a copy-paste example and runs until interrupted.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,8 @@ import { deployStack } from './local/deploy.js';
 import { awsEnv, type Emulator, startEmulator } from './local/emulator.js';
 import { LOCAL_DIR } from './local/paths.js';
 import { demoNodeKeys, type LocalConfig, seedDemo, writePrivate } from './local/seed.js';
+import { NodeAgent } from '../node-agent/agent.js';
+import { echoBackend } from '../node-agent/backends.js';
 
 const log = (line: string) => process.stderr.write(`[dev] ${line}\n`);
 
@@ -26,11 +29,11 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 /** A sealed example job for the demo node, so the printed curl works as it is. */
-function writeExampleJob(config: LocalConfig): string {
-  const keys = demoNodeKeys();
+async function writeExampleJob(config: LocalConfig): Promise<string> {
+  const keys = await demoNodeKeys();
   const binding = { key_id: config.demo.key_id, node_id: config.demo.node_id, model_id: config.demo.model_id };
   const prompt = JSON.stringify({ messages: [{ role: 'user', content: 'Say hello from a private node.' }] });
-  const { envelope } = sealEnvelope('request', decodeBase64url(keys.transport.public_key)!, binding, new TextEncoder().encode(prompt));
+  const { envelope } = sealEnvelope('request', decodeBase64url(keys.transportKeys[0]!.publicKey)!, binding, new TextEncoder().encode(prompt));
   const file = path.join(LOCAL_DIR, 'example-job.json');
   writePrivate(file, `${JSON.stringify({ node_id: binding.node_id, model_id: binding.model_id, encrypted_request: envelope }, null, 2)}\n`);
   return file;
@@ -55,8 +58,27 @@ function printExample(config: LocalConfig, exampleFile: string): void {
   );
 }
 
+/** Runs the reference node agent for the demo node (echo backend); resolves once it is polling. */
+async function startDemoAgent(apiUrl: string): Promise<NodeAgent> {
+  let polled: () => void = () => {};
+  const polling = new Promise<void>((resolve) => {
+    polled = resolve;
+  });
+  const agent = new NodeAgent({
+    apiUrl,
+    keys: await demoNodeKeys(),
+    backend: echoBackend,
+    onPolling: () => polled(),
+    log: (line) => log(`demo node: ${line}`),
+  });
+  agent.run().catch((error: unknown) => log(`demo node agent stopped: ${error instanceof Error ? error.message : String(error)}`));
+  await polling;
+  return agent;
+}
+
 async function main(): Promise<void> {
   let emulator: Emulator | undefined;
+  let agent: NodeAgent | undefined;
   const localFile = path.join(LOCAL_DIR, 'local.json');
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -64,6 +86,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     rmSync(localFile, { force: true });
+    await agent?.stop();
     await emulator?.stop();
     process.exit(code);
   };
@@ -82,8 +105,10 @@ async function main(): Promise<void> {
     const deployed = await deployStack(env, { stage: 'dev', log });
     log(`API at ${deployed.apiUrl}`);
     const config = await seedDemo({ apiUrl: deployed.apiUrl, awsEnv: env, adminTokenSecretId: deployed.outputs.AdminTokenSecretArn });
+    agent = await startDemoAgent(deployed.apiUrl);
+    log('the demo node agent is polling');
     writePrivate(localFile, `${JSON.stringify(config, null, 2)}\n`);
-    printExample(config, writeExampleJob(config));
+    printExample(config, await writeExampleJob(config));
   } catch (error) {
     log(error instanceof Error ? error.message : String(error));
     await shutdown(1);

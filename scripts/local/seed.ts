@@ -4,23 +4,16 @@
  * keys are kept in `.b3iq/demo-node-keys.json` (mode 0600) for the node agent.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { generateToken } from '../../lambdas/domain/customer-token.js';
-import { encodeBase64url } from '../../lambdas/transport/base64url.js';
+import { createKeyFile, enrollmentBody, loadKeyFile, type NodeKeys } from '../../node-agent/key-file.js';
 import { LOCAL_DIR } from './paths.js';
 
 const DEMO_MODEL = 'llama-3.1-8b-instruct';
 const DEMO_PRICE_WEI = '1000000000000000'; // 0.001 ETH a job
 const DEMO_CREDIT_WEI = '1000000000000000000000'; // covers a million jobs
-
-interface DemoNodeKeys {
-  node_id: string;
-  transport: { key_id: string; secret_key: string; public_key: string };
-  identity: { secret_key: string; public_key: string };
-}
 
 interface LocalConfig {
   api_url: string;
@@ -35,22 +28,16 @@ function writePrivate(file: string, content: string): void {
   writeFileSync(file, content, { mode: 0o600 });
 }
 
-function demoNodeKeys(): DemoNodeKeys {
-  const file = path.join(LOCAL_DIR, 'demo-node-keys.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoNodeKeys;
-  const transport = x25519.utils.randomSecretKey();
-  const identity = ed25519.utils.randomSecretKey();
-  const keys: DemoNodeKeys = {
-    node_id: 'demo-node',
-    transport: {
-      key_id: 'demo-key-1',
-      secret_key: encodeBase64url(transport),
-      public_key: encodeBase64url(x25519.getPublicKey(transport)),
-    },
-    identity: { secret_key: encodeBase64url(identity), public_key: encodeBase64url(ed25519.getPublicKey(identity)) },
-  };
-  writePrivate(file, `${JSON.stringify(keys, null, 2)}\n`);
-  return keys;
+const DEMO_NODE_ID = 'demo-node';
+
+/** The demo node's key file, as `b3iq-node init` makes it; kept across runs. */
+function demoNodeKeyFile(): string {
+  return path.join(LOCAL_DIR, 'demo-node-keys.json');
+}
+
+async function demoNodeKeys(): Promise<NodeKeys> {
+  const file = demoNodeKeyFile();
+  return existsSync(file) ? loadKeyFile(file) : createKeyFile(file, { nodeId: DEMO_NODE_ID, keyId: 'demo-key-1' });
 }
 
 async function call(apiUrl: string, adminToken: string, method: string, route: string, body: unknown) {
@@ -102,13 +89,11 @@ async function seedDemo(options: { apiUrl: string; awsEnv: Record<string, string
     200,
     'crediting the demo customer',
   );
-  const node = demoNodeKeys();
+  const node = await demoNodeKeys();
   expectStatus(
-    await call(apiUrl, adminToken, 'PUT', `/v1/admin/nodes/${node.node_id}`, {
-      status: 'active',
+    await call(apiUrl, adminToken, 'PUT', `/v1/admin/nodes/${node.nodeId}`, {
+      ...enrollmentBody(node),
       models: [{ model_id: DEMO_MODEL, price_wei: DEMO_PRICE_WEI }],
-      transport_keys: [{ key_id: node.transport.key_id, public_key_x25519: node.transport.public_key }],
-      identity_public_key_ed25519: node.identity.public_key,
     }),
     200,
     'enrolling the demo node',
@@ -121,12 +106,12 @@ async function seedDemo(options: { apiUrl: string; awsEnv: Record<string, string
     demo: {
       customer_id: customer.customer_id,
       customer_token: customer.customer_token,
-      node_id: node.node_id,
+      node_id: node.nodeId,
       model_id: DEMO_MODEL,
-      key_id: node.transport.key_id,
+      key_id: node.transportKeys[0]?.keyId ?? '',
     },
   };
 }
 
 export { DEMO_MODEL, demoNodeKeys, seedDemo, setAdminToken, writePrivate };
-export type { DemoNodeKeys, LocalConfig };
+export type { LocalConfig };
