@@ -1,13 +1,16 @@
 /**
- * `npm run dev` end to end: it starts its own emulator, deploys, seeds, writes local.json only once
- * the API answers, serves the printed example, and stops everything on Ctrl+C.
+ * `npm run dev` end to end: it starts its own emulator, deploys, seeds, runs the demo node's agent,
+ * writes local.json only once the API answers and the agent polls, answers the printed example and an
+ * independent client's job, and stops everything on Ctrl+C.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const localDir = mkdtempSync(path.join(tmpdir(), 'b3iq-dev-test-'));
 const localFile = path.join(localDir, 'local.json');
 let dev: ChildProcess | undefined;
@@ -59,6 +62,24 @@ describe('npm run dev', () => {
       body: readFileSync(path.join(localDir, 'example-job.json'), 'utf8'),
     });
     expect(job.status).toBe(202);
+    const { job_id: jobId } = (await job.json()) as { job_id: string };
+    let status = 'queued';
+    for (let i = 0; i < 100 && status !== 'completed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const read = (await (await fetch(`${local.api_url}/v1/private-inference/jobs/${jobId}`, { headers })).json()) as { status: string };
+      status = read.status;
+    }
+    // The demo node's agent answered it.
+    expect(status).toBe('completed');
+    // An independent client, the b3iq binary configured from the environment, gets its answer too.
+    const tokenFile = path.join(localDir, 'token');
+    writeFileSync(tokenFile, local.demo.customer_token, { mode: 0o600 });
+    const cliEnv = { ...env, B3IQ_API_URL: local.api_url, B3IQ_CUSTOMER_ID: local.demo.customer_id, B3IQ_CUSTOMER_TOKEN_FILE: tokenFile, B3IQ_KEY_DIR: path.join(localDir, 'keys') };
+    const submitted = JSON.parse(
+      execFileSync(process.execPath, [CLI, 'jobs', 'submit', '--node', local.demo.node_id, '--model', local.demo.model_id, '--json'], { env: cliEnv, input: 'Are you there?' }).toString(),
+    );
+    const answered = execFileSync(process.execPath, [CLI, 'jobs', 'wait', submitted.job_id, '--decrypt', '--timeout', '30'], { env: cliEnv }).toString();
+    expect(answered).toContain('Are you there?');
     const balance = (await (await fetch(`${local.api_url}/v1/billing/account`, { headers })).json()) as Record<string, string>;
     expect(BigInt(balance.available_wei)).toBeGreaterThan(100n * BigInt(balance.reserved_wei));
 
