@@ -5,15 +5,13 @@
  * call is safe to repeat (a pull at worst leaves commands leased until their lease ends, and a
  * lease, result or failure sent twice answers the same).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeCommand } from '../lambdas/domain/job.js';
 import { signNodeRequest } from '../lambdas/domain/node-signature.js';
 import type { Envelope } from '../lambdas/transport/envelope.js';
-import { B3iqApiError, B3iqUnavailableError } from '../sdk/errors.js';
-import { DEFAULT_RETRY, type RetryPolicy } from '../sdk/http.js';
+import { DEFAULT_RETRY, requestJson, type RetryPolicy } from '../sdk/http.js';
 
 /** The command as queued, with the job's quoted price that the receipt must state. */
-type PulledCommand = NodeCommand & { price_wei: string };
+type PulledCommand = NodeCommand;
 
 interface LeasedCommand {
   command: PulledCommand;
@@ -46,16 +44,6 @@ interface NodeApiClientOptions {
 /** Job statuses in which the node should go on working. */
 const OPEN_STATUSES: ReadonlySet<string> = new Set(['queued', 'claimed']);
 
-function problemFrom(status: number, body: unknown): B3iqApiError {
-  const error = (body as { error?: { code?: unknown; title?: unknown; detail?: unknown } } | undefined)?.error;
-  return new B3iqApiError(
-    status,
-    typeof error?.code === 'string' ? error.code : 'unknown_error',
-    typeof error?.title === 'string' ? error.title : `HTTP ${status}`,
-    typeof error?.detail === 'string' ? error.detail : `the API answered HTTP ${status}`,
-  );
-}
-
 class NodeApiClient {
   readonly nodeId: string;
   readonly #apiUrl: string;
@@ -77,44 +65,21 @@ class NodeApiClient {
     return `/v1/nodes/${encodeURIComponent(this.nodeId)}/commands/${encodeURIComponent(commandId)}/${action}`;
   }
 
-  /** POSTs `body` to the route `path`; throws B3iqApiError for a 4xx, B3iqUnavailableError after the last retry. */
-  async post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-    const text = JSON.stringify(body);
-    const retry = this.#retry;
-    let lastFailure = '';
-    for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      if (attempt > 1) await sleep(Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 2)), undefined, { signal });
-      const headers = { ...signNodeRequest(this.#secret, this.nodeId, { method: 'POST', path, body: text }), 'Content-Type': 'application/json' };
-      const timeout = AbortSignal.timeout(this.#attemptTimeoutMs);
-      let response: Response;
-      let answer: string;
-      try {
-        response = await this.#fetch(`${this.#apiUrl}${path}`, {
-          method: 'POST',
-          headers,
-          body: text,
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
-        answer = await response.text();
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        lastFailure = timeout.aborted ? `${this.#apiUrl} did not answer within ${this.#attemptTimeoutMs} ms` : `could not reach ${this.#apiUrl} (${(error as Error).message})`;
-        continue;
-      }
-      let parsed: unknown;
-      try {
-        parsed = answer.length === 0 ? undefined : JSON.parse(answer);
-      } catch {
-        parsed = undefined;
-      }
-      if (response.ok) return parsed as T;
-      if (response.status >= 500) {
-        lastFailure = `the API answered HTTP ${response.status}`;
-        continue;
-      }
-      throw problemFrom(response.status, parsed);
-    }
-    throw new B3iqUnavailableError(`${lastFailure}; gave up after ${retry.attempts} attempts`);
+  /** POSTs `body` to the route `path`, signed afresh for every attempt; throws B3iqApiError for a 4xx. */
+  post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    return requestJson<T>(
+      {
+        apiUrl: this.#apiUrl,
+        headers: (request) => signNodeRequest(this.#secret, this.nodeId, request),
+        retry: this.#retry,
+        fetch: this.#fetch,
+        attemptTimeoutMs: this.#attemptTimeoutMs,
+      },
+      'POST',
+      path,
+      body,
+      signal,
+    );
   }
 
   /** Long-polls for up to `waitSeconds`; each command comes leased for `leaseSeconds`. */

@@ -16,9 +16,12 @@ interface RetryPolicy {
 
 interface HttpOptions {
   apiUrl: string;
-  headers: Record<string, string>;
+  /** Fixed headers, or headers made for each attempt (a node signs every attempt afresh). */
+  headers: Record<string, string> | ((request: { method: string; path: string; body: string }) => Record<string, string>);
   retry: RetryPolicy;
   fetch: typeof fetch;
+  /** Give up on one attempt after this long (a long poll needs more than its wait). */
+  attemptTimeoutMs?: number;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
@@ -33,26 +36,37 @@ function problemFrom(status: number, body: unknown): B3iqApiError {
   );
 }
 
-async function requestJson<T>(options: HttpOptions, method: string, path: string, body?: unknown): Promise<T> {
+async function requestJson<T>(options: HttpOptions, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const { retry } = options;
+  const text = body === undefined ? '' : JSON.stringify(body);
   let lastFailure = '';
   for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-    if (attempt > 1) await sleep(Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 2)));
+    if (attempt > 1) {
+      await sleep(Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 2)), undefined, signal ? { signal } : {});
+    }
+    const headers = typeof options.headers === 'function' ? options.headers({ method, path, body: text }) : options.headers;
+    const timeout = options.attemptTimeoutMs === undefined ? undefined : AbortSignal.timeout(options.attemptTimeoutMs);
+    const signals = [signal, timeout].filter((value): value is AbortSignal => value !== undefined);
     let response: Response;
+    let answer: string;
     try {
       response = await options.fetch(`${options.apiUrl}${path}`, {
         method,
-        headers: { ...options.headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        body: body === undefined ? undefined : text,
+        ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
       });
+      answer = await response.text();
     } catch (error) {
-      lastFailure = `could not reach ${options.apiUrl} (${(error as Error).message})`;
+      if (signal?.aborted) throw error;
+      lastFailure = timeout?.aborted
+        ? `${options.apiUrl} did not answer within ${options.attemptTimeoutMs} ms`
+        : `could not reach ${options.apiUrl} (${(error as Error).message})`;
       continue;
     }
-    const text = await response.text();
     let parsed: unknown;
     try {
-      parsed = text.length === 0 ? undefined : JSON.parse(text);
+      parsed = answer.length === 0 ? undefined : JSON.parse(answer);
     } catch {
       parsed = undefined;
     }
