@@ -69,9 +69,10 @@ function nodeSignatureProblem(
     return `X-B3IQ-Timestamp is more than ${REPLAY_WINDOW_SECONDS} s from the control plane's clock`;
   }
   if (!NONCE_PATTERN.test(parts.nonce)) return 'X-B3IQ-Nonce must be 16 to 64 base64url characters';
-  const signatureBytes = signature === undefined ? undefined : decodeBase64url(signature);
   const publicKey = decodeBase64url(identityPublicKey);
-  if (signatureBytes?.length !== 64 || publicKey === undefined) return 'X-B3IQ-Signature is not an Ed25519 signature';
+  if (publicKey?.length !== 32) return "the node's enrolled identity key is not an Ed25519 public key";
+  const signatureBytes = signature === undefined ? undefined : decodeBase64url(signature);
+  if (signatureBytes?.length !== 64) return 'X-B3IQ-Signature is not an Ed25519 signature';
   try {
     return ed25519.verify(signatureBytes, nodeSigningBytes(parts), publicKey, { zip215: false }) ? undefined : 'the signature does not verify';
   } catch {

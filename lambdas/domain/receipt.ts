@@ -29,9 +29,20 @@ type ExpectedReceipt = Omit<Receipt, 'type' | 'usage' | 'issued_at'>;
 
 const FIELDS = ['type', 'node_id', 'model_id', 'job_id', 'command_id', 'usage', 'price_wei', 'request_sha256', 'response_sha256', 'issued_at'];
 
-/** The receipt's text as a node writes it: fields in a fixed order, no spaces. */
+/** The receipt's canonical text, the only one accepted: fields (and usage fields) in a fixed order, no spaces. */
 function receiptText(receipt: Receipt): string {
-  return JSON.stringify(Object.fromEntries(FIELDS.map((name) => [name, receipt[name as keyof Receipt]])));
+  const usage = receipt.usage === undefined ? undefined : { prompt_tokens: receipt.usage.prompt_tokens, completion_tokens: receipt.usage.completion_tokens };
+  return JSON.stringify(Object.fromEntries(FIELDS.map((name) => [name, name === 'usage' ? usage : receipt[name as keyof Receipt]])));
+}
+
+const RFC3339_UTC = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/** A real RFC 3339 UTC instant (2026-02-30 is not one). */
+function isTimestamp(value: unknown): boolean {
+  const match = typeof value === 'string' ? RFC3339_UTC.exec(value) : null;
+  if (match === null) return false;
+  const parsed = new Date(value as string);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(match[1] as string);
 }
 
 function receiptHash(text: string): string {
@@ -65,9 +76,9 @@ function acceptReceipt(text: unknown, signature: unknown, identityPublicKey: str
   if (!isCount(receipt.usage?.prompt_tokens) || !isCount(receipt.usage?.completion_tokens) || Object.keys(receipt.usage).length !== 2) {
     throw invalid('receipt usage must be {"prompt_tokens", "completion_tokens"} as non-negative integers');
   }
-  if (typeof receipt.issued_at !== 'string' || Number.isNaN(Date.parse(receipt.issued_at))) {
-    throw invalid('receipt issued_at must be an RFC 3339 timestamp');
-  }
+  if (!isTimestamp(receipt.issued_at)) throw invalid('receipt issued_at must be an RFC 3339 UTC timestamp');
+  // One text per receipt: no repeated keys, reordering or whitespace that readers could take differently.
+  if (text !== receiptText(receipt)) throw invalid('the receipt text is not in its canonical form (fields in order, no spaces, no repeats)');
   const signatureBytes = typeof signature === 'string' ? decodeBase64url(signature) : undefined;
   const publicKey = decodeBase64url(identityPublicKey);
   let verified = false;

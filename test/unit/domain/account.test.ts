@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Account, availableWei, creditFunds, reserveFunds } from '../../../lambdas/domain/account.js';
+import { type Account, availableWei, creditFunds, debitReserved, releaseReserved, reserveFunds } from '../../../lambdas/domain/account.js';
 import { MAX_WEI } from '../../../lambdas/domain/money.js';
 
 const NOW = '2026-01-02T03:04:05.678Z';
+const RECEIPT_HASH = 'ab'.repeat(32);
 
 function account(balance: bigint, reserved: bigint, version = 3): Account {
   return { customer_id: 'acme', balance_wei: balance, reserved_wei: reserved, version };
@@ -93,6 +94,104 @@ describe('creditFunds', () => {
   });
 });
 
+describe('debitReserved', () => {
+  it('takes the whole reservation out of both balance and reserved and records the receipt (settlement)', () => {
+    // Prepare
+    const before = account(100n, 60n);
+
+    // Act
+    const change = debitReserved(before, 60n, 'job-1', RECEIPT_HASH, NOW);
+
+    // Assess
+    expect(change).toEqual({
+      account: { customer_id: 'acme', balance_wei: 40n, reserved_wei: 0n, version: 4 },
+      entry: {
+        entry_id: 'debit:job-1',
+        customer_id: 'acme',
+        kind: 'debit',
+        amount_wei: 60n,
+        balance_after_wei: 40n,
+        reserved_after_wei: 0n,
+        private_job_id: 'job-1',
+        receipt_hash: RECEIPT_HASH,
+        created_at: NOW,
+      },
+    });
+    expect(before).toEqual(account(100n, 60n));
+  });
+
+  it('leaves other reservations in place (partial)', () => {
+    // Act
+    const change = debitReserved(account(100n, 60n), 25n, 'job-1', RECEIPT_HASH, NOW);
+
+    // Assess
+    expect(change.account).toEqual({ customer_id: 'acme', balance_wei: 75n, reserved_wei: 35n, version: 4 });
+    expect(availableWei(change.account)).toBe(40n);
+  });
+
+  it('debits a balance that is all reserved down to zero (boundary)', () => {
+    expect(debitReserved(account(60n, 60n), 60n, 'job-1', RECEIPT_HASH, NOW).account).toEqual(account(0n, 0n, 4));
+  });
+
+  it.each([
+    { case: 'zero', balance: 100n, reserved: 60n, amount: 0n },
+    { case: 'negative', balance: 100n, reserved: 60n, amount: -1n },
+    { case: 'one wei more than reserved', balance: 100n, reserved: 60n, amount: 61n },
+    { case: 'nothing reserved', balance: 100n, reserved: 0n, amount: 1n },
+    { case: 'more than the balance', balance: 50n, reserved: 60n, amount: 55n },
+  ])('throws RangeError for a debit the reservation does not cover ($case)', ({ balance, reserved, amount }) => {
+    // Prepare
+    const before = account(balance, reserved);
+
+    // Act
+    const debit = () => debitReserved(before, amount, 'job-1', RECEIPT_HASH, NOW);
+
+    // Assess
+    expect(debit).toThrow(RangeError);
+    expect(before).toEqual(account(balance, reserved));
+  });
+});
+
+describe('releaseReserved', () => {
+  it('lowers only the reservation and records a release (release)', () => {
+    // Prepare
+    const before = account(100n, 60n);
+
+    // Act
+    const change = releaseReserved(before, 60n, 'job-1', NOW);
+
+    // Assess
+    expect(change).toEqual({
+      account: { customer_id: 'acme', balance_wei: 100n, reserved_wei: 0n, version: 4 },
+      entry: {
+        entry_id: 'release:job-1',
+        customer_id: 'acme',
+        kind: 'release',
+        amount_wei: 60n,
+        balance_after_wei: 100n,
+        reserved_after_wei: 0n,
+        private_job_id: 'job-1',
+        receipt_hash: null,
+        created_at: NOW,
+      },
+    });
+    expect(before).toEqual(account(100n, 60n));
+  });
+
+  it('leaves other reservations in place (partial)', () => {
+    expect(releaseReserved(account(100n, 60n), 25n, 'job-1', NOW).account).toEqual(account(100n, 35n, 4));
+  });
+
+  it.each([
+    { case: 'zero', reserved: 60n, amount: 0n },
+    { case: 'negative', reserved: 60n, amount: -1n },
+    { case: 'one wei more than reserved', reserved: 60n, amount: 61n },
+    { case: 'nothing reserved', reserved: 0n, amount: 1n },
+  ])('throws RangeError for a release the reservation does not cover ($case)', ({ reserved, amount }) => {
+    expect(() => releaseReserved(account(100n, reserved), amount, 'job-1', NOW)).toThrow(RangeError);
+  });
+});
+
 describe('account invariants', () => {
   const operation = fc.oneof(
     fc.record({ kind: fc.constant('credit' as const), amount: fc.bigInt({ min: 1n, max: 10n ** 20n }) }),
@@ -129,6 +228,36 @@ describe('account invariants', () => {
           expect(current.balance_wei).toBe(credited);
           expect(current.reserved_wei).toBe(reserved);
         }
+      }),
+    );
+  });
+
+  it('returns reserved to where it was after reserve then debit or release, and only a debit lowers the balance (property)', () => {
+    const start = fc
+      .tuple(fc.bigInt({ min: 1n, max: 10n ** 30n }), fc.bigInt({ min: 0n, max: 10n ** 30n }))
+      .map(([balance, share]) => ({ balance, reserved: share % balance }));
+    fc.assert(
+      fc.property(start, fc.bigInt({ min: 1n, max: 10n ** 30n }), fc.boolean(), ({ balance, reserved }, wanted, debit) => {
+        // Prepare
+        const before = account(balance, reserved, 0);
+        const amount = ((wanted - 1n) % availableWei(before)) + 1n;
+        const reservation = reserveFunds(before, amount, 'job-1', NOW);
+        expect(reservation).toBeDefined();
+
+        // Act
+        const change = debit
+          ? debitReserved(reservation!.account, amount, 'job-1', RECEIPT_HASH, NOW)
+          : releaseReserved(reservation!.account, amount, 'job-1', NOW);
+
+        // Assess
+        expect(change.account.reserved_wei).toBe(reserved);
+        expect(change.account.balance_wei).toBe(debit ? balance - amount : balance);
+        expect(change.account.version).toBe(2);
+        expect(change.entry.kind).toBe(debit ? 'debit' : 'release');
+        expect(change.entry.amount_wei).toBe(amount);
+        expect(change.entry.balance_after_wei).toBe(change.account.balance_wei);
+        expect(change.entry.reserved_after_wei).toBe(change.account.reserved_wei);
+        expect(availableWei(change.account)).toBeGreaterThanOrEqual(0n);
       }),
     );
   });

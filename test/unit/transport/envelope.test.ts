@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
 import {
   checkEnvelope,
   type Envelope,
+  envelopeSha256,
   MAX_CIPHERTEXT_BYTES,
   transportAadHash,
 } from '../../../lambdas/transport/envelope.js';
@@ -153,5 +155,75 @@ describe('checkEnvelope', () => {
     // Assess
     expect(same.ok).toBe(true);
     expect(other.ok).toBe(false);
+  });
+});
+
+describe('envelopeSha256', () => {
+  const ENVELOPE: Envelope = {
+    version: 'b3iq-private-transport-v1',
+    key_id: 'tk-2026-11',
+    algorithm: 'x25519-hkdf-sha256-chacha20poly1305',
+    client_public_key_x25519: 'AAAA',
+    nonce: 'BBBB',
+    ciphertext: 'CCCC',
+    aad_hash: 'DDDD',
+  };
+  const SPEC_ORDER_JSON =
+    '{"version":"b3iq-private-transport-v1","key_id":"tk-2026-11","algorithm":"x25519-hkdf-sha256-chacha20poly1305",' +
+    '"client_public_key_x25519":"AAAA","nonce":"BBBB","ciphertext":"CCCC","aad_hash":"DDDD"}';
+
+  it('is the lowercase hex SHA-256 of the JSON with fields in spec order (pinned)', () => {
+    // Act
+    const hash = envelopeSha256(ENVELOPE);
+
+    // Assess
+    expect(hash).toBe(createHash('sha256').update(SPEC_ORDER_JSON).digest('hex'));
+    expect(hash).toBe('7010606f27a93d78e9440123f630ce0cbd8eecbbd338c0da65b5a8cd99100212');
+  });
+
+  it.each<{ case: string; order: (entries: [string, string][]) => [string, string][] }>([
+    { case: 'reversed', order: (entries) => entries.reverse() },
+    { case: 'sorted by name', order: (entries) => entries.sort(([a], [b]) => a.localeCompare(b)) },
+    { case: 'aad_hash first', order: (entries) => [entries.at(-1)!, ...entries.slice(0, -1)] },
+  ])('does not depend on the key order of the envelope object ($case)', ({ order }) => {
+    // Prepare
+    const reordered = Object.fromEntries(order(Object.entries(ENVELOPE) as [string, string][])) as unknown as Envelope;
+
+    // Act
+    const hash = envelopeSha256(reordered);
+
+    // Assess
+    expect(JSON.stringify(reordered)).not.toBe(SPEC_ORDER_JSON);
+    expect(hash).toBe(envelopeSha256(ENVELOPE));
+  });
+
+  it.each(['version', 'key_id', 'algorithm', 'client_public_key_x25519', 'nonce', 'ciphertext', 'aad_hash'] as const)(
+    'differs when one field changes (%s)',
+    (field) => {
+      // Prepare
+      const changed = { ...ENVELOPE, [field]: `${ENVELOPE[field]}x` };
+
+      // Act
+      const hash = envelopeSha256(changed);
+
+      // Assess
+      expect(hash).not.toBe(envelopeSha256(ENVELOPE));
+    },
+  );
+
+  it.each<{ case: string; envelope: Envelope }>([
+    { case: 'absent', envelope: (({ aad_hash: _, ...rest }) => rest)(ENVELOPE) },
+    { case: 'undefined', envelope: { ...ENVELOPE, aad_hash: undefined } },
+  ])('leaves aad_hash out of the JSON when it is not present ($case)', ({ envelope }) => {
+    // Act
+    const hash = envelopeSha256(envelope);
+
+    // Assess
+    expect(hash).toBe(createHash('sha256').update(SPEC_ORDER_JSON.replace(',"aad_hash":"DDDD"', '')).digest('hex'));
+    expect(hash).not.toBe(envelopeSha256(ENVELOPE));
+  });
+
+  it('hashes a sealed envelope to 64 lowercase hex characters (sealed)', () => {
+    expect(envelopeSha256(validEnvelope())).toMatch(/^[0-9a-f]{64}$/);
   });
 });
