@@ -38,11 +38,12 @@ function leaseField(fields: Record<string, unknown>): string | undefined {
   return lease;
 }
 
-/** The command named in the path, if it is this node's. Another node's command is simply not found. */
+/** The command named in the path, if it is this node's; another node's command is forbidden. */
 async function ownCommand(plane: ControlPlane, request: HttpRequest, stored: StoredNode): Promise<CommandRef> {
   const commandId = request.pathParameters.command_id;
   const ref = typeof commandId === 'string' && commandId.length <= 128 ? await plane.store.findCommand(commandId) : undefined;
-  if (ref === undefined || ref.node_id !== stored.node.node_id) throw new Problem('command_not_found', 'no such command for this node');
+  if (ref === undefined) throw new Problem('command_not_found', 'no such command');
+  if (ref.node_id !== stored.node.node_id) throw new Problem('forbidden', 'a node may only act on its own commands');
   return ref;
 }
 

@@ -150,6 +150,15 @@ describe('a node answering a job', () => {
     expect(answer.body.error.code).toBe('invalid_encrypted_request');
   });
 
+  it('answers 404 command_not_found for a command that does not exist', async () => {
+    const node = await newNode();
+
+    const answer = await nodeCall(node, 'failure', { code: 'x' }, { commandId: 'cmd-nothing' });
+
+    expect(answer.status).toBe(404);
+    expect(answer.body.error.code).toBe('command_not_found');
+  });
+
   it('keeps a node to its own commands', async () => {
     const { node, commandId } = await queuedJob();
     const intruder = await newNode();
@@ -159,8 +168,8 @@ describe('a node answering a job', () => {
       nodeCall(node, 'pull', { wait_seconds: 0 }, { signer: intruder }),
     ]);
 
-    expect(viaOwnPath.status).toBe(404);
-    expect(viaOwnPath.body.error.code).toBe('command_not_found');
+    expect(viaOwnPath.status).toBe(403);
+    expect(viaOwnPath.body.error.code).toBe('forbidden');
     expect(viaVictimPath.status).toBe(403);
     expect(await queueDepth(node.nodeId)).toBe(1);
   });
