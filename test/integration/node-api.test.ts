@@ -150,6 +150,26 @@ describe('a node answering a job', () => {
     expect(answer.body.error.code).toBe('invalid_encrypted_request');
   });
 
+  it('extends a lease, refuses a lease it does not hold, and tells the node when the job has closed', async () => {
+    // Prepare
+    const { node, commandId } = await queuedJob();
+    const [pulled] = await pull(node);
+
+    // Act
+    const extended = await nodeCall(node, 'lease', { lease_id: pulled!.lease_id, lease_seconds: 300 }, { commandId });
+    const bogus = await nodeCall(node, 'lease', { lease_id: 'not-a-receipt-handle', lease_seconds: 300 }, { commandId });
+    await nodeCall(node, 'failure', { lease_id: pulled!.lease_id, code: 'inference_failed' }, { commandId });
+    const afterClose = await nodeCall(node, 'lease', { lease_id: pulled!.lease_id, lease_seconds: 300 }, { commandId });
+
+    // Assess
+    expect(extended.status).toBe(200);
+    expect(extended.body).toMatchObject({ command_id: commandId, status: 'claimed', lease_expires_at: expect.any(String) });
+    expect(Date.parse(extended.body.lease_expires_at) - Date.now()).toBeGreaterThan(250_000);
+    expect(bogus.status).toBe(409);
+    expect(bogus.body.error.code).toBe('lease_expired');
+    expect(afterClose.body).toMatchObject({ command_id: commandId, status: 'failed' });
+  });
+
   it('answers 404 command_not_found for a command that does not exist', async () => {
     const node = await newNode();
 
