@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { adminHeaders, callApi } from './support/api.js';
+import { nodeCall, pull, resultFor } from './support/node-calls.js';
 import { newCustomer, newNode, sealedJob, store, uniqueId } from './support/world.js';
 
 describe('logs', () => {
@@ -22,7 +23,7 @@ describe('logs', () => {
     vi.restoreAllMocks();
   });
 
-  it('carry no token, key, ciphertext or envelope field through a job’s life and its refusals', async () => {
+  it('carry no token, key, ciphertext, signature or envelope field through a job’s life and its refusals', async () => {
     // Prepare
     const customer = await newCustomer();
     const node = await newNode();
@@ -43,6 +44,11 @@ describe('logs', () => {
     const created = await callApi('POST', '/v1/admin/customers', { headers: adminHeaders(), json: {} });
     await callApi('POST', '/v1/admin/customers', { headers: { 'X-B3IQ-Admin-Token': `${inject('localStack').adminToken}x` }, json: {} });
     const nodeRecord = (await store.getNode(node.nodeId))!.node.transport_keys[0]!;
+    // The node's side: a pull, a result with its receipt, a bad signature.
+    const [pulled] = await pull(node);
+    const result = resultFor(node, pulled!);
+    await nodeCall(node, 'result', result, { commandId: pulled!.command.command_id });
+    await nodeCall(node, 'pull', { wait_seconds: 0 }, { headers: (signed) => ({ ...signed, 'X-B3IQ-Signature': `${signed['X-B3IQ-Signature']}A` }) });
 
     // Assess
     const logged = lines.join('');
@@ -57,6 +63,9 @@ describe('logs', () => {
       'aad hash': envelope.aad_hash!,
       'node transport key': encodeBase64url(node.publicKey),
       'record signature': nodeRecord.signature.slice(0, 24),
+      'response ciphertext': result.encrypted_response.ciphertext.slice(0, 24),
+      'receipt signature': result.receipt_signature_ed25519.slice(0, 24),
+      'lease id': pulled!.lease_id.slice(0, 24),
     };
     for (const [name, secret] of Object.entries(secrets)) {
       expect(logged.includes(secret), `${name} appears in the logs`).toBe(false);
