@@ -14,6 +14,7 @@ import {
   B3iqKeyTrustError,
   B3iqTimeoutError,
   B3iqUnavailableError,
+  describeRefusal,
 } from '../sdk/errors.js';
 import { FileKeyStore } from '../sdk/key-store.js';
 import type { InferenceResponse, JobView } from '../sdk/types.js';
@@ -124,18 +125,19 @@ function explain(error: unknown): { message: string; exitCode: number } {
   if (error instanceof UsageError) return { message: `${error.message}\n\n${USAGE}`, exitCode: EXIT.usage };
   if (error instanceof B3iqConfigError) return { message: error.message, exitCode: EXIT.config };
   if (error instanceof B3iqApiError) {
-    const next: Record<string, string> = {
-      unauthorized: 'check B3IQ_CUSTOMER_ID and the token in B3IQ_CUSTOMER_TOKEN_FILE',
-      insufficient_balance: 'ask for a credit, or check `b3iq account`',
-      max_price_exceeded: 'raise --max-price-wei or pick a cheaper model (`b3iq nodes show <node>`)',
-      node_not_found: 'check the node id',
-      model_not_served: 'see the node’s models with `b3iq nodes show <node>`',
-      job_not_found: 'check the job id; jobs are only visible to the customer that submitted them',
-      job_id_conflict: 'use a new --job-id; this one was used for another request',
-      rate_limited: 'slow down and retry',
+    return {
+      message: describeRefusal(error, {
+        unauthorized: 'check B3IQ_CUSTOMER_ID and the token in B3IQ_CUSTOMER_TOKEN_FILE',
+        insufficient_balance: 'ask for a credit, or check `b3iq account`',
+        max_price_exceeded: 'raise --max-price-wei or pick a cheaper model (`b3iq nodes show <node>`)',
+        node_not_found: 'check the node id',
+        model_not_served: 'see the node’s models with `b3iq nodes show <node>`',
+        job_not_found: 'check the job id; jobs are only visible to the customer that submitted them',
+        job_id_conflict: 'use a new --job-id; this one was used for another request',
+        rate_limited: 'slow down and retry',
+      }),
+      exitCode: EXIT.refused,
     };
-    const hint = next[error.code];
-    return { message: `${error.code}: ${error.message}${hint ? `\nnext: ${hint}` : ''}`, exitCode: EXIT.refused };
   }
   if (error instanceof B3iqJobIdInUseError) return { message: error.message, exitCode: EXIT.refused };
   if (error instanceof B3iqUnavailableError) return { message: `${error.message}\nnext: check B3IQ_API_URL and retry`, exitCode: EXIT.unavailable };

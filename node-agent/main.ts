@@ -7,7 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { B3iqApiError } from '../sdk/errors.js';
+import { UsageError } from '../cli/usage.js';
+import { B3iqApiError, describeRefusal } from '../sdk/errors.js';
 import { NodeAgent } from './agent.js';
 import { echoBackend, openAiBackend, type InferenceBackend } from './backends.js';
 import { addTransportKey, createKeyFile, DEFAULT_KEY_FILE, enrollmentBody, KeyFileError, loadKeyFile, type NodeKeys } from './key-file.js';
@@ -74,7 +75,6 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-class UsageError extends Error {}
 class ConfigError extends Error {}
 
 function keyFile(values: Values): string {
@@ -198,14 +198,15 @@ function explain(error: unknown): { message: string; exitCode: number } {
   if (error instanceof UsageError) return { message: `${error.message}\n\n${USAGE}`, exitCode: EXIT.usage };
   if (error instanceof ConfigError || error instanceof KeyFileError) return { message: error.message, exitCode: EXIT.config };
   if (error instanceof B3iqApiError) {
-    const next: Record<string, string> = {
-      invalid_signature: 'enroll the node with the body from `b3iq-node enrollment` (PUT /v1/admin/nodes/{node_id}), and check the clock',
-      forbidden: 'the key file names another node than the URL; check --key-file',
-      not_found: 'check --api-url: it must be the API base URL with its stage',
-      unknown_error: 'check --api-url: it must be the B3IQ API base URL with its stage',
+    return {
+      message: describeRefusal(error, {
+        invalid_signature: 'enroll the node with the body from `b3iq-node enrollment` (PUT /v1/admin/nodes/{node_id}), and check the clock',
+        forbidden: 'the key file names another node than the URL; check --key-file',
+        not_found: 'check --api-url: it must be the API base URL with its stage',
+        unknown_error: 'check --api-url: it must be the B3IQ API base URL with its stage',
+      }),
+      exitCode: EXIT.refused,
     };
-    const hint = next[error.code];
-    return { message: `${error.code}: ${error.message}${hint ? `\nnext: ${hint}` : ''}`, exitCode: EXIT.refused };
   }
   return { message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, exitCode: 1 };
 }

@@ -10,11 +10,8 @@ import { signNodeRequest } from '../lambdas/domain/node-signature.js';
 import type { Envelope } from '../lambdas/transport/envelope.js';
 import { DEFAULT_RETRY, requestJson, type RetryPolicy } from '../sdk/http.js';
 
-/** The command as queued, with the job's quoted price that the receipt must state. */
-type PulledCommand = NodeCommand;
-
 interface LeasedCommand {
-  command: PulledCommand;
+  command: NodeCommand;
   lease_id: string;
   lease_expires_at: string;
   delivery: number;
@@ -110,4 +107,4 @@ class NodeApiClient {
 }
 
 export { NodeApiClient, OPEN_STATUSES };
-export type { LeasedCommand, NodeApiClientOptions, NodeJobAnswer, NodeJobStatus, PulledCommand };
+export type { LeasedCommand, NodeApiClientOptions, NodeJobAnswer, NodeJobStatus };

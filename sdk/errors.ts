@@ -15,6 +15,12 @@ class B3iqApiError extends Error {
   }
 }
 
+/** `code: detail`, and the next step when `hints` has one for the code: how both command lines report a refusal. */
+function describeRefusal(error: B3iqApiError, hints: Record<string, string>): string {
+  const hint = hints[error.code];
+  return `${error.code}: ${error.message}${hint ? `\nnext: ${hint}` : ''}`;
+}
+
 /** The API could not be reached, or kept failing (5xx) after every retry. */
 class B3iqUnavailableError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -70,6 +76,7 @@ class B3iqConfigError extends Error {
 }
 
 export {
+  describeRefusal,
   B3iqApiError,
   B3iqConfigError,
   B3iqDecryptError,
