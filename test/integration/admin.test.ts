@@ -123,6 +123,12 @@ describe('POST /v1/admin/customers/{customer_id}/credits', () => {
 });
 
 describe('PUT /v1/admin/nodes/{node_id}', () => {
+  const enrollment = () => ({
+    status: 'active',
+    models: [{ model_id: 'm-1', price_wei: '5' }],
+    transport_keys: [{ key_id: 'k-1', public_key_x25519: encodeBase64url(newTransportKey().publicKey) }],
+  });
+
   it('creates the node’s encrypted FIFO queue with a redrive to the dead-letter queue', async () => {
     // Prepare
     const nodeId = uniqueId('node');
@@ -132,11 +138,7 @@ describe('PUT /v1/admin/nodes/{node_id}', () => {
     const answer = await callApi('PUT', '/v1/admin/nodes/{node_id}', {
       params: { node_id: nodeId },
       headers: adminHeaders(),
-      json: {
-        status: 'active',
-        models: [{ model_id: 'm-1', price_wei: '5' }],
-        transport_keys: [{ key_id: 'k-1', public_key_x25519: encodeBase64url(newTransportKey().publicKey) }],
-      },
+      json: enrollment(),
     });
 
     // Assess
@@ -159,12 +161,7 @@ describe('PUT /v1/admin/nodes/{node_id}', () => {
     const answer = await callApi('PUT', '/v1/admin/nodes/{node_id}', {
       params: { node_id: nodeId },
       headers: adminHeaders(),
-      json: {
-        status: 'active',
-        models: [{ model_id: 'm-1', price_wei: '5' }],
-        transport_keys: [{ key_id: 'k-1', public_key_x25519: encodeBase64url(newTransportKey().publicKey) }],
-        ...patch,
-      },
+      json: { ...enrollment(), ...patch },
     });
 
     expect(answer.body.error.code).toBe('invalid_request');
