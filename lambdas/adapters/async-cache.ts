@@ -27,6 +27,10 @@ class AsyncCache<K, V> {
   set(key: K, value: V, now = Date.now()): void {
     this.#entries.set(key, { value: Promise.resolve(value), at: now });
   }
+
+  delete(key: K): void {
+    this.#entries.delete(key);
+  }
 }
 
 export { AsyncCache };

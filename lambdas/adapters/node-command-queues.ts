@@ -10,6 +10,7 @@ import {
   DeleteMessageCommand,
   GetQueueUrlCommand,
   MessageNotInflight,
+  QueueDoesNotExist,
   ReceiptHandleIsInvalid,
   ReceiveMessageCommand,
   SendMessageCommand,
@@ -75,15 +76,23 @@ class NodeCommandQueues {
     return result.QueueUrl;
   }
 
-  async send(command: NodeCommand): Promise<void> {
-    await this.#client.send(
-      new SendMessageCommand({
-        QueueUrl: await this.#urls.get(command.node_id),
-        MessageBody: JSON.stringify(command),
-        MessageGroupId: command.command_id,
-        MessageDeduplicationId: command.command_id,
-      }),
-    );
+  /** Sends a command to its node's queue; `no_queue` when the node has no queue (it can never be delivered). */
+  async send(command: NodeCommand): Promise<'sent' | 'no_queue'> {
+    try {
+      await this.#client.send(
+        new SendMessageCommand({
+          QueueUrl: await this.#urls.get(command.node_id),
+          MessageBody: JSON.stringify(command),
+          MessageGroupId: command.command_id,
+          MessageDeduplicationId: command.command_id,
+        }),
+      );
+      return 'sent';
+    } catch (error) {
+      if (!isMissingQueue(error)) throw error;
+      this.#urls.delete(command.node_id);
+      return 'no_queue';
+    }
   }
 
   /**
@@ -135,6 +144,13 @@ class NodeCommandQueues {
     if (result.QueueUrl === undefined) throw new Error('GetQueueUrl returned no queue URL');
     return result.QueueUrl;
   }
+}
+
+function isMissingQueue(error: unknown): boolean {
+  return (
+    error instanceof QueueDoesNotExist ||
+    (error instanceof Error && (error.name === 'QueueDoesNotExist' || error.name === 'AWS.SimpleQueueService.NonExistentQueue'))
+  );
 }
 
 /** The ARN of a queue in the same account and region as the dead-letter queue. */

@@ -1,15 +1,16 @@
 /**
  * A private-inference job as the control plane keeps it, and the shapes it is shown in:
- * the 202 acceptance, the customer's job view, and the command a node pulls.
+ * the 202 acceptance, the customer's job view, and the command a node pulls. The envelopes are
+ * kept apart from the job (they are large, and purged after retention while the job stays).
  */
 import type { Envelope } from '../transport/envelope.js';
+import type { JobDeadlines, JobStatus } from './job-lifecycle.js';
 import { formatWei } from './money.js';
 import type { Quote } from './pricing.js';
 
-type JobStatus = 'queued' | 'claimed' | 'completed' | 'failed' | 'expired' | 'cancelled';
 type BillingStatus = 'reserved' | 'debited' | 'released';
 
-interface Job {
+interface Job extends JobDeadlines {
   customer_id: string;
   job_id: string;
   node_id: string;
@@ -20,12 +21,19 @@ interface Job {
   quote: Quote;
   /** Identifies the request that created the job, for idempotent replays. */
   request_fingerprint: string;
-  encrypted_request: Envelope;
-  encrypted_response: Envelope | null;
+  /** What the receipt binds and the response must repeat, so settling never reads the envelope. */
+  request_sha256: string;
+  request_key_id: string;
   receipt_hash: string | null;
   created_at: string;
   claimed_at: string | null;
   completed_at: string | null;
+}
+
+/** A job's envelopes: `null` before there is one, and after the retention period purged it. */
+interface JobEnvelopes {
+  encrypted_request: Envelope | null;
+  encrypted_response: Envelope | null;
 }
 
 interface BillingView {
@@ -72,17 +80,20 @@ function acceptanceView(job: Job) {
   };
 }
 
-function jobView(job: Job) {
+/** `GET /v1/private-inference/jobs/{job_id}`, and the answer to a cancel. */
+function jobView(job: Job, envelopes: JobEnvelopes) {
   return {
     job_id: job.job_id,
     node_id: job.node_id,
     model_id: job.model_id,
     status: job.status,
-    encrypted_request: job.encrypted_request,
-    encrypted_response: job.encrypted_response,
+    encrypted_request: envelopes.encrypted_request,
+    encrypted_response: envelopes.encrypted_response,
     receipt_hash: job.receipt_hash,
     billing: billingView(job),
     created_at: job.created_at,
+    claim_deadline: job.claim_deadline,
+    completion_deadline: job.completion_deadline,
     completed_at: job.completed_at,
   };
 }
@@ -106,7 +117,7 @@ function billingJobView(job: Job) {
 }
 
 /** The message on the node's queue: what the node needs to answer, and no customer identity. */
-function nodeCommand(job: Job): NodeCommand {
+function nodeCommand(job: Job, encryptedRequest: Envelope): NodeCommand {
   return {
     type: 'private_inference',
     command_id: job.command_id,
@@ -114,10 +125,10 @@ function nodeCommand(job: Job): NodeCommand {
     node_id: job.node_id,
     model_id: job.model_id,
     price_wei: formatWei(job.quote.quoted_price_wei),
-    encrypted_request: job.encrypted_request,
+    encrypted_request: encryptedRequest,
     created_at: job.created_at,
   };
 }
 
 export { acceptanceView, billingJobView, jobView, nodeCommand };
-export type { BillingStatus, Job, JobStatus, NodeCommand };
+export type { BillingStatus, Job, JobEnvelopes, JobStatus, NodeCommand };

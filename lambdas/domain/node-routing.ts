@@ -1,9 +1,10 @@
 /**
  * Whether a job may go to the node it names: the node is enrolled and active, offers the model,
- * and the request is sealed to one of its current transport keys whose signed record verifies.
+ * and the request is sealed to one of its current transport keys (inside its validity window)
+ * whose signed record verifies.
  */
 import type { Envelope } from '../transport/envelope.js';
-import { modelPrice, type StoredNode } from './node.js';
+import { isCurrentKey, modelPrice, type StoredNode } from './node.js';
 import { Problem } from './problems.js';
 import type { KeyDirectory } from './transport-key-record.js';
 
@@ -16,6 +17,7 @@ function routeToNode(
   stored: StoredNode | undefined,
   request: { node_id: string; model_id: string; encrypted_request: Envelope },
   directory: KeyDirectory,
+  now: Date,
 ): Route {
   if (stored === undefined) throw new Problem('node_not_found', `no enrolled node "${request.node_id}"`);
   const { node } = stored;
@@ -24,7 +26,7 @@ function routeToNode(
   if (priceWei === undefined) {
     throw new Problem('model_not_served', `node "${node.node_id}" does not offer model "${request.model_id}"`);
   }
-  const current = node.transport_keys.filter((key) => directory.verifies(key, node.node_id));
+  const current = node.transport_keys.filter((key) => isCurrentKey(key, now) && directory.verifies(key, node.node_id));
   if (!current.some((key) => key.key_id === request.encrypted_request.key_id)) {
     const ids = current.map((key) => key.key_id).join(', ') || 'none';
     throw new Problem(

@@ -1,5 +1,8 @@
 /**
  * Enrolled nodes: what an admin may enroll, how a key set is rotated, and what a client is shown.
+ * A transport key is current from its enrollment until its `valid_until` (if any) or until an
+ * enrollment leaves it out; rotation lists the new key next to the old one, whose `valid_until`
+ * ends the overlap. Nothing caches whether a key is current: each job reads the node.
  */
 import { decodeBase64url } from '../transport/base64url.js';
 import { isLowOrderPoint } from '../transport/low-order.js';
@@ -7,6 +10,7 @@ import { isId } from './ids.js';
 import { closedObject } from './json-object.js';
 import { formatWei, parseWei } from './money.js';
 import { Problem } from './problems.js';
+import { isTimestamp } from './timestamp.js';
 import { type SignedTransportKey, transportKeyRecord } from './transport-key-record.js';
 
 type NodeStatus = 'active' | 'disabled';
@@ -18,6 +22,7 @@ interface ModelOffer {
 
 interface TransportKey extends SignedTransportKey {
   issued_at: string;
+  valid_until: string | null;
 }
 
 interface InferenceNode {
@@ -38,7 +43,7 @@ interface StoredNode {
 interface NodeEnrollment {
   status: NodeStatus;
   models: ModelOffer[];
-  transport_keys: { key_id: string; public_key_x25519: string }[];
+  transport_keys: { key_id: string; public_key_x25519: string; valid_until: string | null }[];
   identity_public_key_ed25519: string | null;
 }
 
@@ -72,14 +77,17 @@ function parseTransportKeys(value: unknown): NodeEnrollment['transport_keys'] {
   if (!Array.isArray(value) || value.length === 0) throw invalid('"transport_keys" must be a non-empty array');
   const seen = new Set<string>();
   return value.map((entry, index) => {
-    const key = closedObject(entry, ['key_id', 'public_key_x25519'], `transport_keys[${index}]`);
+    const key = closedObject(entry, ['key_id', 'public_key_x25519', 'valid_until'], `transport_keys[${index}]`);
     if (!isId('key_id', key.key_id)) throw invalid(`transport_keys[${index}].key_id is not a valid key id`);
     if (!isX25519PublicKey(key.public_key_x25519)) {
       throw invalid(`transport_keys[${index}].public_key_x25519 must be a 32-byte canonical base64url X25519 key that is not a low-order point`);
     }
+    if (key.valid_until !== undefined && key.valid_until !== null && !isTimestamp(key.valid_until)) {
+      throw invalid(`transport_keys[${index}].valid_until must be an RFC 3339 UTC timestamp, or null for no end`);
+    }
     if (seen.has(key.key_id)) throw invalid(`key "${key.key_id}" is listed twice`);
     seen.add(key.key_id);
-    return { key_id: key.key_id, public_key_x25519: key.public_key_x25519 };
+    return { key_id: key.key_id, public_key_x25519: key.public_key_x25519, valid_until: key.valid_until ?? null };
   });
 }
 
@@ -107,13 +115,14 @@ interface KeyToSign {
   key_id: string;
   public_key_x25519: string;
   issued_at: string;
+  valid_until: string | null;
   signed_record: string;
 }
 
 /**
- * Splits a requested key set into keys that stay as they are (same id and public key: they keep
- * their record and `issued_at`) and new records to sign. A known id with another public key is a
- * conflict.
+ * Splits a requested key set into keys that stay as they are (same id, public key and window:
+ * they keep their record and `issued_at`) and records to sign (new keys, and known keys whose
+ * window changed). A known id with another public key is a conflict.
  */
 function planTransportKeys(
   nodeId: string,
@@ -126,13 +135,14 @@ function planTransportKeys(
   const toSign: KeyToSign[] = [];
   for (const key of requested) {
     const existing = byId.get(key.key_id);
-    if (existing === undefined) {
-      const signed_record = transportKeyRecord(nodeId, key.key_id, key.public_key_x25519, now);
-      toSign.push({ ...key, issued_at: now, signed_record });
-    } else if (existing.public_key_x25519 === key.public_key_x25519) {
+    if (existing !== undefined && existing.public_key_x25519 !== key.public_key_x25519) {
+      throw new Problem('transport_key_conflict', `key "${key.key_id}" is already enrolled with another public key`);
+    }
+    if (existing !== undefined && existing.valid_until === key.valid_until) {
       kept.push(existing);
     } else {
-      throw new Problem('transport_key_conflict', `key "${key.key_id}" is already enrolled with another public key`);
+      const signed_record = transportKeyRecord(nodeId, key.key_id, key.public_key_x25519, now, key.valid_until);
+      toSign.push({ ...key, issued_at: now, signed_record });
     }
   }
   return { kept, toSign };
@@ -142,20 +152,28 @@ function modelPrice(node: InferenceNode, modelId: string): bigint | undefined {
   return node.models.find((model) => model.model_id === modelId)?.price_wei;
 }
 
-/** What a client needs to seal a request and to trust the key. */
-function nodeView(node: InferenceNode) {
+/** Whether a key's validity window is open at `now` (keys left out of an enrollment are gone altogether). */
+function isCurrentKey(key: TransportKey, now: Date): boolean {
+  return key.valid_until === null || Date.parse(key.valid_until) > now.getTime();
+}
+
+/** What a client needs to seal a request and to trust the key: only keys that are current at `now`. */
+function nodeView(node: InferenceNode, now: Date) {
   return {
     node_id: node.node_id,
     status: node.status,
     models: node.models.map((model) => ({ model_id: model.model_id, price_wei: formatWei(model.price_wei) })),
-    transport_keys: node.transport_keys.map(({ key_id, public_key_x25519, signed_record, signature }) => ({
-      key_id,
-      public_key_x25519,
-      signed_record,
-      signature,
-    })),
+    transport_keys: node.transport_keys
+      .filter((key) => isCurrentKey(key, now))
+      .map(({ key_id, public_key_x25519, signed_record, signature, valid_until }) => ({
+        key_id,
+        public_key_x25519,
+        signed_record,
+        signature,
+        valid_until,
+      })),
   };
 }
 
-export { modelPrice, nodeView, parseNodeEnrollment, planTransportKeys };
+export { isCurrentKey, modelPrice, nodeView, parseNodeEnrollment, planTransportKeys };
 export type { InferenceNode, KeyToSign, ModelOffer, NodeEnrollment, NodeStatus, StoredNode, TransportKey };

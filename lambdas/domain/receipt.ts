@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { decodeBase64url, encodeBase64url } from '../transport/base64url.js';
 import { Problem } from './problems.js';
+import { isTimestamp } from './timestamp.js';
 
 const RECEIPT_TYPE = 'b3iq-receipt-v1';
 
@@ -33,16 +34,6 @@ const FIELDS = ['type', 'node_id', 'model_id', 'job_id', 'command_id', 'usage', 
 function receiptText(receipt: Receipt): string {
   const usage = receipt.usage === undefined ? undefined : { prompt_tokens: receipt.usage.prompt_tokens, completion_tokens: receipt.usage.completion_tokens };
   return JSON.stringify(Object.fromEntries(FIELDS.map((name) => [name, name === 'usage' ? usage : receipt[name as keyof Receipt]])));
-}
-
-const RFC3339_UTC = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
-
-/** A real RFC 3339 UTC instant (2026-02-30 is not one). */
-function isTimestamp(value: unknown): boolean {
-  const match = typeof value === 'string' ? RFC3339_UTC.exec(value) : null;
-  if (match === null) return false;
-  const parsed = new Date(value as string);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(match[1] as string);
 }
 
 function receiptHash(text: string): string {

@@ -17,6 +17,8 @@ interface TransportKeyRecord {
   key_id: string;
   public_key_x25519: string;
   issued_at: string;
+  /** The end of the key's validity window; absent: until the key is removed from the node. */
+  valid_until?: string;
 }
 
 /** A published transport key: the record as signed, and its signature (base64url DER). */
@@ -25,16 +27,19 @@ interface SignedTransportKey {
   public_key_x25519: string;
   signed_record: string;
   signature: string;
+  /** When present, it must be the record's own window end (null: the record has none). */
+  valid_until?: string | null;
 }
 
 /** The exact record text that is signed and published (field order fixed). */
-function transportKeyRecord(nodeId: string, keyId: string, publicKey: string, issuedAt: string): string {
+function transportKeyRecord(nodeId: string, keyId: string, publicKey: string, issuedAt: string, validUntil: string | null): string {
   const record: TransportKeyRecord = {
     type: KEY_RECORD_TYPE,
     node_id: nodeId,
     key_id: keyId,
     public_key_x25519: publicKey,
     issued_at: issuedAt,
+    ...(validUntil === null ? {} : { valid_until: validUntil }),
   };
   return JSON.stringify(record);
 }
@@ -46,7 +51,8 @@ function recordStates(key: SignedTransportKey, nodeId: string): boolean {
       record.type === KEY_RECORD_TYPE &&
       record.node_id === nodeId &&
       record.key_id === key.key_id &&
-      record.public_key_x25519 === key.public_key_x25519
+      record.public_key_x25519 === key.public_key_x25519 &&
+      (key.valid_until === undefined || (record.valid_until ?? null) === key.valid_until)
     );
   } catch {
     return false;

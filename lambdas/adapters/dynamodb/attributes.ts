@@ -34,12 +34,6 @@ function readInt(item: Item, name: string): number {
   return value;
 }
 
-function readStringMap(item: Item, name: string): Record<string, string> {
-  const map = item[name]?.M;
-  if (map === undefined) throw new TypeError(`item attribute ${name} is not a map`);
-  return Object.fromEntries(Object.keys(map).map((key) => [key, readS(map, key)]));
-}
-
 function readList(item: Item, name: string): Item[] {
   const list = item[name]?.L;
   if (list === undefined) throw new TypeError(`item attribute ${name} is not a list`);
@@ -49,5 +43,5 @@ function readList(item: Item, name: string): Item[] {
   });
 }
 
-export { n, nullableS, readInt, readList, readNullableS, readS, readStringMap, readWei, s, stringMap };
+export { n, nullableS, readInt, readList, readNullableS, readS, readWei, s, stringMap };
 export type { Item };

@@ -14,13 +14,18 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { AccountChange, Credit, Customer, LedgerEntry } from '../../domain/account.js';
-import type { Job } from '../../domain/job.js';
+import type { Job, JobEnvelopes } from '../../domain/job.js';
+import type { ReleaseStatus } from '../../domain/job-lifecycle.js';
 import type { StoredNode } from '../../domain/node.js';
 import { type NodeEarnings, type NodeLedgerEntry, noEarnings } from '../../domain/node-earnings.js';
 import type { Envelope } from '../../transport/envelope.js';
-import { type Item, n, s } from './attributes.js';
+import { type Item, n, readS, readWei, s } from './attributes.js';
 import {
   type CommandRef,
+  envelopeToItems,
+  jobEnvelopesFromItems,
+  OPEN_JOBS_INDEX,
+  openShard,
   commandFromItem,
   commandToItem,
   earningsFromItem,
@@ -66,6 +71,8 @@ interface Settlement {
   customer: CustomerChange;
   earnings: { next: NodeEarnings; entries: NodeLedgerEntry[]; expectedVersion: number };
   encryptedResponse: Envelope;
+  /** When the response envelope is purged (epoch seconds). */
+  responsePurgeAt: number;
   receipt: StoredReceipt;
   settledAt: string;
 }
@@ -73,9 +80,28 @@ interface Settlement {
 interface Release {
   job: Job;
   customer: CustomerChange;
-  status: 'failed' | 'expired' | 'cancelled';
-  reason?: string;
+  status: ReleaseStatus;
+  reason: string;
   releasedAt: string;
+  /** Release only if the job's next deadline is at or before this instant (the sweeper's guard). */
+  dueBy?: string;
+}
+
+/** An open job as the `OpenJobs` index lists it. */
+interface OpenJobRef {
+  customer_id: string;
+  job_id: string;
+  node_id: string;
+  status: Job['status'];
+  reserved_price_wei: bigint;
+  created_at: string;
+  due_at: string;
+}
+
+interface OpenJobPage {
+  jobs: OpenJobRef[];
+  /** Where the next page starts; absent on the last page. */
+  next?: Item;
 }
 
 type CloseOutcome =
@@ -110,20 +136,31 @@ function accountUpdate(table: string, change: AccountChange, expectedVersion: nu
   };
 }
 
-/** Moves an open (queued or claimed) job to a terminal state. */
-function closeJob(table: string, job: Job, values: Record<string, AttributeValue>) {
+/**
+ * Moves an open (queued or claimed) job to a terminal state and out of the `OpenJobs` index.
+ * `deadline` adds a guard on its next deadline: `before` (settling: the deadline has not passed)
+ * or `reached` (expiring: it has).
+ */
+function closeJob(
+  table: string,
+  job: Job,
+  values: Record<string, AttributeValue>,
+  deadline?: { before: string } | { reached: string },
+) {
   const names = Object.keys(values);
+  const guard = deadline === undefined ? '' : 'before' in deadline ? ' AND #due_at > :deadline' : ' AND #due_at <= :deadline';
   return {
     Update: {
       TableName: table,
       Key: keys.job(job.customer_id, job.job_id),
-      UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
-      ConditionExpression: '#status IN (:queued, :claimed)',
-      ExpressionAttributeNames: Object.fromEntries([...names, 'status'].map((name) => [`#${name}`, name])),
+      UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')} REMOVE #open_shard, #due_at`,
+      ConditionExpression: `#status IN (:queued, :claimed)${guard}`,
+      ExpressionAttributeNames: Object.fromEntries([...names, 'status', 'open_shard', 'due_at'].map((name) => [`#${name}`, name])),
       ExpressionAttributeValues: {
         ...Object.fromEntries(names.map((name) => [`:${name}`, values[name] as AttributeValue])),
         ':queued': s('queued'),
         ':claimed': s('claimed'),
+        ...(deadline === undefined ? {} : { ':deadline': s('before' in deadline ? deadline.before : deadline.reached) }),
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     },
@@ -195,22 +232,26 @@ class ControlPlaneStore {
   }
 
   /**
-   * Creates the job, moves its price from available to reserved and appends the `reserve` ledger
-   * row, only if the job is new, the account is still at the version read and the node is still
-   * at the revision read (so its status, models and keys are what the request was checked against).
+   * Creates the job with its request envelope, moves its price from available to reserved and
+   * appends the `reserve` ledger row, only if the job is new, the account is still at the version
+   * read and the node is still at the revision read (so its status, models and keys are what the
+   * request was checked against). The new job item is also the outbox entry: its stream record
+   * makes the relay deliver the command even if this process stops right after the commit.
+   * The envelope and the command index expire at `purgeAt` (epoch seconds).
    */
-  async reserveForJob(job: Job, change: AccountChange, expectedVersion: number, nodeRevision: number): Promise<ReserveOutcome> {
+  async reserveForJob(
+    job: Job,
+    encryptedRequest: Envelope,
+    change: AccountChange,
+    guards: { expectedVersion: number; nodeRevision: number; purgeAt: number },
+  ): Promise<ReserveOutcome> {
+    const { expectedVersion, nodeRevision, purgeAt } = guards;
+    const ref = { command_id: job.command_id, customer_id: job.customer_id, job_id: job.job_id, node_id: job.node_id };
     const outcome = await transactWrite(this.#client, [
       { Put: { TableName: this.#table, Item: jobToItem(job), ...isNew } },
       accountUpdate(this.#table, change, expectedVersion),
       { Put: { TableName: this.#table, Item: ledgerToItem(change.entry), ConditionExpression: 'attribute_not_exists(pk)' } },
-      {
-        Put: {
-          TableName: this.#table,
-          Item: commandToItem({ command_id: job.command_id, customer_id: job.customer_id, job_id: job.job_id, node_id: job.node_id }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      { Put: { TableName: this.#table, Item: commandToItem(ref, purgeAt), ConditionExpression: 'attribute_not_exists(pk)' } },
       {
         ConditionCheck: {
           TableName: this.#table,
@@ -220,6 +261,9 @@ class ControlPlaneStore {
           ExpressionAttributeValues: { ':revision': n(nodeRevision), ':active': s('active') },
         },
       },
+      ...envelopeToItems(job.customer_id, job.job_id, 'request', encryptedRequest, purgeAt).map((item) => ({
+        Put: { TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+      })),
     ]);
     if (outcome.committed) return { type: 'reserved' };
     if (outcome.failedIndex === 0 && outcome.item !== undefined) return { type: 'job_exists', job: jobFromItem(outcome.item) };
@@ -280,6 +324,57 @@ class ControlPlaneStore {
     return (await this.#newestFirst(keys.nodeLedgerPartition(nodeId), limit)).map(nodeLedgerFromItem);
   }
 
+  /** A job with whichever of its envelopes are still kept: one query of the job's partition. */
+  async getJobWithEnvelopes(customerId: string, jobId: string): Promise<{ job: Job; envelopes: JobEnvelopes } | undefined> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': s(keys.jobPartition(customerId, jobId)) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    const jobItem = items.find((item) => item.sk?.S === 'JOB');
+    return jobItem === undefined ? undefined : { job: jobFromItem(jobItem), envelopes: jobEnvelopesFromItems(items) };
+  }
+
+  /**
+   * One page of the open jobs in a shard of the `OpenJobs` index, soonest deadline first: those
+   * due at or before `dueBy`, or all of them. The index is eventually consistent; every close
+   * re-checks the job itself.
+   */
+  async openJobs(shard: number, options: { dueBy?: string; limit: number; start?: Item }): Promise<OpenJobPage> {
+    const result = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: OPEN_JOBS_INDEX,
+        KeyConditionExpression: options.dueBy === undefined ? 'open_shard = :shard' : 'open_shard = :shard AND due_at <= :due',
+        ExpressionAttributeValues: { ':shard': s(openShard(shard)), ...(options.dueBy === undefined ? {} : { ':due': s(options.dueBy) }) },
+        Limit: options.limit,
+        ExclusiveStartKey: options.start,
+      }),
+    );
+    return {
+      jobs: (result.Items ?? []).map((item) => ({
+        customer_id: readS(item, 'customer_id'),
+        job_id: readS(item, 'job_id'),
+        node_id: readS(item, 'node_id'),
+        status: readS(item, 'status') as Job['status'],
+        reserved_price_wei: readWei(item, 'reserved_price_wei'),
+        created_at: readS(item, 'created_at'),
+        due_at: readS(item, 'due_at'),
+      })),
+      ...(result.LastEvaluatedKey === undefined ? {} : { next: result.LastEvaluatedKey }),
+    };
+  }
+
   async findCommand(commandId: string): Promise<CommandRef | undefined> {
     const item = await this.#get(keys.command(commandId));
     return item === undefined ? undefined : commandFromItem(item);
@@ -295,15 +390,18 @@ class ControlPlaneStore {
     return item === undefined ? undefined : receiptFromItem(item);
   }
 
-  /** Marks a queued job claimed; answers the job as it now stands either way. */
+  /**
+   * Marks a queued job claimed if its claim deadline has not passed; its next deadline becomes
+   * the completion deadline. Answers the job as it now stands either way.
+   */
   async claimJob(customerId: string, jobId: string, claimedAt: string): Promise<Job | undefined> {
     try {
       const result = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
           Key: keys.job(customerId, jobId),
-          UpdateExpression: 'SET #status = :claimed, claimed_at = :at',
-          ConditionExpression: '#status = :queued',
+          UpdateExpression: 'SET #status = :claimed, claimed_at = :at, due_at = completion_deadline',
+          ConditionExpression: '#status = :queued AND claim_deadline > :at',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':claimed': s('claimed'), ':queued': s('queued'), ':at': s(claimedAt) },
           ReturnValues: 'ALL_NEW',
@@ -325,13 +423,12 @@ class ControlPlaneStore {
   async settleJob(settlement: Settlement): Promise<CloseOutcome> {
     const { job, customer, earnings, receipt } = settlement;
     const outcome = await transactWrite(this.#client, [
-      closeJob(this.#table, job, {
-        status: s('completed'),
-        billing_status: s('debited'),
-        encrypted_response: { M: Object.fromEntries(Object.entries(settlement.encryptedResponse).map(([name, value]) => [name, s(value)])) },
-        receipt_hash: s(receipt.receipt_hash),
-        completed_at: s(settlement.settledAt),
-      }),
+      closeJob(
+        this.#table,
+        job,
+        { status: s('completed'), billing_status: s('debited'), receipt_hash: s(receipt.receipt_hash), completed_at: s(settlement.settledAt) },
+        { before: settlement.settledAt },
+      ),
       accountUpdate(this.#table, customer.change, customer.expectedVersion),
       { Put: { TableName: this.#table, Item: ledgerToItem(customer.change.entry), ConditionExpression: 'attribute_not_exists(pk)' } },
       {
@@ -348,20 +445,23 @@ class ControlPlaneStore {
         Put: { TableName: this.#table, Item: nodeLedgerToItem(entry), ConditionExpression: 'attribute_not_exists(pk)' },
       })),
       { Put: { TableName: this.#table, Item: receiptToItem(receipt), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...envelopeToItems(job.customer_id, job.job_id, 'response', settlement.encryptedResponse, settlement.responsePurgeAt).map((item) => ({
+        Put: { TableName: this.#table, Item: item },
+      })),
     ]);
     return this.#closeOutcome(outcome, job, 3);
   }
 
-  /** Closes an open job without a debit (failed, and later expired or cancelled) and releases its reservation. */
+  /** Closes an open job without a debit (failed, expired or cancelled) and releases its reservation. */
   async releaseJob(release: Release): Promise<CloseOutcome> {
     const { job, customer } = release;
     const outcome = await transactWrite(this.#client, [
-      closeJob(this.#table, job, {
-        status: s(release.status),
-        billing_status: s('released'),
-        completed_at: s(release.releasedAt),
-        ...(release.reason === undefined ? {} : { close_reason: s(release.reason) }),
-      }),
+      closeJob(
+        this.#table,
+        job,
+        { status: s(release.status), billing_status: s('released'), completed_at: s(release.releasedAt), close_reason: s(release.reason) },
+        release.dueBy === undefined ? undefined : { reached: release.dueBy },
+      ),
       accountUpdate(this.#table, customer.change, customer.expectedVersion),
       { Put: { TableName: this.#table, Item: ledgerToItem(customer.change.entry), ConditionExpression: 'attribute_not_exists(pk)' } },
     ]);
@@ -417,4 +517,4 @@ class ControlPlaneStore {
 }
 
 export { ControlPlaneStore };
-export type { CloseOutcome, CreditOutcome, CustomerChange, Release, ReserveOutcome, Settlement, Snapshot };
+export type { CloseOutcome, CreditOutcome, CustomerChange, OpenJobPage, OpenJobRef, Release, ReserveOutcome, Settlement, Snapshot };

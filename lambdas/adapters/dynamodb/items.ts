@@ -6,19 +6,28 @@
  * |---------|-------------------------|---------------------------|
  * | account | CUSTOMER#{customer_id}  | ACCOUNT                   |
  * | job     | JOB#{customer_id}#{job} | JOB                       |
+ * | envelope| JOB#{customer_id}#{job} | ENVELOPE#{kind}#{part} (expires by TTL) |
  * | ledger  | LEDGER#{customer_id}    | {created_at}#{entry_id}   |
  * | credit  | CREDIT#{credit_id}      | CREDIT                    |
  * | node    | NODE#{node_id}          | NODE                      |
- * | command | COMMAND#{command_id}    | COMMAND                   |
+ * | command | COMMAND#{command_id}    | COMMAND (expires by TTL)  |
  * | earnings| EARNINGS#{node_id}      | EARNINGS                  |
  * | node ledger | NODE_LEDGER#{node_id} | {created_at}#{entry_id} |
  * | receipt | RECEIPT#{receipt_hash}  | RECEIPT                   |
  * | nonce   | NONCE#{node_id}#{nonce} | NONCE (expires by TTL)    |
  *
  * Ids cannot contain `#`, so keys never collide.
+ *
+ * An envelope is stored as the parts of its JSON text next to its job (an item holds at most
+ * 400 KB; a 512 KiB ciphertext is about 700 KB of base64url), so reading a job with its envelopes
+ * is one query. An open job also carries `open_shard` and `due_at` (its next deadline): the
+ * sparse `OpenJobs` index lists exactly the open jobs by deadline, spread over a few shards so
+ * that no index partition takes every job's writes.
  */
+import { createHash } from 'node:crypto';
 import type { Credit, Customer, LedgerEntry } from '../../domain/account.js';
-import type { Job } from '../../domain/job.js';
+import type { Job, JobEnvelopes } from '../../domain/job.js';
+import { nextDeadline } from '../../domain/job-lifecycle.js';
 import type { InferenceNode, StoredNode } from '../../domain/node.js';
 import type { NodeEarnings, NodeLedgerEntry } from '../../domain/node-earnings.js';
 import type { Envelope } from '../../transport/envelope.js';
@@ -30,15 +39,26 @@ import {
   readList,
   readNullableS,
   readS,
-  readStringMap,
   readWei,
   s,
   stringMap,
 } from './attributes.js';
 
+type EnvelopeKind = 'request' | 'response';
+
+/** Characters of envelope JSON per item: well under DynamoDB's 400 KB item limit. */
+const ENVELOPE_PART_CHARS = 350_000;
+const OPEN_JOB_SHARDS = 8;
+const OPEN_JOBS_INDEX = 'OpenJobs';
+
 const keys = {
   account: (customerId: string): Item => ({ pk: s(`CUSTOMER#${customerId}`), sk: s('ACCOUNT') }),
-  job: (customerId: string, jobId: string): Item => ({ pk: s(`JOB#${customerId}#${jobId}`), sk: s('JOB') }),
+  job: (customerId: string, jobId: string): Item => ({ pk: s(keys.jobPartition(customerId, jobId)), sk: s('JOB') }),
+  jobPartition: (customerId: string, jobId: string): string => `JOB#${customerId}#${jobId}`,
+  envelopePart: (customerId: string, jobId: string, kind: EnvelopeKind, part: number): Item => ({
+    pk: s(keys.jobPartition(customerId, jobId)),
+    sk: s(`ENVELOPE#${kind}#${part}`),
+  }),
   ledger: (entry: LedgerEntry): Item => ({
     pk: s(`LEDGER#${entry.customer_id}`),
     sk: s(`${entry.created_at}#${entry.entry_id}`),
@@ -56,6 +76,13 @@ const keys = {
   receipt: (receiptHash: string): Item => ({ pk: s(`RECEIPT#${receiptHash}`), sk: s('RECEIPT') }),
   nonce: (nodeId: string, nonce: string): Item => ({ pk: s(`NONCE#${nodeId}#${nonce}`), sk: s('NONCE') }),
 };
+
+/** The customer and job a job item's key names (ids cannot contain `#`). */
+function jobIdsFromKey(key: Item): { customerId: string; jobId: string } | undefined {
+  const parts = key.pk?.S?.split('#');
+  if (key.sk?.S !== 'JOB' || parts?.length !== 3 || parts[0] !== 'JOB') return undefined;
+  return { customerId: parts[1]!, jobId: parts[2]! };
+}
 
 /** Where a command's job is: the node never learns the customer, the control plane looks it up. */
 interface CommandRef {
@@ -77,10 +104,11 @@ interface StoredReceipt {
   receipt_text: string;
 }
 
-function commandToItem(ref: CommandRef): Item {
+function commandToItem(ref: CommandRef, expiresAt: number): Item {
   return {
     ...keys.command(ref.command_id),
     entity: s('command'),
+    expires_at: n(expiresAt),
     command_id: s(ref.command_id),
     customer_id: s(ref.customer_id),
     job_id: s(ref.job_id),
@@ -210,13 +238,55 @@ function jobToItem(job: Job): Item {
     reserved_price_wei: n(job.quote.reserved_price_wei),
     payout_price_wei: n(job.quote.payout_price_wei),
     request_fingerprint: s(job.request_fingerprint),
-    encrypted_request: stringMap({ ...job.encrypted_request }),
-    encrypted_response: job.encrypted_response === null ? { NULL: true } : stringMap({ ...job.encrypted_response }),
+    request_sha256: s(job.request_sha256),
+    request_key_id: s(job.request_key_id),
     receipt_hash: nullableS(job.receipt_hash),
     created_at: s(job.created_at),
+    claim_deadline: s(job.claim_deadline),
+    completion_deadline: s(job.completion_deadline),
     claimed_at: nullableS(job.claimed_at),
     completed_at: nullableS(job.completed_at),
+    ...openJobAttributes(job),
   };
+}
+
+/** The `OpenJobs` index attributes of a job that is still open; none once it is terminal. */
+function openJobAttributes(job: Job): Item {
+  const due = nextDeadline(job);
+  if (due === undefined) return {};
+  const shard = createHash('sha256').update(keys.jobPartition(job.customer_id, job.job_id)).digest()[0]! % OPEN_JOB_SHARDS;
+  return { open_shard: s(openShard(shard)), due_at: s(due) };
+}
+
+const openShard = (shard: number): string => `OPEN#${shard}`;
+
+/** An envelope as the items that hold its JSON text, each purged by TTL at `expiresAt` (epoch seconds). */
+function envelopeToItems(customerId: string, jobId: string, kind: EnvelopeKind, envelope: Envelope, expiresAt: number): Item[] {
+  const text = JSON.stringify(envelope);
+  const count = Math.max(1, Math.ceil(text.length / ENVELOPE_PART_CHARS));
+  return Array.from({ length: count }, (_, part) => ({
+    ...keys.envelopePart(customerId, jobId, kind, part),
+    entity: s('envelope'),
+    part: n(part),
+    parts: n(count),
+    text: s(text.slice(part * ENVELOPE_PART_CHARS, (part + 1) * ENVELOPE_PART_CHARS)),
+    expires_at: n(expiresAt),
+  }));
+}
+
+/** Reassembles an envelope from its items; `null` if none are left or some are already purged. */
+function envelopeFromItems(items: Item[], kind: EnvelopeKind): Envelope | null {
+  const prefix = `ENVELOPE#${kind}#`;
+  const parts = items.filter((item) => item.sk?.S?.startsWith(prefix)).sort((a, b) => readInt(a, 'part') - readInt(b, 'part'));
+  if (parts.length === 0 || parts.length !== readInt(parts[0]!, 'parts') || parts.some((item, index) => readInt(item, 'part') !== index)) {
+    return null;
+  }
+  return JSON.parse(parts.map((item) => readS(item, 'text')).join('')) as Envelope;
+}
+
+/** A job partition as read: the job and whichever of its envelopes are still kept. */
+function jobEnvelopesFromItems(items: Item[]): JobEnvelopes {
+  return { encrypted_request: envelopeFromItems(items, 'request'), encrypted_response: envelopeFromItems(items, 'response') };
 }
 
 function jobFromItem(item: Item): Job {
@@ -235,12 +305,12 @@ function jobFromItem(item: Item): Job {
       payout_price_wei: readWei(item, 'payout_price_wei'),
     },
     request_fingerprint: readS(item, 'request_fingerprint'),
-    encrypted_request: readStringMap(item, 'encrypted_request') as unknown as Envelope,
-    encrypted_response: item.encrypted_response?.NULL
-      ? null
-      : (readStringMap(item, 'encrypted_response') as unknown as Envelope),
+    request_sha256: readS(item, 'request_sha256'),
+    request_key_id: readS(item, 'request_key_id'),
     receipt_hash: readNullableS(item, 'receipt_hash'),
     created_at: readS(item, 'created_at'),
+    claim_deadline: readS(item, 'claim_deadline'),
+    completion_deadline: readS(item, 'completion_deadline'),
     claimed_at: readNullableS(item, 'claimed_at'),
     completed_at: readNullableS(item, 'completed_at'),
   };
@@ -302,7 +372,9 @@ function nodeToItem({ node, revision }: StoredNode): Item {
     node_id: s(node.node_id),
     status: s(node.status),
     models: { L: node.models.map((model) => ({ M: { model_id: s(model.model_id), price_wei: n(model.price_wei) } })) },
-    transport_keys: { L: node.transport_keys.map((key) => stringMap({ ...key })) },
+    transport_keys: {
+      L: node.transport_keys.map(({ valid_until, ...key }) => ({ M: { ...stringMap(key).M, valid_until: nullableS(valid_until) } })),
+    },
     identity_public_key_ed25519: nullableS(node.identity_public_key_ed25519),
     revision: n(revision),
     updated_at: s(node.updated_at),
@@ -325,6 +397,7 @@ function nodeFromItem(item: Item): StoredNode {
         signed_record: readS(key, 'signed_record'),
         signature: readS(key, 'signature'),
         issued_at: readS(key, 'issued_at'),
+        valid_until: readNullableS(key, 'valid_until'),
       })),
       identity_public_key_ed25519: readNullableS(item, 'identity_public_key_ed25519'),
       updated_at: readS(item, 'updated_at'),
@@ -333,6 +406,12 @@ function nodeFromItem(item: Item): StoredNode {
 }
 
 export {
+  jobIdsFromKey,
+  envelopeToItems,
+  jobEnvelopesFromItems,
+  OPEN_JOB_SHARDS,
+  OPEN_JOBS_INDEX,
+  openShard,
   commandFromItem,
   commandToItem,
   earningsFromItem,
@@ -353,4 +432,4 @@ export {
   nodeFromItem,
   nodeToItem,
 };
-export type { CommandRef, StoredReceipt };
+export type { CommandRef, EnvelopeKind, StoredReceipt };

@@ -36,11 +36,26 @@ describe('formatJob', () => {
     receipt_hash: null,
     billing: { customer_id: 'c', policy_version: 'flat-v1', quoted_price_wei: '5', reserved_price_wei: '5', payout_price_wei: '4', status: 'reserved' },
     created_at: '2026-01-01T00:00:00Z',
+    claim_deadline: '2026-01-01T00:15:00.000Z',
+    completion_deadline: '2026-01-01T01:00:00.000Z',
     completed_at: '2026-01-01T00:00:05Z',
   };
 
   it('says how to open a sealed answer', () => {
     expect(formatJob(job)).toContain('add --decrypt to open it');
+  });
+
+  it.each<{ case: JobView['status']; shown: string | undefined }>([
+    { case: 'queued', shown: 'expires unless a node claims it by 2026-01-01T00:15:00.000Z' },
+    { case: 'claimed', shown: 'expires unless answered by 2026-01-01T01:00:00.000Z' },
+    { case: 'completed', shown: undefined },
+    { case: 'failed', shown: undefined },
+    { case: 'expired', shown: undefined },
+    { case: 'cancelled', shown: undefined },
+  ])('shows the deadline a $case job must meet next, if any', ({ case: status, shown }) => {
+    const text = formatJob({ ...job, status, completed_at: null });
+    const deadlines = text.split('\n').filter((line) => line.startsWith('expires unless'));
+    expect(deadlines).toEqual(shown === undefined ? [] : [shown]);
   });
 
   it('shows an opened answer, or the node’s error', () => {

@@ -9,6 +9,7 @@ import { problemOf } from '../support/problem.js';
 const NODE_ID = 'node-alpha';
 const MODEL_ID = 'meta/llama-3.1-8b';
 const signer = directoryKey();
+const NOW = new Date('2026-03-01T00:00:00Z');
 const KEY_1 = signedKey(signer.privateKey, NODE_ID, 'tk-1');
 const KEY_2 = signedKey(signer.privateKey, NODE_ID, 'tk-2');
 const FORGED: TransportKey = { ...signedKey(directoryKey().privateKey, NODE_ID, 'tk-forged') };
@@ -46,7 +47,7 @@ describe('routeToNode', () => {
     const node = stored();
 
     // Act
-    const route = routeToNode(node, request(keyId, modelId), signer.directory);
+    const route = routeToNode(node, request(keyId, modelId), signer.directory, NOW);
 
     // Assess
     expect(route).toEqual({ stored: node, priceWei: price });
@@ -61,7 +62,7 @@ describe('routeToNode', () => {
     { case: 'key whose record was altered', node: stored({ transport_keys: [KEY_1, TAMPERED] }), keyId: 'tk-3', code: 'stale_transport_key', status: 409 },
   ])('throws the contract problem ($case)', ({ node, keyId, modelId, code, status }) => {
     // Act
-    const problem = problemOf(() => routeToNode(node, request(keyId, modelId), signer.directory));
+    const problem = problemOf(() => routeToNode(node, request(keyId, modelId), signer.directory, NOW));
 
     // Assess
     expect(problem.code).toBe(code);
@@ -73,7 +74,7 @@ describe('routeToNode', () => {
     const node = stored({ transport_keys: [KEY_1, FORGED, TAMPERED, KEY_2] });
 
     // Act
-    const problem = problemOf(() => routeToNode(node, request('tk-forged'), signer.directory));
+    const problem = problemOf(() => routeToNode(node, request('tk-forged'), signer.directory, NOW));
 
     // Assess
     expect(problem.code).toBe('stale_transport_key');
@@ -84,7 +85,52 @@ describe('routeToNode', () => {
 
   it('says "none" when no key verifies (no keys)', () => {
     // Act
-    const problem = problemOf(() => routeToNode(stored({ transport_keys: [FORGED] }), request('tk-forged'), signer.directory));
+    const problem = problemOf(() => routeToNode(stored({ transport_keys: [FORGED] }), request('tk-forged'), signer.directory, NOW));
+
+    // Assess
+    expect(problem.code).toBe('stale_transport_key');
+    expect(problem.message).toMatch(/current keys: none$/);
+  });
+});
+
+describe('routeToNode with transport-key validity windows', () => {
+  const UNTIL = '2026-04-01T00:00:00Z';
+  const OLD = signedKey(signer.privateKey, NODE_ID, 'tk-old', undefined, UNTIL);
+  const NEW = signedKey(signer.privateKey, NODE_ID, 'tk-new');
+  const LATER = signedKey(signer.privateKey, NODE_ID, 'tk-later', undefined, '2026-12-01T00:00:00Z');
+  const rotating = () => stored({ transport_keys: [OLD, NEW, LATER] });
+
+  it.each([
+    { case: 'well before valid_until', now: '2026-03-15T00:00:00Z' },
+    { case: '1 ms before valid_until', now: '2026-03-31T23:59:59.999Z' },
+  ])('accepts a request sealed to a key inside its window ($case)', ({ now }) => {
+    // Prepare
+    const node = rotating();
+
+    // Act
+    const route = routeToNode(node, request('tk-old'), signer.directory, new Date(now));
+
+    // Assess
+    expect(route).toEqual({ stored: node, priceWei: 1234n });
+  });
+
+  it.each([
+    { case: 'exactly at valid_until', now: UNTIL },
+    { case: '1 ms after valid_until', now: '2026-04-01T00:00:00.001Z' },
+    { case: 'long after valid_until', now: '2026-11-30T00:00:00Z' },
+  ])('refuses a request sealed to an expired key with 409 stale_transport_key naming only current keys ($case)', ({ now }) => {
+    // Act
+    const problem = problemOf(() => routeToNode(rotating(), request('tk-old'), signer.directory, new Date(now)));
+
+    // Assess
+    expect(problem.code).toBe('stale_transport_key');
+    expect(problem.status).toBe(409);
+    expect(problem.message).toBe(`key "tk-old" is not a current transport key of node "${NODE_ID}"; current keys: tk-new, tk-later`);
+  });
+
+  it('says "none" when every key of the node has expired (all expired)', () => {
+    // Act
+    const problem = problemOf(() => routeToNode(stored({ transport_keys: [OLD] }), request('tk-old'), signer.directory, new Date(UNTIL)));
 
     // Assess
     expect(problem.code).toBe('stale_transport_key');

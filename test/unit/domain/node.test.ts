@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNodeEnrollment, planTransportKeys, type TransportKey } from '../../../lambdas/domain/node.js';
+import { type InferenceNode, isCurrentKey, nodeView, parseNodeEnrollment, planTransportKeys, type TransportKey } from '../../../lambdas/domain/node.js';
 import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
 import { x25519PublicKey } from '../support/key-directory.js';
 import { problemOf } from '../support/problem.js';
@@ -37,11 +37,56 @@ describe('parseNodeEnrollment', () => {
         { model_id: 'mistral-7b', price_wei: 1n },
       ],
       transport_keys: [
-        { key_id: 'tk-1', public_key_x25519: KEY_A },
-        { key_id: 'tk-2', public_key_x25519: KEY_B },
+        { key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: null },
+        { key_id: 'tk-2', public_key_x25519: KEY_B, valid_until: null },
       ],
       identity_public_key_ed25519: IDENTITY,
     });
+  });
+
+  it.each([
+    { case: 'whole seconds', validUntil: '2026-06-01T00:00:00Z' },
+    { case: 'milliseconds', validUntil: '2026-06-01T00:00:00.123Z' },
+    { case: 'nanoseconds', validUntil: '2026-06-01T00:00:00.123456789Z' },
+    { case: 'leap day', validUntil: '2028-02-29T23:59:59Z' },
+    { case: 'in the past (a window may already have closed)', validUntil: '2020-01-01T00:00:00Z' },
+  ])('accepts a transport key valid_until that is an RFC 3339 UTC timestamp ($case)', ({ validUntil }) => {
+    // Prepare
+    const body = { ...validBody(), transport_keys: [{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: validUntil }] };
+
+    // Act
+    const enrollment = parseNodeEnrollment(body);
+
+    // Assess
+    expect(enrollment.transport_keys).toEqual([{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: validUntil }]);
+  });
+
+  it.each<{ case: string; validUntil: unknown }>([
+    { case: 'February 30th', validUntil: '2026-02-30T00:00:00Z' },
+    { case: 'no Z', validUntil: '2026-06-01T00:00:00' },
+    { case: 'offset instead of Z', validUntil: '2026-06-01T00:00:00+00:00' },
+    { case: 'lowercase z', validUntil: '2026-06-01T00:00:00z' },
+    { case: 'date only', validUntil: '2026-06-01' },
+    { case: 'hour 24', validUntil: '2026-06-01T24:00:00Z' },
+    { case: 'ten fraction digits', validUntil: '2026-06-01T00:00:00.1234567890Z' },
+    { case: 'epoch seconds number', validUntil: 1780272000 },
+    { case: 'empty string', validUntil: '' },
+  ])('throws invalid_request for a transport key valid_until that is not a timestamp ($case)', ({ validUntil }) => {
+    // Prepare
+    const body = { ...validBody(), transport_keys: [{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: validUntil }] };
+
+    // Act
+    const problem = problemOf(() => parseNodeEnrollment(body));
+
+    // Assess
+    expect(problem.code).toBe('invalid_request');
+    expect(problem.message).toBe('transport_keys[0].valid_until must be an RFC 3339 UTC timestamp, or null for no end');
+  });
+
+  it('reads a null valid_until as no end, so a node view can be sent back as an enrollment', () => {
+    const body = { ...validBody(), transport_keys: [{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: null }] };
+
+    expect(parseNodeEnrollment(body).transport_keys).toEqual([{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: null }]);
   });
 
   it('sets identity_public_key_ed25519 to null when it is absent (optional)', () => {
@@ -101,21 +146,28 @@ describe('parseNodeEnrollment', () => {
 
 describe('planTransportKeys', () => {
   const NOW = '2026-03-04T05:06:07Z';
+  const UNTIL = '2026-04-01T00:00:00Z';
   const current: TransportKey = {
     key_id: 'tk-1',
     public_key_x25519: KEY_A,
     signed_record: '{"recorded":"before"}',
     signature: 'c2ln',
     issued_at: '2026-01-01T00:00:00Z',
+    valid_until: null,
   };
+  const windowed: TransportKey = { ...current, signed_record: '{"recorded":"windowed"}', valid_until: UNTIL };
 
-  it('keeps an unchanged key with its record and issued_at (unchanged)', () => {
+  it.each([
+    { case: 'no window', existing: current },
+    { case: 'same window', existing: windowed },
+  ])('keeps an unchanged key with its record and issued_at (unchanged, $case)', ({ existing }) => {
     // Act
-    const plan = planTransportKeys('node-alpha', [current], [{ key_id: 'tk-1', public_key_x25519: KEY_A }], NOW);
+    const plan = planTransportKeys('node-alpha', [existing], [{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: existing.valid_until }], NOW);
 
     // Assess
-    expect(plan).toEqual({ kept: [current], toSign: [] });
-    expect(plan.kept[0]).toBe(current);
+    expect(plan).toEqual({ kept: [existing], toSign: [] });
+    expect(plan.kept[0]).toBe(existing);
+    expect(plan.kept[0]?.issued_at).toBe('2026-01-01T00:00:00Z');
   });
 
   it('makes a record to sign for a new key (new key)', () => {
@@ -124,8 +176,8 @@ describe('planTransportKeys', () => {
       'node-alpha',
       [current],
       [
-        { key_id: 'tk-1', public_key_x25519: KEY_A },
-        { key_id: 'tk-2', public_key_x25519: KEY_B },
+        { key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: null },
+        { key_id: 'tk-2', public_key_x25519: KEY_B, valid_until: null },
       ],
       NOW,
     );
@@ -134,7 +186,7 @@ describe('planTransportKeys', () => {
     expect(plan.kept).toEqual([current]);
     expect(plan.toSign).toHaveLength(1);
     const [toSign] = plan.toSign;
-    expect(toSign).toMatchObject({ key_id: 'tk-2', public_key_x25519: KEY_B, issued_at: NOW });
+    expect(toSign).toMatchObject({ key_id: 'tk-2', public_key_x25519: KEY_B, issued_at: NOW, valid_until: null });
     expect(JSON.parse(toSign!.signed_record)).toEqual({
       type: 'b3iq-node-transport-key-v1',
       node_id: 'node-alpha',
@@ -144,21 +196,130 @@ describe('planTransportKeys', () => {
     });
   });
 
+  it('signs the window of a new key into its record (new key with window)', () => {
+    // Act
+    const plan = planTransportKeys('node-alpha', [], [{ key_id: 'tk-2', public_key_x25519: KEY_B, valid_until: UNTIL }], NOW);
+
+    // Assess
+    expect(plan.toSign).toEqual([
+      {
+        key_id: 'tk-2',
+        public_key_x25519: KEY_B,
+        issued_at: NOW,
+        valid_until: UNTIL,
+        signed_record: `{"type":"b3iq-node-transport-key-v1","node_id":"node-alpha","key_id":"tk-2","public_key_x25519":"${KEY_B}","issued_at":"${NOW}","valid_until":"${UNTIL}"}`,
+      },
+    ]);
+  });
+
+  it.each([
+    { case: 'window added', existing: current, validUntil: UNTIL },
+    { case: 'window moved', existing: windowed, validUntil: '2026-05-01T00:00:00Z' },
+    { case: 'window removed', existing: windowed, validUntil: null },
+  ])('re-signs a known key whose valid_until changed, issued now ($case)', ({ existing, validUntil }) => {
+    // Act
+    const plan = planTransportKeys('node-alpha', [existing], [{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: validUntil }], NOW);
+
+    // Assess
+    expect(plan.kept).toEqual([]);
+    expect(plan.toSign).toHaveLength(1);
+    const [toSign] = plan.toSign;
+    expect(toSign).toMatchObject({ key_id: 'tk-1', public_key_x25519: KEY_A, issued_at: NOW, valid_until: validUntil });
+    const record = JSON.parse(toSign!.signed_record) as Record<string, unknown>;
+    expect(record.issued_at).toBe(NOW);
+    expect(record.valid_until).toBe(validUntil ?? undefined);
+    expect(toSign!.signed_record).not.toBe(existing.signed_record);
+  });
+
   it('drops a current key that the request no longer lists (rotation)', () => {
     // Act
-    const plan = planTransportKeys('node-alpha', [current], [{ key_id: 'tk-2', public_key_x25519: KEY_B }], NOW);
+    const plan = planTransportKeys('node-alpha', [current], [{ key_id: 'tk-2', public_key_x25519: KEY_B, valid_until: null }], NOW);
 
     // Assess
     expect(plan.kept).toEqual([]);
     expect(plan.toSign.map((key) => key.key_id)).toEqual(['tk-2']);
   });
 
-  it('throws transport_key_conflict for a known key id with another public key (conflict)', () => {
+  it.each([
+    { case: 'same window', existing: current, validUntil: null },
+    { case: 'window changed too', existing: windowed, validUntil: '2026-05-01T00:00:00Z' },
+  ])('throws transport_key_conflict for a known key id with another public key (conflict, $case)', ({ existing, validUntil }) => {
     // Act
-    const problem = problemOf(() => planTransportKeys('node-alpha', [current], [{ key_id: 'tk-1', public_key_x25519: KEY_B }], NOW));
+    const problem = problemOf(() =>
+      planTransportKeys('node-alpha', [existing], [{ key_id: 'tk-1', public_key_x25519: KEY_B, valid_until: validUntil }], NOW),
+    );
 
     // Assess
     expect(problem.code).toBe('transport_key_conflict');
     expect(problem.status).toBe(409);
+  });
+});
+
+describe('nodeView', () => {
+  const UNTIL = '2026-04-01T00:00:00Z';
+  const key = (key_id: string, valid_until: string | null): TransportKey => ({
+    key_id,
+    public_key_x25519: KEY_A,
+    signed_record: `{"key":"${key_id}"}`,
+    signature: 'c2ln',
+    issued_at: '2026-01-01T00:00:00Z',
+    valid_until,
+  });
+  const node: InferenceNode = {
+    node_id: 'node-alpha',
+    status: 'active',
+    models: [{ model_id: 'meta/llama-3.1-8b', price_wei: 1000n }],
+    transport_keys: [key('tk-old', UNTIL), key('tk-new', null)],
+    identity_public_key_ed25519: IDENTITY,
+    updated_at: '2026-01-01T00:00:00Z',
+  };
+
+  it.each([
+    { case: 'well before valid_until', now: '2026-03-01T00:00:00Z', shown: ['tk-old', 'tk-new'] },
+    { case: '1 ms before valid_until', now: '2026-03-31T23:59:59.999Z', shown: ['tk-old', 'tk-new'] },
+    { case: 'exactly at valid_until', now: UNTIL, shown: ['tk-new'] },
+    { case: 'after valid_until', now: '2026-05-01T00:00:00Z', shown: ['tk-new'] },
+  ])('shows only the keys current at now ($case)', ({ now, shown }) => {
+    // Act
+    const view = nodeView(node, new Date(now));
+
+    // Assess
+    expect(view.transport_keys.map((published) => published.key_id)).toEqual(shown);
+  });
+
+  it('publishes each key with its valid_until and nothing the client does not need (fields)', () => {
+    // Act
+    const view = nodeView(node, new Date('2026-03-01T00:00:00Z'));
+
+    // Assess
+    expect(view).toEqual({
+      node_id: 'node-alpha',
+      status: 'active',
+      models: [{ model_id: 'meta/llama-3.1-8b', price_wei: '1000' }],
+      transport_keys: [
+        { key_id: 'tk-old', public_key_x25519: KEY_A, signed_record: '{"key":"tk-old"}', signature: 'c2ln', valid_until: UNTIL },
+        { key_id: 'tk-new', public_key_x25519: KEY_A, signed_record: '{"key":"tk-new"}', signature: 'c2ln', valid_until: null },
+      ],
+    });
+  });
+});
+
+describe('isCurrentKey', () => {
+  const at = (valid_until: string | null): TransportKey => ({
+    key_id: 'tk-1',
+    public_key_x25519: KEY_A,
+    signed_record: '{}',
+    signature: 'c2ln',
+    issued_at: '2026-01-01T00:00:00Z',
+    valid_until,
+  });
+
+  it.each([
+    { case: 'no window, far future', validUntil: null, now: '2999-01-01T00:00:00Z', current: true },
+    { case: '1 ms before', validUntil: '2026-04-01T00:00:00Z', now: '2026-03-31T23:59:59.999Z', current: true },
+    { case: 'exactly at the end', validUntil: '2026-04-01T00:00:00Z', now: '2026-04-01T00:00:00Z', current: false },
+    { case: '1 ms after', validUntil: '2026-04-01T00:00:00Z', now: '2026-04-01T00:00:00.001Z', current: false },
+  ])('is current only strictly before valid_until ($case)', ({ validUntil, now, current }) => {
+    expect(isCurrentKey(at(validUntil), new Date(now))).toBe(current);
   });
 });

@@ -24,10 +24,24 @@ function x25519PublicKey(): string {
   return encodeBase64url(x25519.getPublicKey(x25519.utils.randomSecretKey()));
 }
 
-function signedKey(privateKey: KeyObject, nodeId: string, keyId: string, publicKey = x25519PublicKey()): SignedTransportKey & { issued_at: string } {
+/** A transport key as enrollment stores it, signed by `privateKey`; `validUntil` ends its window (default: none). */
+function signedKey(
+  privateKey: KeyObject,
+  nodeId: string,
+  keyId: string,
+  publicKey = x25519PublicKey(),
+  validUntil: string | null = null,
+): SignedTransportKey & { issued_at: string; valid_until: string | null } {
   const issued_at = '2026-01-01T00:00:00Z';
-  const signed_record = transportKeyRecord(nodeId, keyId, publicKey, issued_at);
-  return { key_id: keyId, public_key_x25519: publicKey, signed_record, signature: signRecord(privateKey, signed_record), issued_at };
+  const signed_record = transportKeyRecord(nodeId, keyId, publicKey, issued_at, validUntil);
+  return {
+    key_id: keyId,
+    public_key_x25519: publicKey,
+    signed_record,
+    signature: signRecord(privateKey, signed_record),
+    issued_at,
+    valid_until: validUntil,
+  };
 }
 
 export { directoryKey, signedKey, signRecord, x25519PublicKey };
