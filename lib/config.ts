@@ -18,6 +18,8 @@ interface StageConfig {
   deadLetterQueueName: string;
   apiThrottle: { rateLimit: number; burstLimit: number };
   customerRateLimit: { perSecond: number; burst: number };
+  /** Job deadlines and envelope retention, in seconds (see lambdas/domain/job-lifecycle.ts). */
+  jobWindows: { claimSeconds: number; completionSeconds: number; envelopeRetentionSeconds: number };
 }
 
 /** SQS names are at most 80 characters: prefix + a 63-character node id + `.fifo`. */
@@ -66,7 +68,22 @@ function stageConfig(node: Node): StageConfig {
       perSecond: numberFrom(node, 'customerRateLimitPerSecond', 100, positiveInteger),
       burst: numberFrom(node, 'customerRateLimitBurst', 500, positiveInteger),
     },
+    jobWindows: jobWindowsFrom(node),
   };
+}
+
+/** A command must still be on its queue when its job may still be claimed: node queues keep messages four days. */
+const MAX_JOB_WINDOW_SECONDS = 4 * 86_400;
+
+function jobWindowsFrom(node: Node): StageConfig['jobWindows'] {
+  const window = (n: number) => positiveInteger(n) && n >= 60 && n <= MAX_JOB_WINDOW_SECONDS;
+  const claimSeconds = numberFrom(node, 'jobClaimSeconds', 900, window);
+  const completionSeconds = numberFrom(node, 'jobCompletionSeconds', 3600, window);
+  if (completionSeconds < claimSeconds) {
+    throw new Error(`context jobCompletionSeconds=${completionSeconds} must not be shorter than jobClaimSeconds=${claimSeconds}`);
+  }
+  const envelopeRetentionSeconds = numberFrom(node, 'envelopeRetentionSeconds', 7 * 86_400, positiveInteger);
+  return { claimSeconds, completionSeconds, envelopeRetentionSeconds };
 }
 
 export { stageConfig };

@@ -1,17 +1,20 @@
 /**
- * The B3IQ private-inference control plane: API Gateway → four Lambdas (job submission,
- * customer reads, admin, node API) → one DynamoDB table, per-node SQS queues and a KMS signing key.
+ * The B3IQ private-inference control plane: API Gateway → four API Lambdas (customer jobs,
+ * customer reads, admin, node API) → one DynamoDB table, per-node SQS queues and a KMS signing
+ * key; and three workers that make every job end (command relay, deadline sweeper, dead-letter
+ * consumer).
  */
-import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from './config.js';
-import { ApiFunction } from './constructs/api-function.js';
 import { ControlPlaneApi } from './constructs/control-plane-api.js';
+import { ControlPlaneFunction } from './constructs/control-plane-function.js';
 import { ControlPlaneTable } from './constructs/control-plane-table.js';
+import { CommandRelay, DeadLetterConsumer, DeadlineSweeper } from './constructs/job-lifecycle-workers.js';
 import { NodeCommandQueues } from './constructs/node-command-queues.js';
 import { NodeKeySigningKey } from './constructs/node-key-signing-key.js';
 
@@ -19,10 +22,20 @@ import { NodeKeySigningKey } from './constructs/node-key-signing-key.js';
 const TABLE_READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'];
 const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
 
+/** Table grants cover its indexes (`<table>/index/*`): the only index is the open-jobs index. */
+function acknowledgeIndexGrant(table: Table, fn: IFunction): void {
+  const tableId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
+  Validations.of(fn.role ?? fn).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
+    reason: "CDK's table grant also covers the table's indexes; the only one is OpenJobs, which lists open jobs by deadline.",
+  });
+}
+
 /** Reads and conditional writes on the table, no scans or deletes, and the data key the table is encrypted with. */
 function grantTableWrites(table: Table, fn: IFunction): void {
   table.grant(fn, ...TABLE_READS, ...TABLE_WRITES);
   table.encryptionKey?.grantEncryptDecrypt(fn);
+  acknowledgeIndexGrant(table, fn);
   Validations.of(fn.role ?? fn).acknowledge(
     ...['kms:GenerateDataKey*', 'kms:ReEncrypt*'].map((action) => ({
       id: `AwsSolutions-IAM5[Action::${action}]`,
@@ -63,6 +76,9 @@ class PrivateInferenceStack extends Stack {
       PROTOCOL_FEE_BPS: String(config.protocolFeeBps),
       CUSTOMER_RATE_LIMIT_PER_SECOND: String(config.customerRateLimit.perSecond),
       CUSTOMER_RATE_LIMIT_BURST: String(config.customerRateLimit.burst),
+      JOB_CLAIM_SECONDS: String(config.jobWindows.claimSeconds),
+      JOB_COMPLETION_SECONDS: String(config.jobWindows.completionSeconds),
+      ENVELOPE_RETENTION_SECONDS: String(config.jobWindows.envelopeRetentionSeconds),
     };
     const queueSettings = {
       NODE_QUEUE_PREFIX: config.nodeQueuePrefix,
@@ -70,25 +86,26 @@ class PrivateInferenceStack extends Stack {
       DATA_KEY_ARN: dataKey.keyArn,
     };
 
-    const submitJob = new ApiFunction(this, 'SubmitJobFunction', {
-      name: 'submit-job',
+    const customerJobs = new ControlPlaneFunction(this, 'CustomerJobsFunction', {
+      name: 'customer-jobs',
       environment: { ...shared, ...queueSettings },
       protectData: config.protectData,
     }).fn;
-    grantTableWrites(table, submitJob);
-    queues.grantSend(submitJob);
-    signingKey.grantPublicKey(submitJob);
+    grantTableWrites(table, customerJobs);
+    queues.grantSend(customerJobs);
+    signingKey.grantPublicKey(customerJobs);
 
-    const customerReads = new ApiFunction(this, 'CustomerReadsFunction', {
+    const customerReads = new ControlPlaneFunction(this, 'CustomerReadsFunction', {
       name: 'customer-reads',
       environment: shared,
       protectData: config.protectData,
     }).fn;
     table.grant(customerReads, ...TABLE_READS);
     table.encryptionKey?.grant(customerReads, 'kms:Decrypt', 'kms:DescribeKey');
+    acknowledgeIndexGrant(table, customerReads);
     signingKey.grantPublicKey(customerReads);
 
-    const admin = new ApiFunction(this, 'AdminFunction', {
+    const admin = new ControlPlaneFunction(this, 'AdminFunction', {
       name: 'admin',
       environment: { ...shared, ...queueSettings, ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn },
       protectData: config.protectData,
@@ -98,7 +115,7 @@ class PrivateInferenceStack extends Stack {
     signingKey.grantSign(admin);
     adminToken.grantRead(admin);
 
-    const nodeApi = new ApiFunction(this, 'NodeApiFunction', {
+    const nodeApi = new ControlPlaneFunction(this, 'NodeApiFunction', {
       name: 'node-api',
       environment: { ...shared, ...queueSettings },
       protectData: config.protectData,
@@ -107,9 +124,23 @@ class PrivateInferenceStack extends Stack {
     grantTableWrites(table, nodeApi);
     queues.grantConsume(nodeApi);
 
+    const workers = { environment: shared, protectData: config.protectData };
+    const relay = new CommandRelay(this, 'CommandRelay', {
+      ...workers,
+      environment: { ...shared, ...queueSettings },
+      table,
+      claimSeconds: config.jobWindows.claimSeconds,
+    }).fn;
+    grantTableWrites(table, relay);
+    queues.grantSend(relay);
+    const sweeper = new DeadlineSweeper(this, 'DeadlineSweeper', workers).fn;
+    grantTableWrites(table, sweeper);
+    const deadLetters = new DeadLetterConsumer(this, 'DeadLetterConsumer', { ...workers, deadLetterQueue: queues.deadLetterQueue }).fn;
+    grantTableWrites(table, deadLetters);
+
     new ControlPlaneApi(this, 'ControlPlaneApi', {
       stage: config.stage,
-      functions: { 'submit-job': submitJob, 'customer-reads': customerReads, admin, 'node-api': nodeApi },
+      functions: { 'customer-jobs': customerJobs, 'customer-reads': customerReads, admin, 'node-api': nodeApi },
       throttle: config.apiThrottle,
       protectData: config.protectData,
     });
@@ -119,6 +150,7 @@ class PrivateInferenceStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueArn', { value: queues.deadLetterQueue.queueArn, key: 'DeadLetterQueueArn' });
     new CfnOutput(this, 'DataKeyArn', { value: dataKey.keyArn, key: 'DataKeyArn' });
     new CfnOutput(this, 'NodeQueuePrefix', { value: config.nodeQueuePrefix, key: 'NodeQueuePrefix' });
+    new CfnOutput(this, 'DeadlineSweeperFunctionName', { value: sweeper.functionName, key: 'DeadlineSweeperFunctionName' });
   }
 
   /** The admin token's source: an existing secret named by configuration, or one generated here. */

@@ -3,7 +3,7 @@
  * REST API from this table and each Lambda dispatches on it, so the two cannot drift apart.
  */
 
-type ApiFunction = 'submit-job' | 'customer-reads' | 'admin' | 'node-api';
+type ApiFunction = 'customer-jobs' | 'customer-reads' | 'admin' | 'node-api';
 
 interface ApiRoute {
   method: 'GET' | 'POST' | 'PUT';
@@ -12,7 +12,8 @@ interface ApiRoute {
 }
 
 const API_ROUTES = [
-  { method: 'POST', path: '/v1/private-inference/jobs', function: 'submit-job' },
+  { method: 'POST', path: '/v1/private-inference/jobs', function: 'customer-jobs' },
+  { method: 'POST', path: '/v1/private-inference/jobs/{job_id}/cancel', function: 'customer-jobs' },
   { method: 'GET', path: '/v1/private-inference/jobs/{job_id}', function: 'customer-reads' },
   { method: 'GET', path: '/v1/private-inference/nodes/{node_id}', function: 'customer-reads' },
   { method: 'GET', path: '/v1/private-inference/key-directory', function: 'customer-reads' },
@@ -27,6 +28,7 @@ const API_ROUTES = [
   { method: 'POST', path: '/v1/admin/customers', function: 'admin' },
   { method: 'POST', path: '/v1/admin/customers/{customer_id}/credits', function: 'admin' },
   { method: 'PUT', path: '/v1/admin/nodes/{node_id}', function: 'admin' },
+  { method: 'POST', path: '/v1/admin/reservations/release-stale', function: 'admin' },
 ] as const satisfies readonly ApiRoute[];
 
 type RouteKey = `${(typeof API_ROUTES)[number]['method']} ${(typeof API_ROUTES)[number]['path']}`;

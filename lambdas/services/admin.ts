@@ -16,6 +16,7 @@ import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
 import { backOff, MAX_ATTEMPTS } from './contention.js';
 import { accountView } from './customer-reads.js';
+import { releaseStale } from './stale-reservations.js';
 
 async function admitAdmin(plane: ControlPlane, request: HttpRequest): Promise<void> {
   if (!tokenMatches(request.headers['x-b3iq-admin-token'], await plane.adminToken.tokenHash())) {
@@ -104,11 +105,17 @@ async function enrollNode(plane: ControlPlane, request: HttpRequest): Promise<Ht
     // The queue first, so that an enrolled node always has one.
     await plane.queues.ensureQueue(nodeId);
     if (await plane.store.putNode({ node, revision: (stored?.revision ?? 0) + 1 }, stored?.revision)) {
-      return { status: 200, body: nodeView(node) };
+      return { status: 200, body: nodeView(node, plane.now()) };
     }
     await backOff(attempt);
   }
   throw new Problem('rate_limited', 'the node is changing too fast; retry shortly');
 }
 
-export { createCustomer, creditCustomer, enrollNode };
+/** `POST /v1/admin/reservations/release-stale` (see stale-reservations.ts). */
+async function releaseStaleReservationsAsAdmin(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  await admitAdmin(plane, request);
+  return releaseStale(plane, request);
+}
+
+export { createCustomer, creditCustomer, enrollNode, releaseStaleReservationsAsAdmin };

@@ -12,6 +12,7 @@ import { ControlPlaneStore } from '../adapters/dynamodb/control-plane-store.js';
 import { NodeCommandQueues } from '../adapters/node-command-queues.js';
 import { NodeKeySigner } from '../adapters/node-key-signer.js';
 import { integer, required } from '../config.js';
+import { assertJobWindows, type JobWindows } from '../domain/job-lifecycle.js';
 import { assertPricingPolicy, type PricingPolicy } from '../domain/pricing.js';
 import { CustomerRateLimiter } from '../domain/rate-limit.js';
 import { KeyDirectory } from '../domain/transport-key-record.js';
@@ -22,6 +23,7 @@ interface ControlPlane {
   readonly signer: NodeKeySigner;
   readonly adminToken: AdminTokenSource;
   readonly pricing: PricingPolicy;
+  readonly jobWindows: JobWindows;
   readonly rateLimiter: CustomerRateLimiter;
   keyDirectory(): Promise<KeyDirectory>;
   now(): Date;
@@ -56,6 +58,13 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPlane
       protocolFeeBps: integer('PROTOCOL_FEE_BPS', 1000, env),
     }),
   );
+  const jobWindows = once(() =>
+    assertJobWindows({
+      claimSeconds: integer('JOB_CLAIM_SECONDS', 900, env),
+      completionSeconds: integer('JOB_COMPLETION_SECONDS', 3600, env),
+      envelopeRetentionSeconds: integer('ENVELOPE_RETENTION_SECONDS', 7 * 86_400, env),
+    }),
+  );
   const rateLimiter = once(
     () =>
       new CustomerRateLimiter({
@@ -80,6 +89,9 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPlane
     },
     get pricing() {
       return pricing();
+    },
+    get jobWindows() {
+      return jobWindows();
     },
     get rateLimiter() {
       return rateLimiter();

@@ -2,12 +2,15 @@
  * Who is calling: customer credentials checked against the stored token hash in constant time
  * (the same answer for an unknown id and a wrong token), then the customer's rate limit.
  */
+import type { Snapshot } from '../adapters/dynamodb/control-plane-store.js';
 import type { Customer } from '../domain/account.js';
 import { tokenMatches } from '../domain/customer-token.js';
 import { isId } from '../domain/ids.js';
+import type { Job, JobEnvelopes } from '../domain/job.js';
 import { Problem } from '../domain/problems.js';
 import type { CustomerRateLimiter } from '../domain/rate-limit.js';
 import type { HttpRequest } from '../http/request.js';
+import type { ControlPlane } from './control-plane.js';
 
 interface CustomerCredentials {
   /** The presented id when it is a well-formed customer id, else `undefined`. */
@@ -37,5 +40,44 @@ function admitCustomer(
   return stored;
 }
 
-export { admitCustomer, customerCredentials, unauthorized };
+/** Authenticates the caller while reading what the route names, in one call. */
+async function readAsCustomer(
+  plane: ControlPlane,
+  request: HttpRequest,
+  names: { nodeId?: string; jobId?: string } = {},
+): Promise<Snapshot & { customer: Customer }> {
+  const credentials = customerCredentials(request);
+  const snapshot = credentials.customerId === undefined ? {} : await plane.store.read({ customerId: credentials.customerId, ...names });
+  const customer = admitCustomer(credentials, snapshot.customer, plane.rateLimiter, Date.now());
+  return { ...snapshot, customer };
+}
+
+/**
+ * The job in the path with its envelopes, read alongside the credentials check. `checkBody` runs
+ * after the credentials and before the job is looked at (the contract's order); 404 if the job
+ * is not the caller's.
+ */
+async function readJobAsCustomer(
+  plane: ControlPlane,
+  request: HttpRequest,
+  checkBody: () => void = () => {},
+): Promise<{ customer: Customer; job: Job; envelopes: JobEnvelopes }> {
+  const jobId = pathId(request, 'job_id');
+  const customerId = customerCredentials(request).customerId;
+  const [{ customer }, found] = await Promise.all([
+    readAsCustomer(plane, request),
+    jobId === undefined || customerId === undefined ? undefined : plane.store.getJobWithEnvelopes(customerId, jobId),
+  ]);
+  checkBody();
+  if (found === undefined) throw new Problem('job_not_found', 'no such job for this customer');
+  return { customer, ...found };
+}
+
+/** A path id that breaks its pattern names nothing: it is read as absent and answered 404. */
+function pathId(request: HttpRequest, name: 'job_id' | 'node_id'): string | undefined {
+  const value = request.pathParameters[name];
+  return isId(name, value) ? value : undefined;
+}
+
+export { admitCustomer, customerCredentials, pathId, readAsCustomer, readJobAsCustomer, unauthorized };
 export type { CustomerCredentials };

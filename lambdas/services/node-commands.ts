@@ -5,8 +5,9 @@
  */
 import type { CommandRef } from '../adapters/dynamodb/items.js';
 import type { Customer } from '../domain/account.js';
-import { debitReserved, releaseReserved } from '../domain/account.js';
+import { debitReserved } from '../domain/account.js';
 import type { Job, NodeCommand } from '../domain/job.js';
+import { envelopePurgeTime, isOpenStatus } from '../domain/job-lifecycle.js';
 import { closedObject } from '../domain/json-object.js';
 import { formatWei } from '../domain/money.js';
 import type { StoredNode } from '../domain/node.js';
@@ -18,9 +19,8 @@ import { readJsonBody, type HttpRequest } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
+import { expireIfOverdue, releaseOpenJob } from './job-closing.js';
 import { admitNode } from './node-access.js';
-
-const OPEN = new Set(['queued', 'claimed']);
 
 function integerField(fields: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
   const value = fields[name] ?? fallback;
@@ -37,6 +37,9 @@ function leaseField(fields: Record<string, unknown>): string | undefined {
   }
   return lease;
 }
+
+/** What one pull answers at most: a few of the largest commands (about 700 KB each) fit, with room to spare. */
+const MAX_PULL_ANSWER_BYTES = 5 * 1024 * 1024;
 
 /** The command named in the path, if it is this node's; another node's command is forbidden. */
 async function ownCommand(plane: ControlPlane, request: HttpRequest, stored: StoredNode): Promise<CommandRef> {
@@ -65,12 +68,20 @@ async function pullCommands(plane: ControlPlane, request: HttpRequest): Promise<
   const leased = await plane.queues.receive(stored.node.node_id, { max, waitSeconds, leaseSeconds });
   const now = plane.now();
   const commands = [];
+  let answerBytes = 0;
   for (const message of leased) {
+    answerBytes += message.body.length;
+    if (commands.length > 0 && answerBytes > MAX_PULL_ANSWER_BYTES) {
+      // A Lambda answer holds 6 MB: the rest go back to the queue for the next pull.
+      await plane.queues.extendLease(stored.node.node_id, message.leaseId, 0);
+      continue;
+    }
     const command = JSON.parse(message.body) as NodeCommand;
     const ref = await plane.store.findCommand(command.command_id);
-    const job = ref === undefined ? undefined : await plane.store.claimJob(ref.customer_id, ref.job_id, now.toISOString());
-    if (job === undefined || !OPEN.has(job.status)) {
-      // Closed since it was queued (or unknown): nothing for the node to do.
+    const claimed = ref === undefined ? undefined : await plane.store.claimJob(ref.customer_id, ref.job_id, now.toISOString());
+    const job = claimed === undefined ? undefined : await expireIfOverdue(plane, claimed);
+    if (job?.status !== 'claimed') {
+      // Closed since it was queued, past its deadline, or unknown: nothing for the node to do.
       await plane.queues.finish(stored.node.node_id, message.leaseId);
       continue;
     }
@@ -92,8 +103,8 @@ async function extendLease(plane: ControlPlane, request: HttpRequest): Promise<H
   if (leaseId === undefined) throw new Problem('invalid_request', '"lease_id" is required');
   const seconds = integerField(fields, 'lease_seconds', 120, 0, 43_200);
   const ref = await ownCommand(plane, request, stored);
-  const { job } = await openJob(plane, ref);
-  if (!OPEN.has(job.status)) {
+  const job = await expireIfOverdue(plane, (await openJob(plane, ref)).job);
+  if (!isOpenStatus(job.status)) {
     await plane.queues.finish(stored.node.node_id, leaseId);
     return { status: 200, body: nodeJobView(job) };
   }
@@ -115,7 +126,7 @@ async function postResult(plane: ControlPlane, request: HttpRequest): Promise<Ht
   let { job, customer } = await openJob(plane, ref);
   const check = checkEnvelope(fields.encrypted_response, 'response', { node_id: job.node_id, model_id: job.model_id, job_id: job.job_id });
   if (!check.ok) throw new Problem(check.tooLarge ? 'payload_too_large' : 'invalid_encrypted_request', check.reason);
-  if (check.envelope.key_id !== job.encrypted_request.key_id) {
+  if (check.envelope.key_id !== job.request_key_id) {
     throw new Problem('invalid_encrypted_request', 'a response repeats its request\'s key_id');
   }
   const hash = typeof fields.receipt === 'string' ? receiptHash(fields.receipt) : '';
@@ -123,7 +134,8 @@ async function postResult(plane: ControlPlane, request: HttpRequest): Promise<Ht
     if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
   };
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    if (!OPEN.has(job.status)) {
+    job = await expireIfOverdue(plane, job, customer);
+    if (!isOpenStatus(job.status)) {
       await finishLease();
       if (job.status === 'completed' && job.receipt_hash === hash) return { status: 200, body: nodeJobView(job) };
       throw new Problem('job_closed', `the job is ${job.status}; this result changes nothing`);
@@ -134,7 +146,7 @@ async function postResult(plane: ControlPlane, request: HttpRequest): Promise<Ht
       job_id: job.job_id,
       command_id: job.command_id,
       price_wei: formatWei(job.quote.quoted_price_wei),
-      request_sha256: envelopeSha256(job.encrypted_request),
+      request_sha256: job.request_sha256,
       response_sha256: envelopeSha256(check.envelope),
     });
     const at = plane.now().toISOString();
@@ -145,6 +157,7 @@ async function postResult(plane: ControlPlane, request: HttpRequest): Promise<Ht
       customer: { change: debitReserved(customer.account, job.quote.reserved_price_wei, job.job_id, hash, at), expectedVersion: customer.account.version },
       earnings: { next: payout.earnings, entries: payout.entries, expectedVersion: earnings.version },
       encryptedResponse: check.envelope,
+      responsePurgeAt: envelopePurgeTime(at, plane.jobWindows),
       receipt: {
         receipt_hash: hash,
         job_id: job.job_id,
@@ -180,30 +193,12 @@ async function postFailure(plane: ControlPlane, request: HttpRequest): Promise<H
     throw new Problem('invalid_request', '"message" must be a string of at most 500 characters');
   }
   const ref = await ownCommand(plane, request, stored);
-  let { job, customer } = await openJob(plane, ref);
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    if (!OPEN.has(job.status)) {
-      if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
-      if (job.status === 'failed') return { status: 200, body: nodeJobView(job) };
-      throw new Problem('job_closed', `the job is ${job.status}; this failure changes nothing`);
-    }
-    const at = plane.now().toISOString();
-    const outcome = await plane.store.releaseJob({
-      job,
-      customer: { change: releaseReserved(customer.account, job.quote.reserved_price_wei, job.job_id, at), expectedVersion: customer.account.version },
-      status: 'failed',
-      reason: fields.code,
-      releasedAt: at,
-    });
-    if (outcome.type === 'closed') {
-      if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
-      return { status: 200, body: { ...nodeJobView(job), status: 'failed' } };
-    }
-    if (outcome.type === 'job_changed') job = outcome.job;
-    else if (outcome.type === 'account_changed') customer = outcome.customer ?? (await openJob(plane, ref)).customer;
-    await backOff(attempt);
-  }
-  throw new Problem('rate_limited', 'the account is changing too fast; post the failure again shortly');
+  const { job: read, customer } = await openJob(plane, ref);
+  const job = await expireIfOverdue(plane, read, customer);
+  const { job: failed } = await releaseOpenJob(plane, job, { status: 'failed', reason: fields.code }, customer);
+  if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
+  if (failed.status === 'failed') return { status: 200, body: nodeJobView(failed) };
+  throw new Problem('job_closed', `the job is ${failed.status}; this failure changes nothing`);
 }
 
 export { extendLease, postFailure, postResult, pullCommands };

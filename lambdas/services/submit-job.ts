@@ -1,17 +1,24 @@
 /**
  * `POST /v1/private-inference/jobs`: checks in the contract's order, then one conditional
  * transaction that creates the job and reserves its price, then the command on the node's queue.
+ *
+ * The send right after the commit only makes delivery fast. Delivery itself is guaranteed by the
+ * outbox: the committed job's stream record makes the relay send the same command (SQS drops the
+ * duplicate by its deduplication id), so a failed send or a crash after the commit loses nothing.
  */
 import { randomUUID } from 'node:crypto';
 import type { Customer } from '../domain/account.js';
 import { reserveFunds } from '../domain/account.js';
 import { isId } from '../domain/ids.js';
 import { acceptanceView, type Job, nodeCommand } from '../domain/job.js';
+import { envelopePurgeTime, jobDeadlines, type JobWindows } from '../domain/job-lifecycle.js';
 import { type JobRequest, jobRequestFingerprint, parseJobRequest } from '../domain/job-request.js';
 import { routeToNode } from '../domain/node-routing.js';
 import { quotePrice } from '../domain/pricing.js';
 import { Problem } from '../domain/problems.js';
 import { peekJsonFields, readJsonBody, type HttpRequest } from '../http/request.js';
+import { envelopeSha256 } from '../transport/envelope.js';
+import { describeError, logger } from '../observability/logger.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
 import { backOff, MAX_ATTEMPTS } from './contention.js';
@@ -37,22 +44,27 @@ async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<Htt
   let { job: existing, node: stored } = snapshot;
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    if (existing !== undefined) return replay(plane, existing, fingerprint);
-    const route = routeToNode(stored, jobRequest, directory);
+    if (existing !== undefined) return replay(existing, fingerprint);
+    const now = plane.now();
+    const route = routeToNode(stored, jobRequest, directory, now);
     const quote = quotePrice(route.priceWei, plane.pricing);
     if (jobRequest.max_price_wei !== undefined && quote.quoted_price_wei > jobRequest.max_price_wei) {
       throw new Problem('max_price_exceeded', `the quoted price ${quote.quoted_price_wei} wei is above max_price_wei`);
     }
-    const createdAt = plane.now().toISOString();
+    const createdAt = now.toISOString();
     const change = reserveFunds(customer.account, quote.reserved_price_wei, jobId, createdAt);
     if (change === undefined) {
       throw new Problem('insufficient_balance', `available balance does not cover the quoted price ${quote.quoted_price_wei} wei`);
     }
-    const job = newJob(customer, jobRequest, jobId, fingerprint, quote, createdAt);
-    const outcome = await plane.store.reserveForJob(job, change, customer.account.version, route.stored.revision);
+    const job = newJob(customer, jobRequest, jobId, fingerprint, quote, createdAt, plane.jobWindows);
+    const outcome = await plane.store.reserveForJob(job, jobRequest.encrypted_request, change, {
+      expectedVersion: customer.account.version,
+      nodeRevision: route.stored.revision,
+      purgeAt: envelopePurgeTime(job.completion_deadline, plane.jobWindows),
+    });
     switch (outcome.type) {
       case 'reserved':
-        await plane.queues.send(nodeCommand(job));
+        await sendNow(plane, job, jobRequest);
         return { status: 202, body: acceptanceView(job) };
       case 'job_exists':
         existing = outcome.job;
@@ -69,14 +81,20 @@ async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<Htt
   throw new Problem('rate_limited', 'too many concurrent requests are changing this account; retry shortly');
 }
 
+/** The fast path to the node; if it fails the job is already committed and the relay delivers it. */
+async function sendNow(plane: ControlPlane, job: Job, request: JobRequest): Promise<void> {
+  try {
+    await plane.queues.send(nodeCommand(job, request.encrypted_request));
+  } catch (error) {
+    logger.warn('command send failed; the relay will deliver it', { job_id: job.job_id, ...describeError(error) });
+  }
+}
+
 /** An identical request answers the first acceptance again; another request with the id is a conflict. */
-async function replay(plane: ControlPlane, job: Job, fingerprint: string): Promise<HttpResponse> {
+function replay(job: Job, fingerprint: string): HttpResponse {
   if (job.request_fingerprint !== fingerprint) {
     throw new Problem('job_id_conflict', `job_id "${job.job_id}" was already used with a different request`);
   }
-  // The first attempt may have stopped between its commit and its send; the queue drops the
-  // duplicate (same deduplication id) if the first send did happen.
-  if (job.status === 'queued') await plane.queues.send(nodeCommand(job));
   return { status: 202, body: acceptanceView(job) };
 }
 
@@ -87,6 +105,7 @@ function newJob(
   fingerprint: string,
   quote: Job['quote'],
   createdAt: string,
+  windows: JobWindows,
 ): Job {
   return {
     customer_id: customer.account.customer_id,
@@ -98,10 +117,11 @@ function newJob(
     billing_status: 'reserved',
     quote,
     request_fingerprint: fingerprint,
-    encrypted_request: request.encrypted_request,
-    encrypted_response: null,
+    request_sha256: envelopeSha256(request.encrypted_request),
+    request_key_id: request.encrypted_request.key_id,
     receipt_hash: null,
     created_at: createdAt,
+    ...jobDeadlines(createdAt, windows),
     claimed_at: null,
     completed_at: null,
   };

@@ -1,5 +1,6 @@
 /**
- * A control-plane Lambda: Node.js 24 on arm64, bundled by the local esbuild as minified ESM with
+ * A control-plane Lambda (an API function, or a worker: relay, sweeper, dead-letter consumer):
+ * Node.js 24 on arm64, bundled by the local esbuild as minified ESM with
  * the AWS SDK inside (the version the tests ran), its own log group and a role that can write
  * only there. Grants are added by the constructs that own each resource.
  */
@@ -11,24 +12,27 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { ApiFunction as ApiFunctionName } from '../../lambdas/http/routes.js';
+import type { ApiFunction } from '../../lambdas/http/routes.js';
+
+/** Each name is a handler in lambdas/handlers/. */
+type ControlPlaneFunctionName = ApiFunction | 'command-relay' | 'deadline-sweeper' | 'dead-letters';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-interface ApiFunctionProps {
-  name: ApiFunctionName;
+interface ControlPlaneFunctionProps {
+  name: ControlPlaneFunctionName;
   environment: Record<string, string>;
   /** Keep the log group when the stack is deleted. */
   protectData: boolean;
   memorySize?: number;
-  /** Default 10 s; the node API long-polls for up to 20 s. */
+  /** Default 10 s; the node API long-polls for up to 20 s, the sweeper works through a backlog. */
   timeoutSeconds?: number;
 }
 
-class ApiFunction extends Construct {
+class ControlPlaneFunction extends Construct {
   readonly fn: NodejsFunction;
 
-  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
+  constructor(scope: Construct, id: string, props: ControlPlaneFunctionProps) {
     super(scope, id);
     const logGroup = new LogGroup(this, 'Logs', {
       retention: RetentionDays.ONE_MONTH,
@@ -63,4 +67,5 @@ class ApiFunction extends Construct {
   }
 }
 
-export { ApiFunction };
+export { ControlPlaneFunction };
+export type { ControlPlaneFunctionName };

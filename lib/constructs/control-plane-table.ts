@@ -1,8 +1,9 @@
 /** The single DynamoDB table: accounts, jobs, ledger, credits and nodes (layout in lambdas/adapters/dynamodb/items.ts). */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { OPEN_JOBS_INDEX } from '../../lambdas/adapters/dynamodb/items.js';
 
 interface ControlPlaneTableProps {
   dataKey: IKey;
@@ -18,13 +19,23 @@ class ControlPlaneTable extends Construct {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
-      // Node request nonces expire once the replay window has passed.
+      // Node request nonces, envelopes and command ids expire once nothing can need them.
       timeToLiveAttribute: 'expires_at',
+      // The outbox: a new job item's key is all the command relay needs.
+      stream: StreamViewType.KEYS_ONLY,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: props.dataKey,
       deletionProtection: props.protectData,
       removalPolicy: props.protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    // Sparse: only open jobs carry these attributes, so the index lists exactly them, by deadline.
+    this.table.addGlobalSecondaryIndex({
+      indexName: OPEN_JOBS_INDEX,
+      partitionKey: { name: 'open_shard', type: AttributeType.STRING },
+      sortKey: { name: 'due_at', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['customer_id', 'job_id', 'node_id', 'status', 'created_at', 'reserved_price_wei'],
     });
   }
 }

@@ -18,6 +18,7 @@ interface StackOutputs {
   DeadLetterQueueArn: string;
   DataKeyArn: string;
   NodeQueuePrefix: string;
+  DeadlineSweeperFunctionName: string;
 }
 
 interface DeployedStack {

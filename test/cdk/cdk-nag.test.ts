@@ -20,7 +20,7 @@ import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildStack, removeAssemblies } from './support/synth.js';
+import { buildStack, removeAssemblies, SYNTH_TIMEOUT_MS } from './support/synth.js';
 
 interface ReportViolation {
   ruleName: string;
@@ -85,7 +85,7 @@ describe.each(CONFIGURATIONS)('AwsSolutions on the real stack ($case)', ({ conte
   beforeAll(() => {
     ({ app, stack } = nagApp(context, env === undefined ? {} : { env }));
     synthesis = synthesizeWithReport(app);
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   it('synthesizes without throwing', () => {
     expect(synthesis.error).toBeUndefined();
@@ -157,10 +157,16 @@ describe('acknowledgements', () => {
         ({ id }) => id.startsWith('AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:') && id.endsWith(`:${config.nodeQueuePrefix}*]`),
       );
       expect(prefixAcknowledgements.map(({ at }) => at).sort()).toEqual(
-        ['AdminFunction', 'NodeApiFunction', 'SubmitJobFunction'].map((fn) => `${stack.node.path}/${fn}/Role`),
+        ['AdminFunction', 'CommandRelay/Function', 'CustomerJobsFunction', 'NodeApiFunction'].map((fn) => `${stack.node.path}/${fn}/Role`),
       );
     },
   );
+
+  it.each(['dev', 'prod'] as const)('acknowledge a Resource::* wildcard only on the command relay role, for dynamodb:ListStreams (%s)', (stage) => {
+    const { stack } = buildStack({ stage });
+    const wildcard = acknowledged(stack).filter(({ id }) => id === 'AwsSolutions-IAM5[Resource::*]');
+    expect(wildcard.map(({ at }) => at)).toEqual([`${stack.node.path}/CommandRelay/Function/Role`]);
+  });
 });
 
 describe('negative controls: the checks are live', () => {

@@ -5,7 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageConfig } from '../../lib/config.js';
-import { asList, buildStack, removeAssemblies, render, resourceByPrefix, resourcesOfType, templateJson } from './support/synth.js';
+import { asList, buildStack, removeAssemblies, render, resourceByPrefix, resourcesOfType, SYNTH_TIMEOUT_MS, templateJson } from './support/synth.js';
 
 /** The configuration `cdk synth -c key=value ...` would build (context values arrive as strings). */
 const configFrom = (context: Record<string, string>) => stageConfig(new App({ context }).node);
@@ -24,6 +24,7 @@ describe('stageConfig', () => {
       deadLetterQueueName: 'b3iq-dev-dead-letters.fifo',
       apiThrottle: { rateLimit: 1000, burstLimit: 2000 },
       customerRateLimit: { perSecond: 100, burst: 500 },
+      jobWindows: { claimSeconds: 900, completionSeconds: 3600, envelopeRetentionSeconds: 604_800 },
     });
   });
 
@@ -46,6 +47,9 @@ describe('stageConfig', () => {
       customerRateLimitBurst: '4',
       nodeQueuePrefix: 'pi-prod-n-',
       adminTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:b3iq-admin-AbCdEf',
+      jobClaimSeconds: '120',
+      jobCompletionSeconds: '600',
+      envelopeRetentionSeconds: '86400',
     });
     expect(config).toEqual({
       stage: 'prod',
@@ -57,6 +61,7 @@ describe('stageConfig', () => {
       deadLetterQueueName: 'b3iq-prod-dead-letters.fifo',
       apiThrottle: { rateLimit: 7, burstLimit: 9 },
       customerRateLimit: { perSecond: 3, burst: 4 },
+      jobWindows: { claimSeconds: 120, completionSeconds: 600, envelopeRetentionSeconds: 86_400 },
     });
   });
 
@@ -81,6 +86,57 @@ describe('stageConfig', () => {
     { case: 'customerRateLimitBurst=x', context: { customerRateLimitBurst: 'x' } },
   ])('rejects $case', ({ case: label, context }) => {
     expect(() => configFrom(context)).toThrow(`context ${label} is out of range`);
+  });
+
+  it.each<{ case: string; context: Record<string, string>; jobWindows: Record<string, number> }>([
+    { case: 'defaults', context: {}, jobWindows: { claimSeconds: 900, completionSeconds: 3600, envelopeRetentionSeconds: 604_800 } },
+    { case: 'claim window only', context: { jobClaimSeconds: '1800' }, jobWindows: { claimSeconds: 1800, completionSeconds: 3600, envelopeRetentionSeconds: 604_800 } },
+    { case: 'shortest windows (60 s each)', context: { jobClaimSeconds: '60', jobCompletionSeconds: '60' }, jobWindows: { claimSeconds: 60, completionSeconds: 60, envelopeRetentionSeconds: 604_800 } },
+    { case: 'longest windows (4 days each)', context: { jobClaimSeconds: '345600', jobCompletionSeconds: '345600' }, jobWindows: { claimSeconds: 345_600, completionSeconds: 345_600, envelopeRetentionSeconds: 604_800 } },
+    { case: 'completion equal to claim', context: { jobClaimSeconds: '3600' }, jobWindows: { claimSeconds: 3600, completionSeconds: 3600, envelopeRetentionSeconds: 604_800 } },
+    { case: 'retention of 1 s', context: { envelopeRetentionSeconds: '1' }, jobWindows: { claimSeconds: 900, completionSeconds: 3600, envelopeRetentionSeconds: 1 } },
+    { case: 'retention of 90 days', context: { envelopeRetentionSeconds: '7776000' }, jobWindows: { claimSeconds: 900, completionSeconds: 3600, envelopeRetentionSeconds: 7_776_000 } },
+  ])('reads the job windows from context ($case)', ({ context, jobWindows }) => {
+    expect(configFrom(context).jobWindows).toEqual(jobWindows);
+  });
+
+  it.each<{ case: string; context: Record<string, string> }>([
+    { case: 'jobClaimSeconds=59', context: { jobClaimSeconds: '59' } },
+    { case: 'jobClaimSeconds=0', context: { jobClaimSeconds: '0' } },
+    { case: 'jobClaimSeconds=-900', context: { jobClaimSeconds: '-900' } },
+    { case: 'jobClaimSeconds=900.5', context: { jobClaimSeconds: '900.5' } },
+    { case: 'jobClaimSeconds=soon', context: { jobClaimSeconds: 'soon' } },
+    { case: 'jobClaimSeconds=345601', context: { jobClaimSeconds: '345601', jobCompletionSeconds: '345601' } },
+    { case: 'jobCompletionSeconds=59', context: { jobCompletionSeconds: '59' } },
+    { case: 'jobCompletionSeconds=345601', context: { jobCompletionSeconds: '345601' } },
+    { case: 'jobCompletionSeconds=1h', context: { jobCompletionSeconds: '1h' } },
+    { case: 'envelopeRetentionSeconds=0', context: { envelopeRetentionSeconds: '0' } },
+    { case: 'envelopeRetentionSeconds=-1', context: { envelopeRetentionSeconds: '-1' } },
+    { case: 'envelopeRetentionSeconds=1.5', context: { envelopeRetentionSeconds: '1.5' } },
+    { case: 'envelopeRetentionSeconds=week', context: { envelopeRetentionSeconds: 'week' } },
+  ])('rejects an out-of-range job window ($case)', ({ case: label, context }) => {
+    const [key] = label.split('=');
+    expect(() => configFrom(context)).toThrow(`context ${key}=${context[key!]} is out of range`);
+  });
+
+  it.each<{ case: string; context: Record<string, string>; message: string }>([
+    {
+      case: 'completion shorter than the default claim',
+      context: { jobCompletionSeconds: '600' },
+      message: 'context jobCompletionSeconds=600 must not be shorter than jobClaimSeconds=900',
+    },
+    {
+      case: 'completion 1 s shorter than claim',
+      context: { jobClaimSeconds: '7201', jobCompletionSeconds: '7200' },
+      message: 'context jobCompletionSeconds=7200 must not be shorter than jobClaimSeconds=7201',
+    },
+    {
+      case: 'claim above the default completion',
+      context: { jobClaimSeconds: '3601' },
+      message: 'context jobCompletionSeconds=3600 must not be shorter than jobClaimSeconds=3601',
+    },
+  ])('rejects a completion window shorter than the claim window ($case)', ({ context, message }) => {
+    expect(() => configFrom(context)).toThrow(message);
   });
 
   it.each([
@@ -132,7 +188,7 @@ describe('stack with an existing admin token secret (-c adminTokenSecretArn)', (
 
   beforeAll(() => {
     template = Template.fromStack(buildStack({ stage: 'prod', adminTokenSecretArn: ARN }).stack);
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   it('creates no secret of its own', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);

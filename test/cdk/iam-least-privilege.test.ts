@@ -1,12 +1,13 @@
 /**
  * Least privilege: every IAM statement of the stack, attributed to the role it is attached to.
- * Roles are found through the function that assumes them (logical id prefixes SubmitJobFunction,
- * CustomerReadsFunction, AdminFunction, NodeApiFunction).
+ * Roles are found through the function that assumes them (logical id prefixes CustomerJobsFunction,
+ * CustomerReadsFunction, AdminFunction, NodeApiFunction, and the workers CommandRelayFunction,
+ * DeadlineSweeperFunction, DeadLetterConsumerFunction).
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StageConfig } from '../../lib/config.js';
-import { actionCovers, asList, buildStack, removeAssemblies, render, resourceByPrefix, resourcesOfType } from './support/synth.js';
+import { actionCovers, asList, buildStack, removeAssemblies, render, resourceByPrefix, resourcesOfType, SYNTH_TIMEOUT_MS } from './support/synth.js';
 
 interface Statement {
   Effect: 'Allow' | 'Deny';
@@ -37,7 +38,7 @@ beforeAll(() => {
     const { stack, config } = buildStack(context, env === undefined ? {} : { env });
     built.set(name, { template: Template.fromStack(stack), config });
   }
-});
+}, SYNTH_TIMEOUT_MS);
 afterAll(removeAssemblies);
 
 function synthesized(name: Case): { template: Template; config: StageConfig } {
@@ -78,14 +79,32 @@ function rolesAllowed(template: Template, action: string): string[] {
 }
 
 const FUNCTION_PREFIXES = {
-  submitJob: 'SubmitJobFunction',
+  customerJobs: 'CustomerJobsFunction',
   customerReads: 'CustomerReadsFunction',
   admin: 'AdminFunction',
   nodeApi: 'NodeApiFunction',
+  commandRelay: 'CommandRelayFunction',
+  deadlineSweeper: 'DeadlineSweeperFunction',
+  deadLetters: 'DeadLetterConsumerFunction',
 } as const;
 
+type Fn = keyof typeof FUNCTION_PREFIXES;
+const ALL_FUNCTIONS = Object.keys(FUNCTION_PREFIXES) as Fn[];
+
+/** The statement the DynamoDB stream event source needs: ListStreams has no resource-level permissions. */
+const isListStreams = ({ statement }: Grant) => asList(statement.Action).length === 1 && asList(statement.Action)[0] === 'dynamodb:ListStreams';
+
+/** The dead-letter queue's ARN as rendered in a statement. */
+function deadLetterQueueArn(template: Template): string {
+  return `\${${resourceByPrefix(template, 'AWS::SQS::Queue', 'NodeCommandQueuesDeadLetterQueue')[0]}.Arn}`;
+}
+
+function scopeOf(name: Case): string {
+  return CONFIGURATIONS.find((c) => c.case === name)!.scope;
+}
+
 /** The role a function runs as, read from the function's Role attribute. */
-function roleOf(template: Template, fn: keyof typeof FUNCTION_PREFIXES): string {
+function roleOf(template: Template, fn: Fn): string {
   const [, resource] = resourceByPrefix(template, 'AWS::Lambda::Function', FUNCTION_PREFIXES[fn]);
   const role = render(resource.Properties?.Role);
   const match = /^\$\{(.+)\.Arn\}$/.exec(role);
@@ -93,7 +112,7 @@ function roleOf(template: Template, fn: keyof typeof FUNCTION_PREFIXES): string 
   return match[1]!;
 }
 
-function roleGrants(template: Template, fn: keyof typeof FUNCTION_PREFIXES): Grant[] {
+function roleGrants(template: Template, fn: Fn): Grant[] {
   const role = roleOf(template, fn);
   return grants(template).filter((grant) => grant.roles.includes(role));
 }
@@ -101,8 +120,8 @@ function roleGrants(template: Template, fn: keyof typeof FUNCTION_PREFIXES): Gra
 describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($case)', ({ case: name }) => {
   it('gives each function its own role, with no managed or inline policies beside the stack policies', () => {
     const { template } = synthesized(name);
-    const roles = (Object.keys(FUNCTION_PREFIXES) as (keyof typeof FUNCTION_PREFIXES)[]).map((fn) => roleOf(template, fn));
-    expect(new Set(roles).size).toBe(4);
+    const roles = ALL_FUNCTIONS.map((fn) => roleOf(template, fn));
+    expect(new Set(roles).size).toBe(7);
     for (const role of roles) {
       const [, resource] = resourceByPrefix(template, 'AWS::IAM::Role', role);
       expect(resource.Properties?.ManagedPolicyArns).toBeUndefined();
@@ -113,38 +132,82 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
   it('has statements to check (the collection is not vacuous)', () => {
     const { template } = synthesized(name);
     expect(grants(template).length).toBeGreaterThan(10);
-    for (const fn of Object.keys(FUNCTION_PREFIXES) as (keyof typeof FUNCTION_PREFIXES)[]) {
+    for (const fn of ALL_FUNCTIONS) {
       expect(roleGrants(template, fn).length).toBeGreaterThan(0);
     }
   });
 
-  it('has no statement on Resource "*" and none with NotAction or NotResource', () => {
-    const offending = grants(synthesized(name).template).filter(
-      ({ statement }) =>
-        statement.NotAction !== undefined ||
-        statement.NotResource !== undefined ||
-        asList(statement.Resource).length === 0 ||
-        asList(statement.Resource).some((resource) => resource === '*'),
+  it('has no statement on Resource "*" but the relay\'s dynamodb:ListStreams, and none with NotAction or NotResource', () => {
+    const { template } = synthesized(name);
+    const offending = grants(template).filter(
+      (grant) =>
+        grant.statement.NotAction !== undefined ||
+        grant.statement.NotResource !== undefined ||
+        asList(grant.statement.Resource).length === 0 ||
+        (asList(grant.statement.Resource).some((resource) => resource === '*') && !isListStreams(grant)),
     );
     expect(offending).toEqual([]);
+    const listStreams = grants(template).filter(isListStreams);
+    expect(listStreams.map((grant) => ({ roles: grant.roles, resources: asList(grant.statement.Resource) }))).toEqual([
+      { roles: [roleOf(template, 'commandRelay')], resources: ['*'] },
+    ]);
   });
 
-  it('scopes every SQS action to the node queue prefix', () => {
+  it('scopes every SQS action to the node queue prefix, but the dead-letter consumer\'s, which reaches only the dead-letter queue', () => {
     const { template, config } = synthesized(name);
-    const scope = CONFIGURATIONS.find((c) => c.case === name)!.scope;
+    const deadLettersRole = roleOf(template, 'deadLetters');
     const sqsGrants = grants(template).filter((grant) => asList(grant.statement.Action).some((action) => /^sqs:/i.test(action) || action === '*'));
     expect(sqsGrants.length).toBeGreaterThan(0);
-    for (const { statement } of sqsGrants) {
+    for (const { roles, statement } of sqsGrants) {
       expect(asList(statement.Action).every((action) => /^sqs:[A-Za-z]+$/.test(action))).toBe(true);
-      expect(asList(statement.Resource).map(render)).toEqual([`arn:\${AWS::Partition}:sqs:${scope}:${config.nodeQueuePrefix}*`]);
+      const expected = roles.includes(deadLettersRole)
+        ? [deadLetterQueueArn(template)]
+        : [`arn:\${AWS::Partition}:sqs:${scopeOf(name)}:${config.nodeQueuePrefix}*`];
+      expect(roles.includes(deadLettersRole) && roles.length > 1).toBe(false);
+      expect(asList(statement.Resource).map(render)).toEqual(expected);
     }
     expect(config.nodeQueuePrefix).toBe(`b3iq-${config.stage}-n-`);
   });
 
   it.each([
+    { case: 'sqs:SendMessage', roles: ['customerJobs', 'commandRelay'] },
+    { case: 'sqs:GetQueueUrl', roles: ['customerJobs', 'admin', 'nodeApi', 'commandRelay', 'deadLetters'] },
+  ] as const)('grants $case to exactly the $roles roles', ({ case: action, roles }) => {
+    const { template } = synthesized(name);
+    expect(rolesAllowed(template, action)).toEqual(roles.map((fn) => roleOf(template, fn)).sort());
+  });
+
+  it('lets the relay send only to node queues: never to the dead-letter queue', () => {
+    const { template, config } = synthesized(name);
+    const sends = roleGrants(template, 'commandRelay').filter((grant) => allows(grant, 'sqs:SendMessage'));
+    expect(sends.flatMap((grant) => asList(grant.statement.Resource).map(render))).toEqual([
+      `arn:\${AWS::Partition}:sqs:${scopeOf(name)}:${config.nodeQueuePrefix}*`,
+    ]);
+    expect(deadLetterQueueArn(template)).not.toContain(config.nodeQueuePrefix);
+  });
+
+  it.each(['deadlineSweeper', 'deadLetters'] as const)('gives the %s role no sqs:SendMessage at all', (fn) => {
+    const { template } = synthesized(name);
+    expect(roleGrants(template, fn).some((grant) => allows(grant, 'sqs:SendMessage'))).toBe(false);
+  });
+
+  it('gives the deadlineSweeper role no queue access at all', () => {
+    const { template } = synthesized(name);
+    const sqsActions = roleGrants(template, 'deadlineSweeper').flatMap((grant) => asList(grant.statement.Action)).filter((action) => /^sqs:|^\*$/i.test(action));
+    expect(sqsActions).toEqual([]);
+  });
+
+  it.each(['commandRelay', 'deadlineSweeper', 'deadLetters'] as const)('gives the %s role no signing, no signing key and no secrets', (fn) => {
+    const { template } = synthesized(name);
+    const workerGrants = roleGrants(template, fn);
+    for (const action of ['kms:Sign', 'kms:GetPublicKey', 'secretsmanager:GetSecretValue', 'sqs:CreateQueue', 'sqs:SetQueueAttributes']) {
+      expect(workerGrants.some((grant) => allows(grant, action)), action).toBe(false);
+    }
+  });
+
+  it.each([
     { case: 'sqs:CreateQueue', fn: 'admin' },
     { case: 'sqs:SetQueueAttributes', fn: 'admin' },
-    { case: 'sqs:SendMessage', fn: 'submitJob' },
     { case: 'kms:Sign', fn: 'admin' },
     { case: 'secretsmanager:GetSecretValue', fn: 'admin' },
   ] as const)('grants $case to the $fn role only', ({ case: action, fn }) => {
@@ -153,15 +216,18 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
   });
 
   it.each(['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'])(
-    'grants %s to the nodeApi role only, on the node queue prefix only',
+    'grants %s to the nodeApi role on the node queue prefix and the deadLetters role on the dead-letter queue, and to nobody else',
     (action) => {
       const { template, config } = synthesized(name);
-      const scope = CONFIGURATIONS.find((c) => c.case === name)!.scope;
-      expect(rolesAllowed(template, action)).toEqual([roleOf(template, 'nodeApi')]);
-      const resources = grants(template)
-        .filter((grant) => allows(grant, action))
-        .flatMap((grant) => asList(grant.statement.Resource).map(render));
-      expect(resources).toEqual([`arn:\${AWS::Partition}:sqs:${scope}:${config.nodeQueuePrefix}*`]);
+      const nodeApi = roleOf(template, 'nodeApi');
+      const deadLetters = roleOf(template, 'deadLetters');
+      expect(rolesAllowed(template, action)).toEqual([nodeApi, deadLetters].sort());
+      const resources = (role: string) =>
+        grants(template)
+          .filter((grant) => grant.roles.includes(role) && allows(grant, action))
+          .flatMap((grant) => asList(grant.statement.Resource).map(render));
+      expect(resources(nodeApi)).toEqual([`arn:\${AWS::Partition}:sqs:${scopeOf(name)}:${config.nodeQueuePrefix}*`]);
+      expect(resources(deadLetters)).toEqual([deadLetterQueueArn(template)]);
     },
   );
 
@@ -172,11 +238,56 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     }
   });
 
-  it('grants nobody table scans, deletes, batch writes or stream reads', () => {
+  it('grants nobody table scans, deletes, batch writes, PartiQL or table changes', () => {
     const { template } = synthesized(name);
-    for (const action of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetRecords', 'dynamodb:DeleteTable']) {
+    for (const action of [
+      'dynamodb:Scan',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteTable',
+      'dynamodb:UpdateTable',
+      'dynamodb:PartiQLDelete',
+      'dynamodb:PartiQLSelect',
+    ]) {
       expect(rolesAllowed(template, action), action).toEqual([]);
     }
+  });
+
+  it.each(ALL_FUNCTIONS)('gives the %s role no dynamodb:Scan or dynamodb:DeleteItem, on any resource', (fn) => {
+    const { template } = synthesized(name);
+    for (const action of ['dynamodb:Scan', 'dynamodb:DeleteItem']) {
+      expect(roleGrants(template, fn).some((grant) => allows(grant, action)), action).toBe(false);
+    }
+  });
+
+  it('lets only the commandRelay role read the table stream, and only that stream', () => {
+    const { template } = synthesized(name);
+    const table = resourceByPrefix(template, 'AWS::DynamoDB::Table', 'ControlPlaneTable')[0];
+    for (const action of ['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:DescribeStream']) {
+      expect(rolesAllowed(template, action), action).toEqual([roleOf(template, 'commandRelay')]);
+      const resources = grants(template)
+        .filter((grant) => allows(grant, action))
+        .flatMap((grant) => asList(grant.statement.Resource).map(render));
+      expect(resources, action).toEqual([`\${${table}.StreamArn}`]);
+    }
+  });
+
+  it.each(['commandRelay', 'deadlineSweeper', 'deadLetters'] as const)('gives the %s role the item operations of the job path on the table and its index only', (fn) => {
+    const { template } = synthesized(name);
+    const table = resourceByPrefix(template, 'AWS::DynamoDB::Table', 'ControlPlaneTable')[0];
+    const itemGrants = roleGrants(template, fn).filter((grant) => allows(grant, 'dynamodb:UpdateItem'));
+    expect(itemGrants).toHaveLength(1);
+    const [grant] = itemGrants;
+    expect(asList(grant!.statement.Action).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DescribeTable',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(asList(grant!.statement.Resource).map(render)).toEqual([`\${${table}.Arn}`, `\${${table}.Arn}/index/*`]);
   });
 
   it('gives the nodeApi role exactly the queue actions a pull needs: no sending, creating, signing or secrets', () => {
@@ -216,7 +327,7 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     expect(resources).toEqual([`\${${signingKey}.Arn}`]);
   });
 
-  it.each(['submitJob', 'customerReads'] as const)('lets the %s role fetch the signing public key but not sign', (fn) => {
+  it.each(['customerJobs', 'customerReads'] as const)('lets the %s role fetch the signing public key but not sign', (fn) => {
     const { template } = synthesized(name);
     const signingKey = resourceByPrefix(template, 'AWS::KMS::Key', 'NodeKeySigningKey')[0];
     const roleStatements = roleGrants(template, fn);
@@ -255,7 +366,7 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
 
   it('lets each function write logs only to its own log group', () => {
     const { template } = synthesized(name);
-    for (const fn of Object.keys(FUNCTION_PREFIXES) as (keyof typeof FUNCTION_PREFIXES)[]) {
+    for (const fn of ALL_FUNCTIONS) {
       const logGroup = resourceByPrefix(template, 'AWS::Logs::LogGroup', `${FUNCTION_PREFIXES[fn]}Logs`)[0];
       const logWrites = roleGrants(template, fn).filter((grant) => allows(grant, 'logs:PutLogEvents'));
       expect(logWrites.flatMap((grant) => asList(grant.statement.Resource).map(render)), fn).toEqual([`\${${logGroup}.Arn}`]);

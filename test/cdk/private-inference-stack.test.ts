@@ -1,12 +1,13 @@
 /**
  * The synthesized control-plane stack: table, keys, dead-letter queue, functions and the REST API.
- * Each configuration is synthesized once, in `beforeAll`.
+ * Each configuration is synthesized once, in `beforeAll`. The job-lifecycle workers' event sources,
+ * schedule and alarm are in job-lifecycle-workers.test.ts.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StageConfig } from '../../lib/config.js';
 import { API_ROUTES } from '../../lambdas/http/routes.js';
-import { buildStack, type CfnResource, removeAssemblies, render, resourceByPrefix, resourcesOfType, templateJson } from './support/synth.js';
+import { buildStack, type CfnResource, removeAssemblies, render, resourceByPrefix, resourcesOfType, SYNTH_TIMEOUT_MS, templateJson } from './support/synth.js';
 
 type Stage = 'dev' | 'prod';
 const built: Partial<Record<Stage, { template: Template; config: StageConfig }>> = {};
@@ -22,17 +23,27 @@ beforeAll(() => {
     const { stack, config } = buildStack({ stage: name });
     built[name] = { template: Template.fromStack(stack), config };
   }
-});
+}, SYNTH_TIMEOUT_MS);
 afterAll(removeAssemblies);
 
-const FUNCTIONS = [
-  { case: 'submit-job', prefix: 'SubmitJobFunction' },
+/** The functions behind the REST API. */
+const API_FUNCTIONS = [
+  { case: 'customer-jobs', prefix: 'CustomerJobsFunction' },
   { case: 'customer-reads', prefix: 'CustomerReadsFunction' },
   { case: 'admin', prefix: 'AdminFunction' },
   { case: 'node-api', prefix: 'NodeApiFunction' },
 ] as const;
 
-const functionPrefix = Object.fromEntries(FUNCTIONS.map((fn) => [fn.case, fn.prefix])) as Record<(typeof FUNCTIONS)[number]['case'], string>;
+/** The workers that make every job end; no route reaches them. */
+const WORKER_FUNCTIONS = [
+  { case: 'command-relay', prefix: 'CommandRelayFunction' },
+  { case: 'deadline-sweeper', prefix: 'DeadlineSweeperFunction' },
+  { case: 'dead-letters', prefix: 'DeadLetterConsumerFunction' },
+] as const;
+
+const FUNCTIONS = [...API_FUNCTIONS, ...WORKER_FUNCTIONS] as const;
+
+const functionPrefix = Object.fromEntries(API_FUNCTIONS.map((fn) => [fn.case, fn.prefix])) as Record<(typeof API_FUNCTIONS)[number]['case'], string>;
 
 function logicalId(template: Template, type: string, prefix: string): string {
   return resourceByPrefix(template, type, prefix)[0];
@@ -53,6 +64,8 @@ describe('DynamoDB table', () => {
       AttributeDefinitions: Match.arrayEquals([
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'open_shard', AttributeType: 'S' },
+        { AttributeName: 'due_at', AttributeType: 'S' },
       ]),
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
@@ -95,8 +108,7 @@ describe('data retention', () => {
     { case: 'table', type: 'AWS::DynamoDB::Table', prefix: 'ControlPlaneTable' },
     { case: 'dead-letter queue', type: 'AWS::SQS::Queue', prefix: 'NodeCommandQueuesDeadLetterQueue' },
     { case: 'admin token secret', type: 'AWS::SecretsManager::Secret', prefix: 'AdminToken' },
-    { case: 'submit-job log group', type: 'AWS::Logs::LogGroup', prefix: 'SubmitJobFunctionLogs' },
-    { case: 'node-api log group', type: 'AWS::Logs::LogGroup', prefix: 'NodeApiFunctionLogs' },
+    ...FUNCTIONS.map((fn) => ({ case: `${fn.case} log group`, type: 'AWS::Logs::LogGroup', prefix: `${fn.prefix}Logs` })),
     { case: 'API access log group', type: 'AWS::Logs::LogGroup', prefix: 'ControlPlaneApiAccessLogs' },
   ] as const;
 
@@ -175,9 +187,9 @@ describe('dead-letter queue', () => {
 });
 
 describe('Lambda functions', () => {
-  it('are exactly the four API functions', () => {
+  it('are exactly the four API functions and the three workers', () => {
     const ids = resourcesOfType(stage('prod').template, 'AWS::Lambda::Function').map(([id]) => id);
-    expect(ids).toHaveLength(4);
+    expect(ids).toHaveLength(7);
     for (const { prefix } of FUNCTIONS) expect(ids.filter((id) => id.startsWith(prefix))).toHaveLength(1);
   });
 
@@ -200,10 +212,28 @@ describe('Lambda functions', () => {
     expect(otherFunctionsLogGroups).not.toContain(logGroupRef);
   });
 
-  /** Seconds: the default, and the node API's, which long-polls its queue for up to 20 s. */
-  const TIMEOUTS = { 'submit-job': 10, 'customer-reads': 10, admin: 10, 'node-api': 28 } as const;
+  /** Seconds: the default; the node API's, which long-polls its queue for up to 20 s; the relay's and the sweeper's. */
+  const TIMEOUTS = {
+    'customer-jobs': 10,
+    'customer-reads': 10,
+    admin: 10,
+    'node-api': 28,
+    'command-relay': 30,
+    'deadline-sweeper': 60,
+    'dead-letters': 10,
+  } as const;
 
-  it.each(FUNCTIONS)('$case has its timeout, under the 29 s API Gateway integration timeout', ({ case: name, prefix }) => {
+  it.each(WORKER_FUNCTIONS)('$case has its timeout and is reached by no API method', ({ case: name, prefix }) => {
+    const { template } = stage('prod');
+    const [id, fn] = resourceByPrefix(template, 'AWS::Lambda::Function', prefix);
+    expect(fn.Properties?.Timeout).toBe(TIMEOUTS[name]);
+    const integrations = resourcesOfType(template, 'AWS::ApiGateway::Method').filter(([, method]) =>
+      render((method.Properties?.Integration as { Uri: unknown }).Uri).includes(`\${${id}.Arn}`),
+    );
+    expect(integrations).toEqual([]);
+  });
+
+  it.each(API_FUNCTIONS)('$case has its timeout, under the 29 s API Gateway integration timeout', ({ case: name, prefix }) => {
     const { template } = stage('prod');
     const [id, fn] = resourceByPrefix(template, 'AWS::Lambda::Function', prefix);
     expect(fn.Properties?.Timeout).toBe(TIMEOUTS[name]);
@@ -223,6 +253,9 @@ describe('Lambda functions', () => {
       PROTOCOL_FEE_BPS: String(config.protocolFeeBps),
       CUSTOMER_RATE_LIMIT_PER_SECOND: String(config.customerRateLimit.perSecond),
       CUSTOMER_RATE_LIMIT_BURST: String(config.customerRateLimit.burst),
+      JOB_CLAIM_SECONDS: String(config.jobWindows.claimSeconds),
+      JOB_COMPLETION_SECONDS: String(config.jobWindows.completionSeconds),
+      ENVELOPE_RETENTION_SECONDS: String(config.jobWindows.envelopeRetentionSeconds),
     };
     const queues = {
       NODE_QUEUE_PREFIX: config.nodeQueuePrefix,
@@ -230,10 +263,13 @@ describe('Lambda functions', () => {
       DATA_KEY_ARN: { 'Fn::GetAtt': [dataKeyId(template), 'Arn'] },
     };
     return {
-      'submit-job': { ...shared, ...queues },
+      'customer-jobs': { ...shared, ...queues },
       'customer-reads': shared,
       admin: { ...shared, ...queues, ADMIN_TOKEN_SECRET_ARN: { Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'AdminToken') } },
       'node-api': { ...shared, ...queues },
+      'command-relay': { ...shared, ...queues },
+      'deadline-sweeper': shared,
+      'dead-letters': shared,
     };
   }
 
@@ -241,6 +277,22 @@ describe('Lambda functions', () => {
     const { template, config } = stage('prod');
     const [, fn] = resourceByPrefix(template, 'AWS::Lambda::Function', prefix);
     expect((fn.Properties?.Environment as { Variables: unknown }).Variables).toEqual(expectedEnvironment(template, config)[name]);
+  });
+
+  let customWindows: Template | undefined;
+  /** One stack with job windows from context, synthesized when first needed. */
+  const withCustomWindows = () =>
+    (customWindows ??= Template.fromStack(
+      buildStack({ stage: 'dev', jobClaimSeconds: '120', jobCompletionSeconds: '600', envelopeRetentionSeconds: '86400' }).stack,
+    ));
+
+  it.each(FUNCTIONS)('$case gets the job windows of -c jobClaimSeconds, jobCompletionSeconds and envelopeRetentionSeconds', ({ prefix }) => {
+    const [, fn] = resourceByPrefix(withCustomWindows(), 'AWS::Lambda::Function', prefix);
+    expect((fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      JOB_CLAIM_SECONDS: '120',
+      JOB_COMPLETION_SECONDS: '600',
+      ENVELOPE_RETENTION_SECONDS: '86400',
+    });
   });
 });
 
@@ -292,7 +344,15 @@ describe('REST API', () => {
 
   it('routes to every API function, and to no other', () => {
     const routed = [...new Set(API_ROUTES.map((route) => route.function as string))].sort();
-    expect(routed).toEqual(FUNCTIONS.map((fn) => fn.case as string).sort());
+    expect(routed).toEqual(API_FUNCTIONS.map((fn) => fn.case as string).sort());
+  });
+
+  it.each([
+    { case: 'POST /v1/private-inference/jobs/{job_id}/cancel', fn: 'customer-jobs' },
+    { case: 'POST /v1/admin/reservations/release-stale', fn: 'admin' },
+  ] as const)('has the issue-5 route $case, served by $fn', ({ case: key, fn }) => {
+    const [method, path] = key.split(' ');
+    expect(API_ROUTES.filter((route) => route.method === method && route.path === path).map((route) => route.function)).toEqual([fn]);
   });
 
   it('answers ANY other method on every route path, the root and unknown paths with customer-reads', () => {

@@ -20,6 +20,12 @@ const CDK_JSON_CONTEXT = (
 
 const assemblyDirs: string[] = [];
 
+/**
+ * For `beforeAll` hooks that synthesize: vitest's 10 s hook default is too close to what a few
+ * syntheses of the seven-function stack take on a busy machine.
+ */
+const SYNTH_TIMEOUT_MS = 120_000;
+
 /** A fresh App with cdk.json's context plus `context` (values as strings, as `-c key=value` gives them). */
 function newApp(context: Record<string, string> = {}): App {
   const outdir = mkdtempSync(path.join(tmpdir(), 'b3iq-cdk-test-'));
@@ -121,6 +127,7 @@ export {
   render,
   resourceByPrefix,
   resourcesOfType,
+  SYNTH_TIMEOUT_MS,
   TEST_ENV,
   templateJson,
 };

@@ -1,0 +1,18 @@
+/** Lambda: the outbox relay, fed by the table's stream (filtered to new job items). */
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { Item } from '../adapters/dynamodb/attributes.js';
+import { jobIdsFromKey } from '../adapters/dynamodb/items.js';
+import { logger } from '../observability/logger.js';
+import { relayNewJobs } from '../services/command-relay.js';
+import { controlPlaneFromEnv } from '../services/control-plane.js';
+
+const plane = controlPlaneFromEnv();
+
+export async function handler(event: DynamoDBStreamEvent): Promise<void> {
+  const jobs = event.Records.flatMap((record) => {
+    const ids = record.eventName === 'INSERT' ? jobIdsFromKey((record.dynamodb?.Keys ?? {}) as Item) : undefined;
+    return ids === undefined ? [] : [ids];
+  });
+  const outcomes = await relayNewJobs(plane, jobs);
+  logger.info('relayed', { records: event.Records.length, sent: outcomes.filter((o) => o === 'sent').length, released: outcomes.filter((o) => o === 'released').length });
+}

@@ -1,0 +1,51 @@
+/**
+ * The deadline sweeper: expires every open job whose next deadline has passed and releases its
+ * reservation. It reads the `OpenJobs` index shard by shard, soonest deadline first, a page at a
+ * time. Each expiry is a conditional transaction that re-checks the job is still open and still
+ * overdue, so two sweeps at once, or a sweep racing a claim, a result or a cancel, end each job
+ * exactly once.
+ */
+import { OPEN_JOB_SHARDS } from '../adapters/dynamodb/items.js';
+import type { OpenJobRef } from '../adapters/dynamodb/control-plane-store.js';
+import type { ControlPlane } from './control-plane.js';
+import { releaseOpenJob } from './job-closing.js';
+
+interface SweepOptions {
+  pageSize?: number;
+  /** Stop starting new pages after this instant (epoch ms): the Lambda's own timeout, less a margin. */
+  stopBy?: number;
+}
+
+interface SweepReport {
+  as_of: string;
+  examined: number;
+  expired: number;
+}
+
+/** Expires one listed job if it is still open and overdue; `true` if this call expired it. */
+async function expireListedJob(plane: ControlPlane, ref: Pick<OpenJobRef, 'customer_id' | 'job_id'>, dueBy: string): Promise<boolean> {
+  const { job, customer } = await plane.store.read({ customerId: ref.customer_id, jobId: ref.job_id });
+  if (job === undefined) return false;
+  return (await releaseOpenJob(plane, job, { status: 'expired', reason: 'deadline_passed', dueBy }, customer)).released;
+}
+
+async function sweepShard(plane: ControlPlane, shard: number, asOf: string, options: SweepOptions, report: SweepReport): Promise<void> {
+  let start;
+  do {
+    if (options.stopBy !== undefined && Date.now() > options.stopBy) return;
+    const page = await plane.store.openJobs(shard, { dueBy: asOf, limit: options.pageSize ?? 25, ...(start === undefined ? {} : { start }) });
+    const expired = await Promise.all(page.jobs.map((ref) => expireListedJob(plane, ref, asOf)));
+    report.examined += page.jobs.length;
+    report.expired += expired.filter(Boolean).length;
+    start = page.next;
+  } while (start !== undefined);
+}
+
+async function expireOverdueJobs(plane: ControlPlane, options: SweepOptions = {}): Promise<SweepReport> {
+  const report: SweepReport = { as_of: plane.now().toISOString(), examined: 0, expired: 0 };
+  await Promise.all(Array.from({ length: OPEN_JOB_SHARDS }, (_, shard) => sweepShard(plane, shard, report.as_of, options, report)));
+  return report;
+}
+
+export { expireListedJob, expireOverdueJobs };
+export type { SweepOptions, SweepReport };

@@ -1,0 +1,86 @@
+/**
+ * `POST /v1/admin/reservations/release-stale`: lists the reservations of open jobs that are stale
+ * (past their deadline, or older than `older_than_seconds`) and, unless `dry_run`, expires those
+ * jobs and releases their reservations. `dry_run` defaults to true: releasing is asked for.
+ */
+import { OPEN_JOB_SHARDS } from '../adapters/dynamodb/items.js';
+import type { OpenJobRef } from '../adapters/dynamodb/control-plane-store.js';
+import { closedObject } from '../domain/json-object.js';
+import { formatWei } from '../domain/money.js';
+import { Problem } from '../domain/problems.js';
+import { readJsonBody, type HttpRequest } from '../http/request.js';
+import type { HttpResponse } from '../http/response.js';
+import type { ControlPlane } from './control-plane.js';
+import { releaseOpenJob } from './job-closing.js';
+
+const MAX_LIMIT = 1000;
+const MAX_AGE_SECONDS = 366 * 86_400;
+
+interface StaleQuery {
+  dryRun: boolean;
+  olderThanSeconds: number | undefined;
+  limit: number;
+}
+
+function parseStaleQuery(body: unknown): StaleQuery {
+  const fields = closedObject(body, ['dry_run', 'older_than_seconds', 'limit']);
+  const { dry_run: dryRun = true, older_than_seconds: olderThan, limit = 100 } = fields;
+  if (typeof dryRun !== 'boolean') throw new Problem('invalid_request', '"dry_run" must be true or false');
+  if (olderThan !== undefined && !(Number.isSafeInteger(olderThan) && (olderThan as number) >= 0 && (olderThan as number) <= MAX_AGE_SECONDS)) {
+    throw new Problem('invalid_request', `"older_than_seconds" must be an integer from 0 to ${MAX_AGE_SECONDS}`);
+  }
+  if (!(Number.isSafeInteger(limit) && (limit as number) >= 1 && (limit as number) <= MAX_LIMIT)) {
+    throw new Problem('invalid_request', `"limit" must be an integer from 1 to ${MAX_LIMIT}`);
+  }
+  return { dryRun, olderThanSeconds: olderThan as number | undefined, limit: limit as number };
+}
+
+/** Open jobs that are overdue at `asOf` or were created at or before `createdBy`, up to `limit`. */
+async function findStale(plane: ControlPlane, asOf: string, createdBy: string | undefined, limit: number): Promise<OpenJobRef[]> {
+  const found: OpenJobRef[] = [];
+  for (let shard = 0; shard < OPEN_JOB_SHARDS && found.length < limit; shard++) {
+    let start;
+    do {
+      // Without an age, only overdue jobs are stale: the index's key condition finds exactly those.
+      const page = await plane.store.openJobs(shard, { limit: 100, ...(createdBy === undefined ? { dueBy: asOf } : {}), ...(start ? { start } : {}) });
+      found.push(...page.jobs.filter((job) => job.due_at <= asOf || (createdBy !== undefined && job.created_at <= createdBy)));
+      start = page.next;
+    } while (start !== undefined && found.length < limit);
+  }
+  return found.slice(0, limit);
+}
+
+async function releaseStaleReservations(plane: ControlPlane, query: StaleQuery) {
+  const now = plane.now();
+  const asOf = now.toISOString();
+  const createdBy = query.olderThanSeconds === undefined ? undefined : new Date(now.getTime() - query.olderThanSeconds * 1000).toISOString();
+  const stale = await findStale(plane, asOf, createdBy, query.limit);
+  const reservations = [];
+  for (const ref of stale) {
+    let outcome: 'would_release' | 'released' | 'unchanged' = 'would_release';
+    if (!query.dryRun) {
+      const { job, customer } = await plane.store.read({ customerId: ref.customer_id, jobId: ref.job_id });
+      const result = job === undefined ? undefined : await releaseOpenJob(plane, job, { status: 'expired', reason: 'released_by_operator' }, customer);
+      outcome = result?.released ? 'released' : 'unchanged';
+    }
+    reservations.push({
+      customer_id: ref.customer_id,
+      job_id: ref.job_id,
+      node_id: ref.node_id,
+      status: ref.status,
+      reserved_price_wei: formatWei(ref.reserved_price_wei),
+      created_at: ref.created_at,
+      due_at: ref.due_at,
+      outcome,
+    });
+  }
+  return { dry_run: query.dryRun, as_of: asOf, count: reservations.length, reservations };
+}
+
+async function releaseStale(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
+  const query = parseStaleQuery(readJsonBody(request, { emptyIsObject: true }));
+  return { status: 200, body: await releaseStaleReservations(plane, query) };
+}
+
+export { parseStaleQuery, releaseStale, releaseStaleReservations };
+export type { StaleQuery };
