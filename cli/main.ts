@@ -93,6 +93,10 @@ async function run(command: string[], values: Values): Promise<Output> {
       const api = client();
       return showJob(api, await api.getJob(required(target, 'a job id')), values.decrypt);
     }
+    case 'jobs cancel': {
+      const job = await client().cancelJob(required(target, 'a job id'));
+      return { human: formatJob(job, undefined), json: job };
+    }
     case 'jobs wait': {
       const api = client();
       const jobId = required(target, 'a job id');
@@ -134,6 +138,7 @@ function explain(error: unknown): { message: string; exitCode: number } {
         model_not_served: 'see the node’s models with `b3iq nodes show <node>`',
         job_not_found: 'check the job id; jobs are only visible to the customer that submitted them',
         job_id_conflict: 'use a new --job-id; this one was used for another request',
+        job_not_cancellable: 'the job already completed or failed; see it with `b3iq jobs get <job_id>`',
         rate_limited: 'slow down and retry',
       }),
       exitCode: EXIT.refused,

@@ -41,6 +41,8 @@ function formatJob(job: JobView, answer?: InferenceResponse): string {
     `price ${wei(job.billing.quoted_price_wei)}, billing ${job.billing.status}`,
     `created ${job.created_at}${job.completed_at ? `, ended ${job.completed_at}` : ''}`,
   ];
+  if (job.status === 'queued' && job.claim_deadline) lines.push(`expires unless a node claims it by ${job.claim_deadline}`);
+  if (job.status === 'claimed' && job.completion_deadline) lines.push(`expires unless answered by ${job.completion_deadline}`);
   if (job.receipt_hash) lines.push(`receipt ${job.receipt_hash}`);
   if (answer !== undefined) {
     if ('error' in answer) lines.push('', `the node could not answer: ${answer.error.code}: ${answer.error.message}`);

@@ -25,6 +25,7 @@ Usage:
   b3iq jobs submit --node <node_id> --model <model_id> [--input FILE|-] [--max-price-wei WEI] [--job-id ID]
   b3iq jobs get <job_id> [--decrypt]
   b3iq jobs wait <job_id> [--timeout SECONDS] [--decrypt]
+  b3iq jobs cancel <job_id>
   b3iq account
 
 Options:

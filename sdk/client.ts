@@ -101,6 +101,14 @@ class B3iqClient {
     return requestJson(this.#http, 'GET', `/v1/private-inference/jobs/${encodeURIComponent(jobId)}`);
   }
 
+  /**
+   * Cancels a queued or claimed job and releases its reservation; answers the job as it now
+   * stands. Safe to repeat. A completed or failed job raises `job_not_cancellable`.
+   */
+  cancelJob(jobId: string): Promise<JobView> {
+    return requestJson(this.#http, 'POST', `/v1/private-inference/jobs/${encodeURIComponent(jobId)}/cancel`, {});
+  }
+
   getAccount(): Promise<AccountView> {
     return requestJson(this.#http, 'GET', '/v1/billing/account');
   }
@@ -119,10 +127,11 @@ class B3iqClient {
     return this.#directory;
   }
 
-  /** The node, and those of its transport keys whose signed records verify. */
+  /** The node, and those of its transport keys whose signed records verify and whose signed window is open. */
   async getVerifiedNode(nodeId: string): Promise<VerifiedNode> {
     const [node, directory] = await Promise.all([this.getNode(nodeId), this.keyDirectory()]);
-    const trustedKeys = node.transport_keys.filter((key) => directory.verifies(key, node.node_id));
+    const now = Date.now();
+    const trustedKeys = node.transport_keys.filter((key) => directory.verifies(key, node.node_id) && !expiredBy(key, now));
     return { node, trustedKeys };
   }
 
@@ -235,6 +244,12 @@ function inferenceRequest(input: SubmitJobInput): InferenceRequest {
   if (input.messages !== undefined) return { messages: input.messages };
   if (input.prompt !== undefined) return { messages: [{ role: 'user', content: input.prompt }] };
   throw new TypeError('submitJob needs a prompt, messages or a request');
+}
+
+/** True when the key's signed record says its validity window ended at or before `now`. */
+function expiredBy(key: PublishedTransportKey, now: number): boolean {
+  const { valid_until: validUntil } = JSON.parse(key.signed_record) as { valid_until?: string };
+  return validUntil !== undefined && !(Date.parse(validUntil) > now);
 }
 
 /** The named key, or the most recently issued one. */

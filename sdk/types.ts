@@ -27,11 +27,17 @@ interface JobView {
   node_id: string;
   model_id: string;
   status: JobStatus;
-  encrypted_request: Envelope;
+  /** `null` once the retention period after the job ended has purged it. */
+  encrypted_request: Envelope | null;
+  /** `null` until the job completes, and again once purged. */
   encrypted_response: Envelope | null;
   receipt_hash: string | null;
   billing: Billing;
   created_at: string;
+  /** A node must claim the job by then, else it expires and its reservation is released. */
+  claim_deadline: string;
+  /** The job must be answered by then, else it expires and its reservation is released. */
+  completion_deadline: string;
   completed_at: string | null;
 }
 
@@ -40,6 +46,8 @@ interface PublishedTransportKey {
   public_key_x25519: string;
   signed_record: string;
   signature: string;
+  /** The end of the key's validity window (also in the signed record); null: no end set. */
+  valid_until?: string | null;
 }
 
 interface NodeView {
