@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { reserveFunds } from '../../lambdas/domain/account.js';
 import type { Job } from '../../lambdas/domain/job.js';
+import { jobDeadlines } from '../../lambdas/domain/job-lifecycle.js';
+import { envelopeSha256 } from '../../lambdas/transport/envelope.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { account, ledger, newCustomer, newNode, sealedJob, store, storedJob, uniqueId } from './support/world.js';
 
@@ -11,6 +13,7 @@ async function pendingJob(price = 100n) {
   const stored = (await store.getCustomer(customer.customerId))!;
   const jobId = uniqueId('job');
   const createdAt = new Date().toISOString();
+  const request = sealedJob(node).encrypted_request;
   const job: Job = {
     customer_id: customer.customerId,
     job_id: jobId,
@@ -21,25 +24,31 @@ async function pendingJob(price = 100n) {
     billing_status: 'reserved',
     quote: { policy_version: 'flat-v1', quoted_price_wei: price, reserved_price_wei: price, payout_price_wei: price },
     request_fingerprint: 'f'.repeat(64),
-    encrypted_request: sealedJob(node).encrypted_request,
-    encrypted_response: null,
+    request_sha256: envelopeSha256(request),
+    request_key_id: request.key_id,
     receipt_hash: null,
     created_at: createdAt,
+    ...jobDeadlines(createdAt, { claimSeconds: 600, completionSeconds: 1200, envelopeRetentionSeconds: 3600 }),
     claimed_at: null,
     completed_at: null,
   };
   const change = reserveFunds(stored.account, price, jobId, createdAt)!;
   const { revision } = (await store.getNode(node.nodeId))!;
-  return { customer, node, job, change, version: stored.account.version, revision };
+  const guards = { expectedVersion: stored.account.version, nodeRevision: revision, purgeAt: Math.ceil(Date.now() / 1000) + 7200 };
+  return { customer, node, job, request, change, version: stored.account.version, revision, guards };
 }
 
 describe('ControlPlaneStore.reserveForJob', () => {
-  it('writes the job, the account and the ledger row together', async () => {
-    const { customer, job, change, version, revision } = await pendingJob();
+  it('writes the job, its request envelope, the account and the ledger row together', async () => {
+    const { customer, job, request, change, guards } = await pendingJob();
 
-    expect(await store.reserveForJob(job, change, version, revision)).toEqual({ type: 'reserved' });
+    expect(await store.reserveForJob(job, request, change, guards)).toEqual({ type: 'reserved' });
 
     expect(await storedJob(customer.customerId, job.job_id)).toEqual(job);
+    expect(await store.getJobWithEnvelopes(customer.customerId, job.job_id)).toEqual({
+      job,
+      envelopes: { encrypted_request: request, encrypted_response: null },
+    });
     expect(await account(customer.customerId)).toEqual(change.account);
     expect(await ledger(customer.customerId)).toContainEqual(change.entry);
   });
@@ -49,30 +58,34 @@ describe('ControlPlaneStore.reserveForJob', () => {
     { case: 'the account changed since it was read', stale: 'version', outcome: 'account_changed' },
   ])('writes nothing when $case', async ({ stale, outcome }) => {
     // Prepare
-    const { customer, job, change, version, revision } = await pendingJob();
+    const { customer, job, request, change, version, revision, guards } = await pendingJob();
     const creditsBefore = (await ledger(customer.customerId)).length;
 
     // Act
-    const result = await store.reserveForJob(
-      job,
-      change,
-      stale === 'version' ? version - 1 : version,
-      stale === 'revision' ? revision + 1 : revision,
-    );
+    const result = await store.reserveForJob(job, request, change, {
+      ...guards,
+      expectedVersion: stale === 'version' ? version - 1 : version,
+      nodeRevision: stale === 'revision' ? revision + 1 : revision,
+    });
 
     // Assess
     expect(result.type).toBe(outcome);
     if (result.type === 'account_changed') expect(result.customer?.account.version).toBe(version);
-    expect(await storedJob(customer.customerId, job.job_id)).toBeUndefined();
+    expect(await store.getJobWithEnvelopes(customer.customerId, job.job_id)).toBeUndefined();
     expect(await account(customer.customerId)).toMatchObject({ reserved_wei: 0n, version });
     expect(await ledger(customer.customerId)).toHaveLength(creditsBefore);
   });
 
   it('reports the existing job when the job id is taken, with the job as stored', async () => {
-    const { job, change, version, revision } = await pendingJob();
-    await store.reserveForJob(job, change, version, revision);
+    const { job, request, change, version, guards } = await pendingJob();
+    await store.reserveForJob(job, request, change, guards);
 
-    const again = await store.reserveForJob({ ...job, command_id: 'cmd-other' }, { ...change, account: { ...change.account, version: version + 2 } }, version + 1, revision);
+    const again = await store.reserveForJob(
+      { ...job, command_id: 'cmd-other' },
+      request,
+      { ...change, account: { ...change.account, version: version + 2 } },
+      { ...guards, expectedVersion: version + 1 },
+    );
 
     expect(again).toEqual({ type: 'job_exists', job });
   });

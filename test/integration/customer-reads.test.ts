@@ -29,6 +29,8 @@ describe('GET /v1/private-inference/jobs/{job_id}', () => {
       receipt_hash: null,
       billing: accepted.body.billing,
       created_at: accepted.body.created_at,
+      claim_deadline: new Date(Date.parse(accepted.body.created_at) + 900_000).toISOString(),
+      completion_deadline: new Date(Date.parse(accepted.body.created_at) + 3_600_000).toISOString(),
       completed_at: null,
     });
   });
@@ -83,7 +85,7 @@ describe('GET /v1/private-inference/nodes/{node_id}', () => {
       status: 'active',
       models: [{ model_id: node.modelId, price_wei: '42' }],
       transport_keys: [
-        { key_id: node.keyId, public_key_x25519: expect.any(String), signed_record: expect.any(String), signature: expect.any(String) },
+        { key_id: node.keyId, public_key_x25519: expect.any(String), signed_record: expect.any(String), signature: expect.any(String), valid_until: null },
       ],
     });
   });

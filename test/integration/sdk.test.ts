@@ -11,9 +11,10 @@ import {
   B3iqTimeoutError,
   FileKeyStore,
 } from '../../sdk/index.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { adminHeaders, callApi } from './support/api.js';
-import { answerJob } from './support/node-stand-in.js';
+import { answerJob } from './support/node-calls.js';
 import { account, ledger, newCustomer, newNode, newTransportKey, store, storedJob, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
 
 const { apiUrl } = inject('localStack');
@@ -48,6 +49,7 @@ const rotate = (node: TestNode, publicKey: Uint8Array, keyId: string) =>
       status: 'active',
       models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
       transport_keys: [{ key_id: keyId, public_key_x25519: encodeBase64url(publicKey) }],
+      identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(node.identitySecretKey)),
     },
   });
 
@@ -64,7 +66,8 @@ describe('B3iqClient', () => {
     const keyFile = path.join(keyDir, customer.customerId, `${accepted.job_id}.json`);
     const keyMode = statSync(keyFile).mode & 0o777;
     const queued = await client.getJob(accepted.job_id);
-    const prompt = await answerJob(customer.customerId, accepted.job_id, node, (text) => `echo: ${text}`);
+    let prompt = '';
+    await answerJob(node, accepted.job_id, (text) => `echo: ${(prompt = text)}`);
     const done = await client.waitForJob(accepted.job_id, { intervalMs: 20 });
     const answer = await client.openAnswer(done);
 
@@ -95,8 +98,8 @@ describe('B3iqClient', () => {
 
     // Assess: the accepted job is sealed to the new key, and it opens with the new node secret.
     const job = await storedJob(customer.customerId, accepted.job_id);
-    expect(job?.encrypted_request.key_id).toBe('tk-rotated');
-    await answerJob(customer.customerId, accepted.job_id, { ...node, keyId: 'tk-rotated', ...next }, () => 'ok');
+    expect(job?.request_key_id).toBe('tk-rotated');
+    await answerJob({ ...node, keyId: 'tk-rotated', ...next }, accepted.job_id, () => 'ok');
     expect(await client.openAnswer(await client.getJob(accepted.job_id))).toMatchObject({ message: { content: 'ok' } });
   });
 

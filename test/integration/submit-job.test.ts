@@ -1,7 +1,7 @@
 /** `POST /v1/private-inference/jobs` against the deployed table, queues and keys. */
 import { describe, expect, it } from 'vitest';
 import { adminHeaders, callApi } from './support/api.js';
-import { account, drainQueue, footprint, ledger, newCustomer, newNode, queueDepth, sealedJob, storedJob, uniqueId } from './support/world.js';
+import { account, drainQueue, footprint, ledger, newCustomer, newNode, queueDepth, sealedJob, store, storedJob, uniqueId } from './support/world.js';
 
 const submit = (headers: Record<string, string>, json: unknown) => callApi('POST', '/v1/private-inference/jobs', { headers, json });
 
@@ -36,7 +36,7 @@ describe('POST /v1/private-inference/jobs', () => {
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 5_000n, reserved_wei: 1_234n });
     const job = await storedJob(customer.customerId, jobId);
     expect(job).toMatchObject({ status: 'queued', billing_status: 'reserved', command_id: answer.body.command_id });
-    expect(job?.encrypted_request).toEqual(body.encrypted_request);
+    expect((await store.getJobWithEnvelopes(customer.customerId, jobId))?.envelopes.encrypted_request).toEqual(body.encrypted_request);
     const reservation = (await ledger(customer.customerId)).find((entry) => entry.kind === 'reserve');
     expect(reservation).toMatchObject({
       private_job_id: jobId,

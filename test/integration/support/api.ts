@@ -8,10 +8,10 @@ import { inject } from 'vitest';
 import { handler as admin } from '../../../lambdas/handlers/admin.js';
 import { handler as customerReads } from '../../../lambdas/handlers/customer-reads.js';
 import { handler as nodeApi } from '../../../lambdas/handlers/node-api.js';
-import { handler as submitJob } from '../../../lambdas/handlers/submit-job.js';
+import { handler as customerJobs } from '../../../lambdas/handlers/customer-jobs.js';
 import { API_ROUTES, type ApiFunction, FALLBACK_FUNCTION } from '../../../lambdas/http/routes.js';
 
-const HANDLERS: Record<ApiFunction, typeof admin> = { 'submit-job': submitJob, 'customer-reads': customerReads, admin, 'node-api': nodeApi };
+const HANDLERS: Record<ApiFunction, typeof admin> = { 'customer-jobs': customerJobs, 'customer-reads': customerReads, admin, 'node-api': nodeApi };
 
 interface ApiCall {
   params?: Record<string, string>;

@@ -45,18 +45,42 @@ interface Pulled {
   delivery: number;
 }
 
-async function pull(node: TestNode, max = 10): Promise<Pulled[]> {
-  const answer = await nodeCall(node, 'pull', { max_commands: max, wait_seconds: 0, lease_seconds: 60 });
+async function pull(node: TestNode, max = 10, waitSeconds = 0): Promise<Pulled[]> {
+  const answer = await nodeCall(node, 'pull', { max_commands: max, wait_seconds: waitSeconds, lease_seconds: 60 });
   if (answer.status !== 200) throw new Error(`pull answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return answer.body.commands;
 }
 
-/** The result body a node posts: the prompt echoed back, sealed to the customer, with a signed receipt. */
-function resultFor(node: TestNode, pulled: Pulled, change: { price_wei?: string; sign?: (text: string) => string } = {}) {
+/** Pulls until the command of `jobId` arrives (other commands pulled meanwhile are kept leased). */
+async function pullJob(node: TestNode, jobId: string, timeoutMs = 15_000): Promise<Pulled> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const found = (await pull(node, 10, 1)).find((pulled) => pulled.command.job_id === jobId);
+    if (found !== undefined) return found;
+  }
+  throw new Error(`no command for job ${jobId} within ${timeoutMs} ms`);
+}
+
+/** Answers the job as its node would: pulls it, then posts `reply(prompt)` sealed with a signed receipt. */
+async function answerJob(node: TestNode, jobId: string, reply: (prompt: string) => string): Promise<ApiAnswer> {
+  const pulled = await pullJob(node, jobId);
+  return nodeCall(node, 'result', resultFor(node, pulled, { reply }), { commandId: pulled.command.command_id });
+}
+
+/**
+ * The result body a node posts: the answer (by default the prompt echoed back), sealed to the
+ * customer, with a signed receipt.
+ */
+function resultFor(
+  node: TestNode,
+  pulled: Pulled,
+  change: { price_wei?: string; sign?: (text: string) => string; reply?: (prompt: string) => string } = {},
+) {
   const { command } = pulled;
   const binding = { key_id: command.encrypted_request.key_id, node_id: command.node_id, model_id: command.model_id };
   const request = JSON.parse(new TextDecoder().decode(openEnvelope('request', node.secretKey, command.encrypted_request, binding)));
-  const answer = { message: { role: 'assistant', content: request.messages.at(-1).content }, usage: { prompt_tokens: 1, completion_tokens: 1 } };
+  const prompt = request.messages.at(-1).content as string;
+  const answer = { message: { role: 'assistant', content: (change.reply ?? ((p: string) => p))(prompt) }, usage: { prompt_tokens: 1, completion_tokens: 1 } };
   const { envelope } = sealEnvelope(
     'response',
     decodeBase64url(command.encrypted_request.client_public_key_x25519)!,
@@ -83,5 +107,5 @@ function resultFor(node: TestNode, pulled: Pulled, change: { price_wei?: string;
   };
 }
 
-export { nodeCall, pull, resultFor };
+export { answerJob, nodeCall, pull, pullJob, resultFor };
 export type { Pulled };

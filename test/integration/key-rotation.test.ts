@@ -1,0 +1,91 @@
+/**
+ * Transport keys with validity windows: during a rotation both keys work; a key past its
+ * `valid_until`, or left out of the node's enrollment, is refused on the very next request with
+ * 409 stale_transport_key naming the current keys. Nothing caches whether a key is current.
+ */
+import { describe, expect, it } from 'vitest';
+import { encodeBase64url } from '../../lambdas/transport/base64url.js';
+import { adminHeaders, callApi } from './support/api.js';
+import { footprint, newCustomer, newNode, newTransportKey, sealedJob, type TestNode, uniqueId } from './support/world.js';
+
+function enroll(node: TestNode, keys: { key_id: string; publicKey: Uint8Array; valid_until?: string }[]) {
+  return callApi('PUT', '/v1/admin/nodes/{node_id}', {
+    params: { node_id: node.nodeId },
+    headers: adminHeaders(),
+    json: {
+      status: 'active',
+      models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
+      transport_keys: keys.map(({ key_id, publicKey, valid_until }) => ({
+        key_id,
+        public_key_x25519: encodeBase64url(publicKey),
+        ...(valid_until === undefined ? {} : { valid_until }),
+      })),
+    },
+  });
+}
+
+const submit = (customer: Awaited<ReturnType<typeof newCustomer>>, body: unknown) =>
+  callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: body });
+
+describe('transport key rotation', () => {
+  it('accepts both keys during the overlap and refuses the old one once its window ends', async () => {
+    // Prepare: the old key stays valid for two more seconds next to the new one.
+    const customer = await newCustomer(10_000n);
+    const node = await newNode({ priceWei: 10n });
+    const next = { key_id: uniqueId('tk'), ...newTransportKey() };
+    const validUntil = new Date(Date.now() + 2_000).toISOString();
+    const rotated = await enroll(node, [{ key_id: node.keyId, publicKey: node.publicKey, valid_until: validUntil }, { key_id: next.key_id, publicKey: next.publicKey }]);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.transport_keys.map((key: { key_id: string; valid_until: string | null }) => [key.key_id, key.valid_until])).toEqual([
+      [node.keyId, validUntil],
+      [next.key_id, null],
+    ]);
+    expect(JSON.parse(rotated.body.transport_keys[0].signed_record)).toMatchObject({ key_id: node.keyId, valid_until: validUntil });
+
+    // Act + Assess: during the overlap both keys are accepted.
+    expect((await submit(customer, sealedJob(node))).status).toBe(202);
+    expect((await submit(customer, sealedJob({ ...node, keyId: next.key_id, publicKey: next.publicKey }))).status).toBe(202);
+
+    // Act: after the window.
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(validUntil) - Date.now() + 50));
+    const before = await footprint(customer, node);
+    const stale = await submit(customer, sealedJob(node));
+
+    // Assess: refused, naming only the current key, nothing changed; the node view shows only the new key.
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('stale_transport_key');
+    expect(stale.body.error.detail).toContain(next.key_id);
+    expect(stale.body.error.detail).toMatch(new RegExp(`current keys: ${next.key_id}$`));
+    expect(await footprint(customer, node)).toEqual(before);
+    const view = await callApi('GET', '/v1/private-inference/nodes/{node_id}', { params: { node_id: node.nodeId }, headers: customer.headers });
+    expect(view.body.transport_keys.map((key: { key_id: string }) => key.key_id)).toEqual([next.key_id]);
+  });
+
+  it('refuses a revoked key on the very next request', async () => {
+    // Prepare
+    const customer = await newCustomer(10_000n);
+    const node = await newNode({ priceWei: 10n });
+    const next = { key_id: uniqueId('tk'), ...newTransportKey() };
+    expect((await submit(customer, sealedJob(node))).status).toBe(202);
+
+    // Act: the old key is left out of the enrollment.
+    expect((await enroll(node, [{ key_id: next.key_id, publicKey: next.publicKey }])).status).toBe(200);
+    const refused = await submit(customer, sealedJob(node));
+
+    // Assess
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'stale_transport_key' });
+    expect(refused.body.error.detail).toContain(next.key_id);
+  });
+
+  it('re-signs a key whose window changes and keeps one that does not', async () => {
+    const node = await newNode();
+    const first = await enroll(node, [{ key_id: node.keyId, publicKey: node.publicKey }]);
+    const same = await enroll(node, [{ key_id: node.keyId, publicKey: node.publicKey }]);
+    const windowed = await enroll(node, [{ key_id: node.keyId, publicKey: node.publicKey, valid_until: '2999-01-01T00:00:00Z' }]);
+
+    expect(same.body.transport_keys[0].signed_record).toBe(first.body.transport_keys[0].signed_record);
+    expect(windowed.body.transport_keys[0].signed_record).not.toBe(first.body.transport_keys[0].signed_record);
+    expect(JSON.parse(windowed.body.transport_keys[0].signed_record).valid_until).toBe('2999-01-01T00:00:00Z');
+  });
+});
