@@ -139,6 +139,32 @@ describe('B3iqClient', () => {
     expect((await ledger(customer.customerId)).filter((entry) => entry.kind === 'reserve')).toHaveLength(0);
   });
 
+  it('does not seal to a key whose signed window has ended, even from a stale copy of the node', async () => {
+    // Prepare: the node's only key is valid for one more second; a copy of the node view taken now is served later.
+    const customer = await newCustomer();
+    const node = await newNode();
+    const validUntil = new Date(Date.now() + 1_000).toISOString();
+    const enrolled = await callApi('PUT', '/v1/admin/nodes/{node_id}', {
+      params: { node_id: node.nodeId },
+      headers: adminHeaders(),
+      json: {
+        status: 'active',
+        models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
+        transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey), valid_until: validUntil }],
+      },
+    });
+    const staleView = JSON.stringify(enrolled.body);
+    const servesStaleNode: typeof fetch = async (input, init) =>
+      String(input).includes('/v1/private-inference/nodes/') ? new Response(staleView, { headers: { 'content-type': 'application/json' } }) : fetch(input, init);
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(validUntil) - Date.now() + 50));
+
+    // Act / Assess
+    await expect(clientFor(customer, { fetch: servesStaleNode }).submitJob({ nodeId: node.nodeId, modelId: node.modelId, prompt: 'hi' })).rejects.toThrow(
+      B3iqKeyTrustError,
+    );
+    expect((await ledger(customer.customerId)).filter((entry) => entry.kind === 'reserve')).toHaveLength(0);
+  });
+
   it('refuses a key directory other than the pinned one', async () => {
     const customer = await newCustomer();
     const node = await newNode();
