@@ -34,6 +34,12 @@ async function releaseOpenJob(
   let account = customer ?? (await plane.store.getCustomer(job.customer_id));
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     if (!isOpenStatus(current.status) || account === undefined) return { job: current, released: false };
+    if (!holdsReservation(account, current)) {
+      // The account was read after someone else closed the job: read both again.
+      ({ job: current = current, customer: account } = await plane.store.read({ customerId: current.customer_id, jobId: current.job_id }));
+      await backOff(attempt);
+      continue;
+    }
     const at = plane.now().toISOString();
     const outcome = await plane.store.releaseJob({
       job: current,
@@ -66,6 +72,14 @@ async function releaseOpenJob(
   throw new Problem('rate_limited', 'the account is changing too fast; retry shortly');
 }
 
+/**
+ * Whether the account still holds the job's reservation. A job read as open together with an
+ * account read after the job closed fails this; the ledger rules would refuse such a pair.
+ */
+function holdsReservation(customer: Customer, job: Job): boolean {
+  return customer.account.reserved_wei >= job.quote.reserved_price_wei;
+}
+
 /** The job as it stands, after expiring it if its deadline has passed: whoever notices first ends it. */
 async function expireIfOverdue(plane: ControlPlane, job: Job, customer?: Customer): Promise<Job> {
   const now = plane.now();
@@ -73,5 +87,5 @@ async function expireIfOverdue(plane: ControlPlane, job: Job, customer?: Custome
   return (await releaseOpenJob(plane, job, { status: 'expired', reason: 'deadline_passed', dueBy: now.toISOString() }, customer)).job;
 }
 
-export { expireIfOverdue, releaseOpenJob };
+export { expireIfOverdue, holdsReservation, releaseOpenJob };
 export type { ReleaseRequest };

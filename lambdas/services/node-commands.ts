@@ -19,7 +19,7 @@ import { readJsonBody, type HttpRequest } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
-import { expireIfOverdue, releaseOpenJob } from './job-closing.js';
+import { expireIfOverdue, holdsReservation, releaseOpenJob } from './job-closing.js';
 import { admitNode } from './node-access.js';
 
 function integerField(fields: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
@@ -139,6 +139,12 @@ async function postResult(plane: ControlPlane, request: HttpRequest): Promise<Ht
       await finishLease();
       if (job.status === 'completed' && job.receipt_hash === hash) return { status: 200, body: nodeJobView(job) };
       throw new Problem('job_closed', `the job is ${job.status}; this result changes nothing`);
+    }
+    if (!holdsReservation(customer, job)) {
+      // The account was read after the job closed: read both again.
+      ({ job, customer } = await openJob(plane, ref));
+      await backOff(attempt);
+      continue;
     }
     acceptReceipt(fields.receipt, fields.receipt_signature_ed25519, stored.node.identity_public_key_ed25519 ?? '', {
       node_id: job.node_id,
