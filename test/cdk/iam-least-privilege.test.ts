@@ -5,9 +5,8 @@
  * DeadlineSweeperFunction, DeadLetterConsumerFunction).
  */
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StageConfig } from '../../lib/config.js';
-import { actionCovers, asList, buildStack, removeAssemblies, render, resourceByPrefix, resourcesOfType, SYNTH_TIMEOUT_MS } from './support/synth.js';
+import { describe, expect, it } from 'vitest';
+import { actionCovers, asList, render, resourceByPrefix, resourcesOfType, synthesizeOnce } from './support/synth.js';
 
 interface Statement {
   Effect: 'Allow' | 'Deny';
@@ -31,21 +30,7 @@ const CONFIGURATIONS = [
 ] as const;
 
 type Case = (typeof CONFIGURATIONS)[number]['case'];
-const built = new Map<Case, { template: Template; config: StageConfig }>();
-
-beforeAll(() => {
-  for (const { case: name, context, env } of CONFIGURATIONS) {
-    const { stack, config } = buildStack(context, env === undefined ? {} : { env });
-    built.set(name, { template: Template.fromStack(stack), config });
-  }
-}, SYNTH_TIMEOUT_MS);
-afterAll(removeAssemblies);
-
-function synthesized(name: Case): { template: Template; config: StageConfig } {
-  const found = built.get(name);
-  if (found === undefined) throw new Error(`${name} was not synthesized`);
-  return found;
-}
+const synthesized = synthesizeOnce(CONFIGURATIONS);
 
 /** Every statement of every identity policy: AWS::IAM::Policy, managed policies and inline role policies. */
 function grants(template: Template): Grant[] {

@@ -5,10 +5,9 @@
  * synthesized once, in `beforeAll`.
  */
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StageConfig } from '../../lib/config.js';
+import { describe, expect, it } from 'vitest';
 import { OPEN_JOBS_INDEX } from '../../lambdas/adapters/dynamodb/items.js';
-import { buildStack, type CfnResource, removeAssemblies, render, resourceByPrefix, resourcesOfType, SYNTH_TIMEOUT_MS } from './support/synth.js';
+import { type CfnResource, render, resourceByPrefix, resourcesOfType, synthesizeOnce } from './support/synth.js';
 
 const CONFIGURATIONS = [
   { case: 'dev', context: { stage: 'dev' } },
@@ -16,22 +15,7 @@ const CONFIGURATIONS = [
   { case: 'custom windows', context: { stage: 'dev', jobClaimSeconds: '120', jobCompletionSeconds: '600', envelopeRetentionSeconds: '86400' } },
 ] as const;
 
-type Case = (typeof CONFIGURATIONS)[number]['case'];
-const built = new Map<Case, { template: Template; config: StageConfig }>();
-
-beforeAll(() => {
-  for (const { case: name, context } of CONFIGURATIONS) {
-    const { stack, config } = buildStack(context);
-    built.set(name, { template: Template.fromStack(stack), config });
-  }
-}, SYNTH_TIMEOUT_MS);
-afterAll(removeAssemblies);
-
-function synthesized(name: Case): { template: Template; config: StageConfig } {
-  const found = built.get(name);
-  if (found === undefined) throw new Error(`${name} was not synthesized`);
-  return found;
-}
+const synthesized = synthesizeOnce(CONFIGURATIONS);
 
 const CASES = CONFIGURATIONS.map(({ case: name }) => ({ case: name }));
 

@@ -6,12 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { expireOverdueJobs } from '../../lambdas/services/deadline-sweeper.js';
 import { type ApiCall, callApi } from './support/api.js';
-import { backdate, cancelJob, getJob, plane } from './support/lifecycle.js';
+import { backdate, cancelJob, getJob, jobRows, plane } from './support/lifecycle.js';
 import { answerJob, nodeCall, pull, pullJob, resultFor } from './support/node-calls.js';
 import {
   account,
   footprint,
-  ledger,
   newCustomer,
   newNode,
   sealedJob,
@@ -30,13 +29,6 @@ async function queuedJob(price = 1_000n, balance = 10_000n) {
   const accepted = await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: sealedJob(node, { job_id: uniqueId('job') }) });
   expect(accepted.status).toBe(202);
   return { customer, node, jobId: accepted.body.job_id as string, commandId: accepted.body.command_id as string };
-}
-
-/** The job's ledger rows, newest first, as [kind, amount, balance after, reserved after]. */
-async function jobRows(customerId: string, jobId: string) {
-  return (await ledger(customerId))
-    .filter((row) => row.private_job_id === jobId)
-    .map((row) => [row.kind, row.amount_wei, row.balance_after_wei, row.reserved_after_wei]);
 }
 
 const billingAccount = (customer: TestCustomer) => callApi('GET', '/v1/billing/account', { headers: customer.headers });

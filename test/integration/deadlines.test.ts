@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { expireListedJob, expireOverdueJobs } from '../../lambdas/services/deadline-sweeper.js';
 import { callApi } from './support/api.js';
-import { backdate, getJob, plane } from './support/lifecycle.js';
+import { backdate, getJob, jobRows, plane } from './support/lifecycle.js';
 import { nodeCall, pull, pullJob, resultFor } from './support/node-calls.js';
 import { account, ledger, newCustomer, newNode, queueDepth, sealedJob, store, storedJob, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
 
@@ -34,13 +34,6 @@ async function claimedJob(price = 1_000n, balance = 10_000n) {
   const pulled = await pullJob(job.node, job.jobId);
   expect((await storedJob(job.customer.customerId, job.jobId))?.status).toBe('claimed');
   return { ...job, pulled };
-}
-
-/** The job's ledger rows, newest first, as [kind, amount, balance after, reserved after]. */
-async function jobRows(customerId: string, jobId: string) {
-  return (await ledger(customerId))
-    .filter((row) => row.private_job_id === jobId)
-    .map((row) => [row.kind, row.amount_wei, row.balance_after_wei, row.reserved_after_wei]);
 }
 
 const plus = (at: string, seconds: number) => new Date(Date.parse(at) + seconds * 1000).toISOString();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, type Environment } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll } from 'vitest';
 import { type StageConfig, stageConfig } from '../../../lib/config.js';
 import { PrivateInferenceStack } from '../../../lib/private-inference-stack.js';
 
@@ -53,6 +54,32 @@ function buildStack(context: Record<string, string> = {}, options: { env?: 'agno
 
 function removeAssemblies(): void {
   for (const dir of assemblyDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+interface Configuration<C extends string> {
+  case: C;
+  context: Record<string, string>;
+  env?: 'agnostic' | undefined;
+}
+
+/**
+ * Synthesizes each configuration once, in the file's `beforeAll` (and removes the assemblies
+ * afterwards); answers a lookup of a configuration's template and stage config by its case name.
+ */
+function synthesizeOnce<C extends string>(configurations: readonly Configuration<C>[]): (name: C) => { template: Template; config: StageConfig } {
+  const built = new Map<C, { template: Template; config: StageConfig }>();
+  beforeAll(() => {
+    for (const { case: name, context, env } of configurations) {
+      const { stack, config } = buildStack(context, env === undefined ? {} : { env });
+      built.set(name, { template: Template.fromStack(stack), config });
+    }
+  }, SYNTH_TIMEOUT_MS);
+  afterAll(removeAssemblies);
+  return (name) => {
+    const found = built.get(name);
+    if (found === undefined) throw new Error(`${name} was not synthesized`);
+    return found;
+  };
 }
 
 // ---- template reading -------------------------------------------------------------------------
@@ -118,6 +145,7 @@ function actionCovers(pattern: string, action: string): boolean {
 }
 
 export {
+  synthesizeOnce,
   actionCovers,
   asList,
   buildStack,

@@ -8,7 +8,7 @@ import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/clie
 import { inject } from 'vitest';
 import { controlPlaneFromEnv } from '../../../lambdas/services/control-plane.js';
 import { type ApiAnswer, callApi } from './api.js';
-import type { TestCustomer } from './world.js';
+import { ledger, type TestCustomer } from './world.js';
 
 const dynamodb = new DynamoDBClient({});
 
@@ -65,4 +65,11 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
   }
 }
 
-export { backdate, cancelJob, eventually, getJob, plane };
+/** The job's ledger rows, newest first, as [kind, amount, balance after, reserved after]. */
+async function jobRows(customerId: string, jobId: string) {
+  return (await ledger(customerId))
+    .filter((row) => row.private_job_id === jobId)
+    .map((row) => [row.kind, row.amount_wei, row.balance_after_wei, row.reserved_after_wei]);
+}
+
+export { backdate, cancelJob, eventually, getJob, jobRows, plane };
