@@ -5,6 +5,10 @@ import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { nodeCall, pull, resultFor } from './support/node-calls.js';
 import { newCustomer, newNode, sealedJob, store, uniqueId } from './support/world.js';
+import { handler as relay } from '../../lambdas/handlers/command-relay.js';
+import { handler as deadLetters } from '../../lambdas/handlers/dead-letters.js';
+import { handler as sweeper } from '../../lambdas/handlers/deadline-sweeper.js';
+import { backdate, cancelJob } from './support/lifecycle.js';
 
 describe('logs', () => {
   let lines: string[] = [];
@@ -68,6 +72,37 @@ describe('logs', () => {
       'lease id': pulled!.lease_id.slice(0, 24),
     };
     for (const [name, secret] of Object.entries(secrets)) {
+      expect(logged.includes(secret), `${name} appears in the logs`).toBe(false);
+    }
+  });
+
+  it('carry no token or envelope field from the workers: relay, sweeper, dead letters, and a cancel', async () => {
+    // Prepare: one job to relay and expire, one to cancel, and a dead-lettered command carrying its envelope.
+    const customer = await newCustomer();
+    const node = await newNode();
+    const [first, second] = [sealedJob(node, { job_id: uniqueId('job') }), sealedJob(node, { job_id: uniqueId('job') })];
+    for (const body of [first, second]) await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: body });
+    const command = (await pull(node)).find((pulled) => pulled.command.job_id === first.job_id)!.command;
+    await backdate(customer.customerId, first.job_id!, 4_000);
+
+    // Act
+    const keys = { pk: { S: `JOB#${customer.customerId}#${first.job_id}` }, sk: { S: 'JOB' } };
+    await relay({ Records: [{ eventName: 'INSERT', dynamodb: { Keys: keys } }] } as never);
+    await sweeper({}, { getRemainingTimeInMillis: () => 30_000 });
+    await deadLetters({ Records: [{ messageId: 'm-1', body: JSON.stringify(command) }] } as never);
+    await cancelJob(customer, second.job_id!);
+
+    // Assess
+    const logged = lines.join('');
+    expect(logged).toContain('"message":"swept"');
+    expect(logged).toContain('"message":"dead letter"');
+    for (const [name, secret] of Object.entries({
+      'customer token': customer.token,
+      ciphertext: first.encrypted_request.ciphertext.slice(0, 24),
+      'other ciphertext': second.encrypted_request.ciphertext.slice(0, 24),
+      'client public key': first.encrypted_request.client_public_key_x25519,
+      nonce: first.encrypted_request.nonce,
+    })) {
       expect(logged.includes(secret), `${name} appears in the logs`).toBe(false);
     }
   });
