@@ -1,15 +1,12 @@
 /** Identifier rules of the HTTP contract. Ids the server makes match the same patterns. */
 import { Problem } from './problems.js';
+import { ID_SCHEMAS } from './schemas/fields.js';
+import { patternOf } from './schemas/schema.js';
 
-const ID_PATTERNS = {
-  /** Names an SQS queue, hence the narrower alphabet and length. */
-  node_id: /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
-  customer_id: /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/,
-  job_id: /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/,
-  credit_id: /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/,
-  key_id: /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/,
-  model_id: /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$/,
-} as const;
+/** Compiled from the declarations the OpenAPI document also shows. */
+const ID_PATTERNS = Object.fromEntries(
+  Object.entries(ID_SCHEMAS).map(([kind, schema]) => [kind, patternOf(schema)]),
+) as { readonly [K in keyof typeof ID_SCHEMAS]: RegExp };
 
 type IdKind = keyof typeof ID_PATTERNS;
 

@@ -8,6 +8,7 @@ import { invalidId, isId } from './ids.js';
 import { closedObject } from './json-object.js';
 import { parseWei } from './money.js';
 import { Problem } from './problems.js';
+import { JOB_REQUEST } from './schemas/requests.js';
 
 interface JobRequest {
   job_id?: string;
@@ -17,15 +18,13 @@ interface JobRequest {
   encrypted_request: Envelope;
 }
 
-const TOP_LEVEL_FIELDS = ['job_id', 'node_id', 'model_id', 'max_price_wei', 'encrypted_request'];
-
 function invalidRequest(detail: string): Problem {
   return new Problem('invalid_request', detail);
 }
 
 function parseJobRequest(body: unknown): JobRequest {
-  const fields = closedObject(body, TOP_LEVEL_FIELDS);
-  for (const name of ['node_id', 'model_id', 'encrypted_request']) {
+  const fields = closedObject(body, JOB_REQUEST);
+  for (const name of JOB_REQUEST.required) {
     if (fields[name] === undefined) throw invalidRequest(`"${name}" is required`);
   }
   if (fields.job_id !== undefined && !isId('job_id', fields.job_id)) throw invalidId('job_id');

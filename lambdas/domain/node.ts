@@ -10,10 +10,11 @@ import { isId } from './ids.js';
 import { closedObject } from './json-object.js';
 import { formatWei, parseWei } from './money.js';
 import { Problem } from './problems.js';
+import { MODEL_OFFER, NODE_ENROLLMENT, NODE_STATUS, TRANSPORT_KEY_ENROLLMENT } from './schemas/requests.js';
 import { isTimestamp } from './timestamp.js';
 import { type SignedTransportKey, transportKeyRecord } from './transport-key-record.js';
 
-type NodeStatus = 'active' | 'disabled';
+type NodeStatus = (typeof NODE_STATUS.enum)[number];
 
 interface ModelOffer {
   model_id: string;
@@ -47,8 +48,6 @@ interface NodeEnrollment {
   identity_public_key_ed25519: string | null;
 }
 
-const ENROLLMENT_FIELDS = ['status', 'models', 'transport_keys', 'identity_public_key_ed25519'];
-
 function invalid(detail: string): Problem {
   return new Problem('invalid_request', detail);
 }
@@ -57,7 +56,7 @@ function parseModels(value: unknown): ModelOffer[] {
   if (!Array.isArray(value) || value.length === 0) throw invalid('"models" must be a non-empty array');
   const seen = new Set<string>();
   return value.map((entry, index) => {
-    const model = closedObject(entry, ['model_id', 'price_wei'], `models[${index}]`);
+    const model = closedObject(entry, MODEL_OFFER, `models[${index}]`);
     if (!isId('model_id', model.model_id)) throw invalid(`models[${index}].model_id is not a valid model id`);
     const price = parseWei(model.price_wei);
     if (price === undefined || price === 0n) throw invalid(`models[${index}].price_wei must be a positive wei string`);
@@ -70,14 +69,14 @@ function parseModels(value: unknown): ModelOffer[] {
 function isX25519PublicKey(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   const bytes = decodeBase64url(value);
-  return bytes !== undefined && bytes.length === 32 && !isLowOrderPoint(bytes);
+  return bytes !== undefined && bytes.length === TRANSPORT_KEY_ENROLLMENT.properties.public_key_x25519.bytes && !isLowOrderPoint(bytes);
 }
 
 function parseTransportKeys(value: unknown): NodeEnrollment['transport_keys'] {
   if (!Array.isArray(value) || value.length === 0) throw invalid('"transport_keys" must be a non-empty array');
   const seen = new Set<string>();
   return value.map((entry, index) => {
-    const key = closedObject(entry, ['key_id', 'public_key_x25519', 'valid_until'], `transport_keys[${index}]`);
+    const key = closedObject(entry, TRANSPORT_KEY_ENROLLMENT, `transport_keys[${index}]`);
     if (!isId('key_id', key.key_id)) throw invalid(`transport_keys[${index}].key_id is not a valid key id`);
     if (!isX25519PublicKey(key.public_key_x25519)) {
       throw invalid(`transport_keys[${index}].public_key_x25519 must be a 32-byte canonical base64url X25519 key that is not a low-order point`);
@@ -91,15 +90,19 @@ function parseTransportKeys(value: unknown): NodeEnrollment['transport_keys'] {
   });
 }
 
+function isNodeStatus(value: unknown): value is NodeStatus {
+  return (NODE_STATUS.enum as readonly unknown[]).includes(value);
+}
+
 function parseNodeEnrollment(value: unknown): NodeEnrollment {
-  const body = closedObject(value, ENROLLMENT_FIELDS);
-  if (body.status !== 'active' && body.status !== 'disabled') throw invalid('"status" must be "active" or "disabled"');
+  const body = closedObject(value, NODE_ENROLLMENT);
+  if (!isNodeStatus(body.status)) throw invalid('"status" must be "active" or "disabled"');
   const models = parseModels(body.models);
   const transportKeys = parseTransportKeys(body.transport_keys);
   const identity = body.identity_public_key_ed25519;
   if (identity !== undefined) {
     const bytes = typeof identity === 'string' ? decodeBase64url(identity) : undefined;
-    if (bytes === undefined || bytes.length !== 32) {
+    if (bytes === undefined || bytes.length !== NODE_ENROLLMENT.properties.identity_public_key_ed25519.bytes) {
       throw invalid('"identity_public_key_ed25519" must be 32 bytes, canonical base64url');
     }
   }

@@ -1,6 +1,8 @@
 /** Timestamps as the contract writes them: RFC 3339 UTC ending in `Z`, fractional seconds allowed. */
+import { TIMESTAMP } from './schemas/fields.js';
+import { patternOf } from './schemas/schema.js';
 
-const RFC3339_UTC = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const RFC3339_UTC = patternOf(TIMESTAMP);
 
 /** A real RFC 3339 UTC instant (2026-02-30 is not one). */
 function isTimestamp(value: unknown): value is string {

@@ -2,6 +2,7 @@
 import { apiHandler } from '../http/router.js';
 import { controlPlaneFromEnv } from '../services/control-plane.js';
 import { getAccount, getBillingJob, getJob, getKeyDirectory, getNode, getReceipt, getUsage } from '../services/customer-reads.js';
+import { getOpenApiDocument } from '../services/openapi.js';
 
 const plane = controlPlaneFromEnv();
 
@@ -13,4 +14,5 @@ export const handler = apiHandler({
   'GET /v1/billing/jobs/{job_id}': (request) => getBillingJob(plane, request),
   'GET /v1/billing/usage': (request) => getUsage(plane, request),
   'GET /v1/receipts/{receipt_hash}': (request) => getReceipt(plane, request),
+  'GET /v1/openapi.json': () => getOpenApiDocument(),
 });

@@ -21,6 +21,7 @@ const API_ROUTES = [
   { method: 'GET', path: '/v1/billing/jobs/{job_id}', function: 'customer-reads' },
   { method: 'GET', path: '/v1/billing/usage', function: 'customer-reads' },
   { method: 'GET', path: '/v1/receipts/{receipt_hash}', function: 'customer-reads' },
+  { method: 'GET', path: '/v1/openapi.json', function: 'customer-reads' },
   { method: 'POST', path: '/v1/nodes/{node_id}/commands/pull', function: 'node-api' },
   { method: 'POST', path: '/v1/nodes/{node_id}/commands/{command_id}/lease', function: 'node-api' },
   { method: 'POST', path: '/v1/nodes/{node_id}/commands/{command_id}/result', function: 'node-api' },

@@ -11,6 +11,7 @@ import { closedObject } from '../domain/json-object.js';
 import { parseWei } from '../domain/money.js';
 import { type InferenceNode, nodeView, parseNodeEnrollment, planTransportKeys } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
+import { CREATE_CUSTOMER, CREDIT } from '../domain/schemas/requests.js';
 import { readJsonBody, type HttpRequest } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
@@ -26,7 +27,7 @@ async function admitAdmin(plane: ControlPlane, request: HttpRequest): Promise<vo
 
 async function createCustomer(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   await admitAdmin(plane, request);
-  const fields = closedObject(readJsonBody(request, { emptyIsObject: true }), ['customer_id']);
+  const fields = closedObject(readJsonBody(request, { emptyIsObject: true }), CREATE_CUSTOMER);
   if (fields.customer_id !== undefined && !isId('customer_id', fields.customer_id)) {
     throw invalidId('customer_id');
   }
@@ -42,7 +43,7 @@ async function createCustomer(plane: ControlPlane, request: HttpRequest): Promis
 
 async function creditCustomer(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   await admitAdmin(plane, request);
-  const fields = closedObject(readJsonBody(request), ['credit_id', 'amount_wei']);
+  const fields = closedObject(readJsonBody(request), CREDIT);
   if (!isId('credit_id', fields.credit_id)) {
     throw invalidId('credit_id');
   }

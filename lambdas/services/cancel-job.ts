@@ -8,6 +8,7 @@ import { jobView } from '../domain/job.js';
 import { cancelDecision } from '../domain/job-lifecycle.js';
 import { closedObject } from '../domain/json-object.js';
 import { Problem } from '../domain/problems.js';
+import { CANCEL } from '../domain/schemas/requests.js';
 import { readJsonBody, type HttpRequest } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
@@ -18,7 +19,7 @@ const notCancellable = (status: string) => new Problem('job_not_cancellable', `t
 
 async function cancelJob(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const { customer, job, envelopes } = await readJobAsCustomer(plane, request, () =>
-    closedObject(readJsonBody(request, { emptyIsObject: true }), []),
+    closedObject(readJsonBody(request, { emptyIsObject: true }), CANCEL),
   );
   const current = await expireIfOverdue(plane, job, customer);
   const decision = cancelDecision(current.status);

@@ -4,6 +4,9 @@ import { billingJobView, jobView } from '../domain/job.js';
 import { formatWei } from '../domain/money.js';
 import { nodeView } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
+import { RECEIPT_HASH } from '../domain/schemas/fields.js';
+import { USAGE_QUERY } from '../domain/schemas/requests.js';
+import { patternOf } from '../domain/schemas/schema.js';
 import type { HttpRequest } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
@@ -64,8 +67,9 @@ const MAX_USAGE_ROWS = 10_000;
 
 async function getUsage(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const { customer } = await readAsCustomer(plane, request);
-  const windowDays = queryInteger(request, 'window_days', 30, 366);
-  const limit = queryInteger(request, 'limit', 100, 1000);
+  const { window_days: windowQuery, limit: limitQuery } = USAGE_QUERY.properties;
+  const windowDays = queryInteger(request, 'window_days', windowQuery.default, windowQuery.maximum);
+  const limit = queryInteger(request, 'limit', limitQuery.default, limitQuery.maximum);
   const now = plane.now();
   const since = new Date(now.getTime() - windowDays * 86_400_000).toISOString();
   const rows = await plane.store.ledger(customer.account.customer_id, MAX_USAGE_ROWS, since);
@@ -100,7 +104,7 @@ async function getUsage(plane: ControlPlane, request: HttpRequest): Promise<Http
 /** Public: a receipt by its hash, with nothing that identifies the customer. */
 async function getReceipt(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const hash = request.pathParameters.receipt_hash;
-  const stored = hash !== undefined && /^[0-9a-f]{64}$/.test(hash) ? await plane.store.getReceipt(hash) : undefined;
+  const stored = hash !== undefined && patternOf(RECEIPT_HASH).test(hash) ? await plane.store.getReceipt(hash) : undefined;
   if (stored === undefined) throw new Problem('receipt_not_found', 'no receipt with that hash');
   const { receipt_text, ...published } = stored;
   return { status: 200, body: { ...published, receipt: JSON.parse(receipt_text) as unknown } };

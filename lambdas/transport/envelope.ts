@@ -6,23 +6,17 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { isId } from '../domain/ids.js';
+import { CIPHERTEXT_BYTES, ENVELOPE, TRANSPORT_ALGORITHM, TRANSPORT_VERSION } from '../domain/schemas/envelope.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { isLowOrderPoint } from './low-order.js';
 
-const TRANSPORT_VERSION = 'b3iq-private-transport-v1';
-const TRANSPORT_ALGORITHM = 'x25519-hkdf-sha256-chacha20poly1305';
-const MAX_CIPHERTEXT_BYTES = 512 * 1024;
-const MIN_CIPHERTEXT_BYTES = 16; // the Poly1305 tag alone
+const MAX_CIPHERTEXT_BYTES = CIPHERTEXT_BYTES.max;
+const MIN_CIPHERTEXT_BYTES = CIPHERTEXT_BYTES.min; // the Poly1305 tag alone
 
-const REQUIRED_FIELDS = [
-  'version',
-  'key_id',
-  'algorithm',
-  'client_public_key_x25519',
-  'nonce',
-  'ciphertext',
-] as const;
-const ENVELOPE_FIELDS = new Set<string>([...REQUIRED_FIELDS, 'aad_hash']);
+// The field set, its order and the byte sizes come from the schema the OpenAPI document shows.
+const REQUIRED_FIELDS = ENVELOPE.required;
+const ENVELOPE_FIELDS = new Set<string>(Object.keys(ENVELOPE.properties));
+const { client_public_key_x25519: PUBLIC_KEY, nonce: NONCE, aad_hash: AAD_HASH } = ENVELOPE.properties;
 
 type Direction = 'request' | 'response';
 
@@ -93,14 +87,14 @@ function checkEnvelope(value: unknown, direction: Direction, binding: Omit<Envel
   if (!isId('key_id', envelope.key_id)) return invalid('key_id is not a valid key id');
 
   const keyProblem = decodeField(envelope.client_public_key_x25519, 'client_public_key_x25519', (bytes) => {
-    if (bytes.length !== 32) return 'client_public_key_x25519 must be 32 bytes';
+    if (bytes.length !== PUBLIC_KEY.bytes) return `client_public_key_x25519 must be ${PUBLIC_KEY.bytes} bytes`;
     if (isLowOrderPoint(bytes)) return 'client_public_key_x25519 is a low-order point';
     return undefined;
   });
   if (keyProblem) return invalid(keyProblem);
 
   const nonceProblem = decodeField(envelope.nonce, 'nonce', (bytes) =>
-    bytes.length === 12 ? undefined : 'nonce must be 12 bytes',
+    bytes.length === NONCE.bytes ? undefined : `nonce must be ${NONCE.bytes} bytes`,
   );
   if (nonceProblem) return invalid(nonceProblem);
 
@@ -113,7 +107,7 @@ function checkEnvelope(value: unknown, direction: Direction, binding: Omit<Envel
 
   if (envelope.aad_hash !== undefined) {
     const hashProblem = decodeField(envelope.aad_hash, 'aad_hash', (bytes) =>
-      bytes.length === 32 ? undefined : 'aad_hash must be 32 bytes',
+      bytes.length === AAD_HASH.bytes ? undefined : `aad_hash must be ${AAD_HASH.bytes} bytes`,
     );
     if (hashProblem) return invalid(hashProblem);
     if (envelope.aad_hash !== transportAadHash(direction, { ...binding, key_id: envelope.key_id })) {

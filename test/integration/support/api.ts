@@ -10,6 +10,7 @@ import { handler as customerReads } from '../../../lambdas/handlers/customer-rea
 import { handler as nodeApi } from '../../../lambdas/handlers/node-api.js';
 import { handler as customerJobs } from '../../../lambdas/handlers/customer-jobs.js';
 import { API_ROUTES, type ApiFunction, FALLBACK_FUNCTION } from '../../../lambdas/http/routes.js';
+import { openApiContract } from './openapi-contract.js';
 
 const HANDLERS: Record<ApiFunction, typeof admin> = { 'customer-jobs': customerJobs, 'customer-reads': customerReads, admin, 'node-api': nodeApi };
 
@@ -56,11 +57,25 @@ function proxyEvent(method: string, template: string, call: ApiCall): APIGateway
   };
 }
 
+/**
+ * Calls the route's handler. Every answer is checked against the OpenAPI document
+ * (`GET /v1/openapi.json`): a status or body the document does not describe fails the test.
+ */
 async function callApi(method: string, template: string, call: ApiCall = {}): Promise<ApiAnswer> {
   const route = API_ROUTES.find((candidate) => candidate.path === template && candidate.method === method);
   const handler = HANDLERS[route?.function ?? FALLBACK_FUNCTION];
   const result = await handler(proxyEvent(method, template, call), lambdaContext);
-  return { status: result.statusCode, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body) };
+  const answer = { status: result.statusCode, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body) };
+  const contract = openApiContract();
+  const mismatch = contract.answerProblem(method, template, answer);
+  if (mismatch !== undefined) throw new Error(`OpenAPI contract: ${mismatch}`);
+  // A body the API accepted must be one the document allows (the document is never stricter).
+  const sent = call.body ?? (call.json === undefined ? undefined : JSON.stringify(call.json));
+  if (answer.status < 300 && sent !== undefined && sent.length > 0) {
+    const refused = contract.requestBodyProblem(method, template, JSON.parse(sent));
+    if (refused !== undefined) throw new Error(`OpenAPI contract: ${refused}`);
+  }
+  return answer;
 }
 
 const adminHeaders = (): Record<string, string> => ({ 'X-B3IQ-Admin-Token': inject('localStack').adminToken });
