@@ -1,11 +1,11 @@
 /**
  * The deadline sweeper: expires every open job whose next deadline has passed and releases its
  * reservation. It reads the `OpenJobs` index shard by shard, soonest deadline first, a page at a
- * time. Each expiry is a conditional transaction that re-checks the job is still open and still
+ * time (queued and claimed jobs are listed apart, each in a few shards). Each expiry is a conditional transaction that re-checks the job is still open and still
  * overdue, so two sweeps at once, or a sweep racing a claim, a result or a cancel, end each job
  * exactly once.
  */
-import { OPEN_JOB_SHARDS } from '../adapters/dynamodb/items.js';
+import { OPEN_SHARDS, type OpenShard } from '../adapters/dynamodb/items.js';
 import type { OpenJobRef } from '../adapters/dynamodb/control-plane-store.js';
 import type { ControlPlane } from './control-plane.js';
 import { releaseOpenJob } from './job-closing.js';
@@ -29,7 +29,7 @@ async function expireListedJob(plane: ControlPlane, ref: Pick<OpenJobRef, 'custo
   return (await releaseOpenJob(plane, job, { status: 'expired', reason: 'deadline_passed', dueBy }, customer)).released;
 }
 
-async function sweepShard(plane: ControlPlane, shard: number, asOf: string, options: SweepOptions, report: SweepReport): Promise<void> {
+async function sweepShard(plane: ControlPlane, shard: OpenShard, asOf: string, options: SweepOptions, report: SweepReport): Promise<void> {
   let start;
   do {
     if (options.stopBy !== undefined && Date.now() > options.stopBy) return;
@@ -43,9 +43,15 @@ async function sweepShard(plane: ControlPlane, shard: number, asOf: string, opti
 
 async function expireOverdueJobs(plane: ControlPlane, options: SweepOptions = {}): Promise<SweepReport> {
   const report: SweepReport = { as_of: plane.now().toISOString(), examined: 0, expired: 0 };
-  await Promise.all(Array.from({ length: OPEN_JOB_SHARDS }, (_, shard) => sweepShard(plane, shard, report.as_of, options, report)));
+  await Promise.all(OPEN_SHARDS.map((shard) => sweepShard(plane, shard, report.as_of, options, report)));
   return report;
 }
 
-export { expireListedJob, expireOverdueJobs };
+/** Seconds since the oldest still-open job reserved its price; 0 when no job is open. */
+async function oldestReservationAgeSeconds(plane: ControlPlane): Promise<number> {
+  const createdAt = await plane.store.oldestOpenJobCreatedAt();
+  return createdAt === undefined ? 0 : Math.max(0, Math.round((plane.now().getTime() - Date.parse(createdAt)) / 1000));
+}
+
+export { expireListedJob, expireOverdueJobs, oldestReservationAgeSeconds };
 export type { SweepOptions, SweepReport };

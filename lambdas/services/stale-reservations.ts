@@ -3,18 +3,16 @@
  * (past their deadline, or older than `older_than_seconds`) and, unless `dry_run`, expires those
  * jobs and releases their reservations. `dry_run` defaults to true: releasing is asked for.
  */
-import { OPEN_JOB_SHARDS } from '../adapters/dynamodb/items.js';
+import { OPEN_SHARDS } from '../adapters/dynamodb/items.js';
 import type { OpenJobRef } from '../adapters/dynamodb/control-plane-store.js';
-import { closedObject } from '../domain/json-object.js';
+import { closedObject, integerField } from '../domain/json-object.js';
 import { formatWei } from '../domain/money.js';
 import { Problem } from '../domain/problems.js';
+import { RELEASE_STALE } from '../domain/schemas/requests.js';
 import { readJsonBody, type HttpRequest } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
 import { releaseOpenJob } from './job-closing.js';
-
-const MAX_LIMIT = 1000;
-const MAX_AGE_SECONDS = 366 * 86_400;
 
 interface StaleQuery {
   dryRun: boolean;
@@ -23,22 +21,19 @@ interface StaleQuery {
 }
 
 function parseStaleQuery(body: unknown): StaleQuery {
-  const fields = closedObject(body, ['dry_run', 'older_than_seconds', 'limit']);
-  const { dry_run: dryRun = true, older_than_seconds: olderThan, limit = 100 } = fields;
+  const fields = closedObject(body, RELEASE_STALE);
+  const { dry_run: dryRun = RELEASE_STALE.properties.dry_run.default } = fields;
   if (typeof dryRun !== 'boolean') throw new Problem('invalid_request', '"dry_run" must be true or false');
-  if (olderThan !== undefined && !(Number.isSafeInteger(olderThan) && (olderThan as number) >= 0 && (olderThan as number) <= MAX_AGE_SECONDS)) {
-    throw new Problem('invalid_request', `"older_than_seconds" must be an integer from 0 to ${MAX_AGE_SECONDS}`);
-  }
-  if (!(Number.isSafeInteger(limit) && (limit as number) >= 1 && (limit as number) <= MAX_LIMIT)) {
-    throw new Problem('invalid_request', `"limit" must be an integer from 1 to ${MAX_LIMIT}`);
-  }
-  return { dryRun, olderThanSeconds: olderThan as number | undefined, limit: limit as number };
+  const olderThanSeconds = integerField(fields, 'older_than_seconds', RELEASE_STALE.properties.older_than_seconds);
+  const limit = integerField(fields, 'limit', RELEASE_STALE.properties.limit);
+  return { dryRun, olderThanSeconds, limit };
 }
 
 /** Open jobs that are overdue at `asOf` or were created at or before `createdBy`, up to `limit`. */
 async function findStale(plane: ControlPlane, asOf: string, createdBy: string | undefined, limit: number): Promise<OpenJobRef[]> {
   const found: OpenJobRef[] = [];
-  for (let shard = 0; shard < OPEN_JOB_SHARDS && found.length < limit; shard++) {
+  for (const shard of OPEN_SHARDS) {
+    if (found.length >= limit) break;
     let start;
     do {
       // Without an age, only overdue jobs are stale: the index's key condition finds exactly those.

@@ -25,7 +25,10 @@ import {
   envelopeToItems,
   jobEnvelopesFromItems,
   OPEN_JOBS_INDEX,
-  openShard,
+  OPEN_SHARDS,
+  type OpenShard,
+  openShardKey,
+  openShardOf,
   commandFromItem,
   commandToItem,
   earningsFromItem,
@@ -350,13 +353,13 @@ class ControlPlaneStore {
    * due at or before `dueBy`, or all of them. The index is eventually consistent; every close
    * re-checks the job itself.
    */
-  async openJobs(shard: number, options: { dueBy?: string; limit: number; start?: Item }): Promise<OpenJobPage> {
+  async openJobs(shard: OpenShard, options: { dueBy?: string; limit: number; start?: Item }): Promise<OpenJobPage> {
     const result = await this.#client.send(
       new QueryCommand({
         TableName: this.#table,
         IndexName: OPEN_JOBS_INDEX,
         KeyConditionExpression: options.dueBy === undefined ? 'open_shard = :shard' : 'open_shard = :shard AND due_at <= :due',
-        ExpressionAttributeValues: { ':shard': s(openShard(shard)), ...(options.dueBy === undefined ? {} : { ':due': s(options.dueBy) }) },
+        ExpressionAttributeValues: { ':shard': s(openShardKey(shard)), ...(options.dueBy === undefined ? {} : { ':due': s(options.dueBy) }) },
         Limit: options.limit,
         ExclusiveStartKey: options.start,
       }),
@@ -373,6 +376,16 @@ class ControlPlaneStore {
       })),
       ...(result.LastEvaluatedKey === undefined ? {} : { next: result.LastEvaluatedKey }),
     };
+  }
+
+  /**
+   * When the oldest open job was created: the first job of each index partition is its oldest
+   * (within a status every job has the same window, so the soonest deadline is the oldest job).
+   */
+  async oldestOpenJobCreatedAt(): Promise<string | undefined> {
+    const firsts = await Promise.all(OPEN_SHARDS.map((shard) => this.openJobs(shard, { limit: 1 })));
+    const created = firsts.flatMap((page) => page.jobs.map((job) => job.created_at)).sort();
+    return created[0];
   }
 
   async findCommand(commandId: string): Promise<CommandRef | undefined> {
@@ -400,10 +413,15 @@ class ControlPlaneStore {
         new UpdateItemCommand({
           TableName: this.#table,
           Key: keys.job(customerId, jobId),
-          UpdateExpression: 'SET #status = :claimed, claimed_at = :at, due_at = completion_deadline',
+          UpdateExpression: 'SET #status = :claimed, claimed_at = :at, due_at = completion_deadline, open_shard = :shard',
           ConditionExpression: '#status = :queued AND claim_deadline > :at',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':claimed': s('claimed'), ':queued': s('queued'), ':at': s(claimedAt) },
+          ExpressionAttributeValues: {
+            ':claimed': s('claimed'),
+            ':queued': s('queued'),
+            ':at': s(claimedAt),
+            ':shard': s(openShardOf(customerId, jobId, 'claimed')),
+          },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),

@@ -21,8 +21,9 @@
  * An envelope is stored as the parts of its JSON text next to its job (an item holds at most
  * 400 KB; a 512 KiB ciphertext is about 700 KB of base64url), so reading a job with its envelopes
  * is one query. An open job also carries `open_shard` and `due_at` (its next deadline): the
- * sparse `OpenJobs` index lists exactly the open jobs by deadline, spread over a few shards so
- * that no index partition takes every job's writes.
+ * sparse `OpenJobs` index lists exactly the open jobs by deadline, a partition per status (so the
+ * first item of each is its oldest job) spread over a few shards so that no index partition takes
+ * every job's writes.
  */
 import { createHash } from 'node:crypto';
 import type { Credit, Customer, LedgerEntry } from '../../domain/account.js';
@@ -250,15 +251,31 @@ function jobToItem(job: Job): Item {
   };
 }
 
+/** A partition of the `OpenJobs` index: open jobs of one status, spread over a few shards. */
+interface OpenShard {
+  status: 'queued' | 'claimed';
+  index: number;
+}
+
+/** Every partition of the `OpenJobs` index. */
+const OPEN_SHARDS: readonly OpenShard[] = (['queued', 'claimed'] as const).flatMap((status) =>
+  Array.from({ length: OPEN_JOB_SHARDS }, (_, index) => ({ status, index })),
+);
+
+const openShardKey = (shard: OpenShard): string => `OPEN#${shard.status}#${shard.index}`;
+
+/** The index partition of a job while it has `status`: the shard is fixed by the job's key. */
+function openShardOf(customerId: string, jobId: string, status: OpenShard['status']): string {
+  const index = createHash('sha256').update(keys.jobPartition(customerId, jobId)).digest()[0]! % OPEN_JOB_SHARDS;
+  return openShardKey({ status, index });
+}
+
 /** The `OpenJobs` index attributes of a job that is still open; none once it is terminal. */
 function openJobAttributes(job: Job): Item {
   const due = nextDeadline(job);
   if (due === undefined) return {};
-  const shard = createHash('sha256').update(keys.jobPartition(job.customer_id, job.job_id)).digest()[0]! % OPEN_JOB_SHARDS;
-  return { open_shard: s(openShard(shard)), due_at: s(due) };
+  return { open_shard: s(openShardOf(job.customer_id, job.job_id, job.status as OpenShard['status'])), due_at: s(due) };
 }
-
-const openShard = (shard: number): string => `OPEN#${shard}`;
 
 /** An envelope as the items that hold its JSON text, each purged by TTL at `expiresAt` (epoch seconds). */
 function envelopeToItems(customerId: string, jobId: string, kind: EnvelopeKind, envelope: Envelope, expiresAt: number): Item[] {
@@ -411,7 +428,9 @@ export {
   jobEnvelopesFromItems,
   OPEN_JOB_SHARDS,
   OPEN_JOBS_INDEX,
-  openShard,
+  OPEN_SHARDS,
+  openShardKey,
+  openShardOf,
   commandFromItem,
   commandToItem,
   earningsFromItem,
@@ -432,4 +451,4 @@ export {
   nodeFromItem,
   nodeToItem,
 };
-export type { CommandRef, EnvelopeKind, StoredReceipt };
+export type { CommandRef, EnvelopeKind, OpenShard, StoredReceipt };

@@ -9,6 +9,9 @@ import {
   jobIdsFromKey,
   jobToItem,
   OPEN_JOB_SHARDS,
+  OPEN_SHARDS,
+  openShardKey,
+  openShardOf,
 } from '../../../../lambdas/adapters/dynamodb/items.js';
 import type { Job, JobStatus } from '../../../../lambdas/domain/job.js';
 import { encodeBase64url } from '../../../../lambdas/transport/base64url.js';
@@ -278,7 +281,7 @@ describe('jobToItem and the OpenJobs index', () => {
     const item = jobToItem(job(status));
 
     // Assess
-    expect(item.open_shard?.S).toMatch(/^OPEN#[0-7]$/);
+    expect(item.open_shard?.S).toMatch(new RegExp(`^OPEN#${status}#[0-7]$`));
     expect(item.due_at).toEqual({ S: dueAt });
   });
 
@@ -306,7 +309,7 @@ describe('jobToItem and the OpenJobs index', () => {
     },
   );
 
-  it('puts the same job in the same shard whatever its status or deadlines (property)', () => {
+  it('keeps a job in the same shard number whatever its deadlines; the status names the partition (property)', () => {
     const id = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,20}$/);
     fc.assert(
       fc.property(id, id, fc.integer({ min: 0, max: 10_000_000 }), (customerId, jobId, shift) => {
@@ -314,9 +317,10 @@ describe('jobToItem and the OpenJobs index', () => {
         const moved = new Date(Date.parse('2026-01-02T04:04:05.678Z') + shift * 1000).toISOString();
         const claimed = jobToItem(job('claimed', { customer_id: customerId, job_id: jobId, completion_deadline: moved }));
         const again = jobToItem(job('queued', { customer_id: customerId, job_id: jobId }));
-        expect(queued.open_shard?.S).toMatch(/^OPEN#[0-7]$/);
-        expect(claimed.open_shard).toEqual(queued.open_shard);
+        expect(queued.open_shard?.S).toMatch(/^OPEN#queued#[0-7]$/);
+        expect(claimed.open_shard?.S).toBe(queued.open_shard?.S?.replace('#queued#', '#claimed#'));
         expect(again.open_shard).toEqual(queued.open_shard);
+        expect(claimed.open_shard?.S).toBe(openShardOf(customerId, jobId, 'claimed'));
         expect(claimed.due_at).toEqual({ S: moved });
       }),
     );
@@ -328,7 +332,10 @@ describe('jobToItem and the OpenJobs index', () => {
 
     // Assess
     expect(OPEN_JOB_SHARDS).toBe(8);
-    expect([...shards].sort()).toEqual(Array.from({ length: OPEN_JOB_SHARDS }, (_, shard) => `OPEN#${shard}`));
+    expect([...shards].sort()).toEqual(Array.from({ length: OPEN_JOB_SHARDS }, (_, shard) => `OPEN#queued#${shard}`));
+    expect(OPEN_SHARDS.map(openShardKey).sort()).toEqual(
+      (['claimed', 'queued'] as const).flatMap((status) => Array.from({ length: OPEN_JOB_SHARDS }, (_, shard) => `OPEN#${status}#${shard}`)),
+    );
   });
 
   it('stores the job item itself well under the item limit (size)', () => {
