@@ -3,6 +3,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { Item } from '../adapters/dynamodb/attributes.js';
 import { jobIdsFromKey } from '../adapters/dynamodb/items.js';
 import { logger } from '../observability/logger.js';
+import { publishMetrics } from '../observability/metrics.js';
 import { relayNewJobs } from '../services/command-relay.js';
 import { controlPlaneFromEnv } from '../services/control-plane.js';
 
@@ -13,6 +14,11 @@ export async function handler(event: DynamoDBStreamEvent): Promise<void> {
     const ids = record.eventName === 'INSERT' ? jobIdsFromKey((record.dynamodb?.Keys ?? {}) as Item) : undefined;
     return ids === undefined ? [] : [ids];
   });
-  const outcomes = await relayNewJobs(plane, jobs);
-  logger.info('relayed', { records: event.Records.length, sent: outcomes.filter((o) => o === 'sent').length, released: outcomes.filter((o) => o === 'released').length });
+  try {
+    const outcomes = await relayNewJobs(plane, jobs);
+    const count = (outcome: string) => outcomes.filter((o) => o === outcome).length;
+    logger.info('relayed', { records: event.Records.length, sent: count('sent'), released: count('released') });
+  } finally {
+    publishMetrics();
+  }
 }

@@ -1,6 +1,7 @@
 /** Lambda: the dead-letter consumer, fed by the node queues' dead-letter queue. */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describeError, logger } from '../observability/logger.js';
+import { publishMetrics } from '../observability/metrics.js';
 import { controlPlaneFromEnv } from '../services/control-plane.js';
 import { failDeadLetteredCommand } from '../services/dead-letters.js';
 
@@ -18,5 +19,6 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }
+  publishMetrics();
   return { batchItemFailures };
 }

@@ -8,6 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isId } from '../domain/ids.js';
 import { Problem } from '../domain/problems.js';
 import { describeError, logger } from '../observability/logger.js';
+import { publishMetrics } from '../observability/metrics.js';
 import { type HttpRequest, headerOf, toHttpRequest } from './request.js';
 import { type HttpResponse, internalError, problemResult, toProxyResult } from './response.js';
 import { API_ROUTES, type RouteKey, routeKey } from './routes.js';
@@ -22,7 +23,10 @@ function unrouted(request: HttpRequest): Problem {
     : new Problem('not_found', 'no such route');
 }
 
-/** Answers failures as problems and logs one line per request: route, status, code, customer, time. */
+/**
+ * Answers failures as problems, logs one line per request (route, status, code, customer, time)
+ * and writes the metrics the request recorded.
+ */
 function problemResponses(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   const startedAt = new WeakMap<object, number>();
   const log = (event: APIGatewayProxyEvent, status: number, code?: string) => {
@@ -35,6 +39,7 @@ function problemResponses(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxy
       ...(isId('customer_id', customerId) ? { customer_id: customerId } : {}),
       duration_ms: Math.round(performance.now() - (startedAt.get(event) ?? performance.now())),
     });
+    publishMetrics();
   };
   return {
     before: (request) => {

@@ -4,7 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 
-const logger = new Logger({ serviceName: 'b3iq-control-plane' });
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'b3iq-control-plane' });
 
 /** An unexpected error, reduced to what is safe to log: its class, AWS error code and stack frames. */
 function describeError(error: unknown): Record<string, unknown> {

@@ -8,6 +8,7 @@ import { releaseReserved } from '../domain/account.js';
 import type { Job } from '../domain/job.js';
 import { isOpenStatus, isOverdue, type ReleaseStatus } from '../domain/job-lifecycle.js';
 import { Problem } from '../domain/problems.js';
+import { recordJobEnded, recordReservationConflict } from '../observability/metrics.js';
 import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
 
@@ -54,6 +55,7 @@ async function releaseOpenJob(
     });
     switch (outcome.type) {
       case 'closed':
+        recordJobEnded(release.status);
         return { job: { ...current, status: release.status, billing_status: 'released', completed_at: at }, released: true };
       case 'job_changed':
         // Closed by someone else, or (for an expiry) claimed in time: either way not ours to release.
@@ -61,6 +63,7 @@ async function releaseOpenJob(
         current = outcome.job;
         break;
       case 'account_changed':
+        recordReservationConflict();
         account = outcome.customer ?? (await plane.store.getCustomer(current.customer_id));
         await backOff(attempt);
         break;

@@ -13,6 +13,8 @@ import { formatWei } from '../domain/money.js';
 import type { StoredNode } from '../domain/node.js';
 import { recordPayout } from '../domain/node-earnings.js';
 import { Problem } from '../domain/problems.js';
+import { FAILURE, LEASE, PULL, RESULT } from '../domain/schemas/requests.js';
+import { type IntegerSchema, patternOf } from '../domain/schemas/schema.js';
 import { acceptReceipt, receiptHash } from '../domain/receipt.js';
 import { checkEnvelope, envelopeSha256 } from '../transport/envelope.js';
 import { readJsonBody, type HttpRequest } from '../http/request.js';
@@ -21,8 +23,11 @@ import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
 import { expireIfOverdue, holdsReservation, releaseOpenJob } from './job-closing.js';
 import { admitNode } from './node-access.js';
+import { recordJobEnded, recordReservationConflict } from '../observability/metrics.js';
 
-function integerField(fields: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+/** Bounds and default from the body's schema; `null` counts as absent. */
+function integerField(fields: Record<string, unknown>, name: string, schema: IntegerSchema & { default: number; maximum: number }): number {
+  const { default: fallback, minimum: min, maximum: max } = schema;
   const value = fields[name] ?? fallback;
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
     throw new Problem('invalid_request', `"${name}" must be an integer from ${min} to ${max}`);
@@ -32,7 +37,8 @@ function integerField(fields: Record<string, unknown>, name: string, fallback: n
 
 function leaseField(fields: Record<string, unknown>): string | undefined {
   const lease = fields.lease_id;
-  if (lease !== undefined && (typeof lease !== 'string' || lease.length === 0 || lease.length > 2048)) {
+  const { minLength, maxLength } = LEASE.properties.lease_id;
+  if (lease !== undefined && (typeof lease !== 'string' || lease.length < minLength || lease.length > maxLength)) {
     throw new Problem('invalid_request', '"lease_id" must be the lease_id the pull answered');
   }
   return lease;
@@ -61,10 +67,10 @@ const nodeJobView = (job: Job) => ({ job_id: job.job_id, command_id: job.command
 /** `POST /v1/nodes/{node_id}/commands/pull`: long-polls the node's queue; each command is claimed and leased. */
 async function pullCommands(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const stored = await admitNode(plane, request);
-  const fields = closedObject(readJsonBody(request, { emptyIsObject: true }), ['max_commands', 'wait_seconds', 'lease_seconds']);
-  const max = integerField(fields, 'max_commands', 1, 1, 10);
-  const waitSeconds = integerField(fields, 'wait_seconds', 20, 0, 20);
-  const leaseSeconds = integerField(fields, 'lease_seconds', 120, 10, 43_200);
+  const fields = closedObject(readJsonBody(request, { emptyIsObject: true }), PULL);
+  const max = integerField(fields, 'max_commands', PULL.properties.max_commands);
+  const waitSeconds = integerField(fields, 'wait_seconds', PULL.properties.wait_seconds);
+  const leaseSeconds = integerField(fields, 'lease_seconds', PULL.properties.lease_seconds);
   const leased = await plane.queues.receive(stored.node.node_id, { max, waitSeconds, leaseSeconds });
   const now = plane.now();
   const commands = [];
@@ -98,10 +104,10 @@ async function pullCommands(plane: ControlPlane, request: HttpRequest): Promise<
 /** `POST .../commands/{command_id}/lease`: extends the lease (0 gives the command back); answers the job's status. */
 async function extendLease(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const stored = await admitNode(plane, request);
-  const fields = closedObject(readJsonBody(request), ['lease_id', 'lease_seconds']);
+  const fields = closedObject(readJsonBody(request), LEASE);
   const leaseId = leaseField(fields);
   if (leaseId === undefined) throw new Problem('invalid_request', '"lease_id" is required');
-  const seconds = integerField(fields, 'lease_seconds', 120, 0, 43_200);
+  const seconds = integerField(fields, 'lease_seconds', LEASE.properties.lease_seconds);
   const ref = await ownCommand(plane, request, stored);
   const job = await expireIfOverdue(plane, (await openJob(plane, ref)).job);
   if (!isOpenStatus(job.status)) {
@@ -120,7 +126,7 @@ async function extendLease(plane: ControlPlane, request: HttpRequest): Promise<H
  */
 async function postResult(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const stored = await admitNode(plane, request);
-  const fields = closedObject(readJsonBody(request), ['lease_id', 'encrypted_response', 'receipt', 'receipt_signature_ed25519']);
+  const fields = closedObject(readJsonBody(request), RESULT);
   const leaseId = leaseField(fields);
   const ref = await ownCommand(plane, request, stored);
   let { job, customer } = await openJob(plane, ref);
@@ -177,11 +183,15 @@ async function postResult(plane: ControlPlane, request: HttpRequest): Promise<Ht
       settledAt: at,
     });
     if (outcome.type === 'closed') {
+      recordJobEnded('completed', check.envelope.ciphertext);
       await finishLease();
       return { status: 200, body: { ...nodeJobView(job), status: 'completed', receipt_hash: hash } };
     }
     if (outcome.type === 'job_changed') job = outcome.job;
-    else if (outcome.type === 'account_changed') customer = outcome.customer ?? (await openJob(plane, ref)).customer;
+    else if (outcome.type === 'account_changed') {
+      recordReservationConflict();
+      customer = outcome.customer ?? (await openJob(plane, ref)).customer;
+    }
     await backOff(attempt);
   }
   throw new Problem('rate_limited', 'the account is changing too fast; post the result again shortly');
@@ -190,13 +200,14 @@ async function postResult(plane: ControlPlane, request: HttpRequest): Promise<Ht
 /** `POST .../commands/{command_id}/failure`: the node could not answer; the job fails and nothing is debited. */
 async function postFailure(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const stored = await admitNode(plane, request);
-  const fields = closedObject(readJsonBody(request), ['lease_id', 'code', 'message']);
+  const fields = closedObject(readJsonBody(request), FAILURE);
   const leaseId = leaseField(fields);
-  if (typeof fields.code !== 'string' || !/^[a-z0-9_]{1,64}$/.test(fields.code)) {
-    throw new Problem('invalid_request', '"code" must match ^[a-z0-9_]{1,64}$');
+  const { code, message } = FAILURE.properties;
+  if (typeof fields.code !== 'string' || !patternOf(code).test(fields.code)) {
+    throw new Problem('invalid_request', `"code" must match ${code.pattern}`);
   }
-  if (fields.message !== undefined && (typeof fields.message !== 'string' || fields.message.length > 500)) {
-    throw new Problem('invalid_request', '"message" must be a string of at most 500 characters');
+  if (fields.message !== undefined && (typeof fields.message !== 'string' || fields.message.length > message.maxLength)) {
+    throw new Problem('invalid_request', `"message" must be a string of at most ${message.maxLength} characters`);
   }
   const ref = await ownCommand(plane, request, stored);
   const { job: read, customer } = await openJob(plane, ref);

@@ -19,6 +19,7 @@ import { Problem } from '../domain/problems.js';
 import { peekJsonFields, readJsonBody, type HttpRequest } from '../http/request.js';
 import { envelopeSha256 } from '../transport/envelope.js';
 import { describeError, logger } from '../observability/logger.js';
+import { recordInsufficientBalance, recordJobQueued, recordReservationConflict } from '../observability/metrics.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
 import { backOff, MAX_ATTEMPTS } from './contention.js';
@@ -54,6 +55,7 @@ async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<Htt
     const createdAt = now.toISOString();
     const change = reserveFunds(customer.account, quote.reserved_price_wei, jobId, createdAt);
     if (change === undefined) {
+      recordInsufficientBalance();
       throw new Problem('insufficient_balance', `available balance does not cover the quoted price ${quote.quoted_price_wei} wei`);
     }
     const job = newJob(customer, jobRequest, jobId, fingerprint, quote, createdAt, plane.jobWindows);
@@ -64,6 +66,7 @@ async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<Htt
     });
     switch (outcome.type) {
       case 'reserved':
+        recordJobQueued(jobRequest.encrypted_request.ciphertext);
         await sendNow(plane, job, jobRequest);
         return { status: 202, body: acceptanceView(job) };
       case 'job_exists':
@@ -73,6 +76,7 @@ async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<Htt
         stored = await plane.store.getNode(jobRequest.node_id);
         break;
       case 'account_changed':
+        recordReservationConflict();
         customer = outcome.customer ?? (await plane.store.getCustomer(customer.account.customer_id)) ?? customer;
         await backOff(attempt);
         break;

@@ -57,6 +57,9 @@ describe('logs', () => {
     // Assess
     const logged = lines.join('');
     expect(logged).toContain('"route":"/v1/private-inference/jobs"');
+    // The business metrics ride on the same stream, as EMF lines.
+    expect(logged).toContain('"JobsQueued":1');
+    expect(logged).toContain('"JobsCompleted":1');
     const secrets = {
       'customer token': customer.token,
       'new customer token': created.body.customer_token as string,
@@ -95,6 +98,9 @@ describe('logs', () => {
     // Assess
     const logged = lines.join('');
     expect(logged).toContain('"message":"swept"');
+    expect(logged).toMatch(/"OldestReservationAgeSeconds":\d+/);
+    expect(logged).toContain('"JobsExpired":1');
+    expect(logged).toContain('"JobsCancelled":1');
     expect(logged).toContain('"message":"dead letter"');
     for (const [name, secret] of Object.entries({
       'customer token': customer.token,

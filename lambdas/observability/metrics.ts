@@ -1,0 +1,74 @@
+/**
+ * The control plane's business metrics as CloudWatch embedded-metric-format lines (Powertools
+ * Metrics, bundled): what the dashboard graphs and the alarms watch. Values are counts, bytes
+ * and seconds; no metric or dimension carries an id, a token or a payload.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { ReleaseStatus } from '../domain/job-lifecycle.js';
+
+const METRICS_NAMESPACE = 'B3IQ/PrivateInference';
+
+/** Every metric name, shared with the CDK dashboard and alarms. */
+const METRIC = {
+  jobsQueued: 'JobsQueued',
+  jobsCompleted: 'JobsCompleted',
+  jobsFailed: 'JobsFailed',
+  jobsExpired: 'JobsExpired',
+  jobsCancelled: 'JobsCancelled',
+  reservationConflicts: 'ReservationConflicts',
+  insufficientBalance: 'InsufficientBalance',
+  requestCiphertextBytes: 'RequestCiphertextBytes',
+  responseCiphertextBytes: 'ResponseCiphertextBytes',
+  oldestReservationAgeSeconds: 'OldestReservationAgeSeconds',
+} as const;
+
+const ENDED: Record<ReleaseStatus | 'completed', string> = {
+  completed: METRIC.jobsCompleted,
+  failed: METRIC.jobsFailed,
+  expired: METRIC.jobsExpired,
+  cancelled: METRIC.jobsCancelled,
+};
+
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'b3iq-control-plane' });
+
+/** Bytes a canonical unpadded base64url string decodes to. */
+const decodedBytes = (base64url: string): number => Math.floor((base64url.length * 3) / 4);
+
+function recordJobQueued(requestCiphertext: string): void {
+  metrics.addMetric(METRIC.jobsQueued, MetricUnit.Count, 1);
+  metrics.addMetric(METRIC.requestCiphertextBytes, MetricUnit.Bytes, decodedBytes(requestCiphertext));
+}
+
+function recordJobEnded(status: ReleaseStatus | 'completed', responseCiphertext?: string): void {
+  metrics.addMetric(ENDED[status], MetricUnit.Count, 1);
+  if (responseCiphertext !== undefined) metrics.addMetric(METRIC.responseCiphertextBytes, MetricUnit.Bytes, decodedBytes(responseCiphertext));
+}
+
+/** A balance write lost a race to another writer of the same account and was tried again. */
+function recordReservationConflict(): void {
+  metrics.addMetric(METRIC.reservationConflicts, MetricUnit.Count, 1);
+}
+
+function recordInsufficientBalance(): void {
+  metrics.addMetric(METRIC.insufficientBalance, MetricUnit.Count, 1);
+}
+
+function recordOldestReservationAge(seconds: number): void {
+  metrics.addMetric(METRIC.oldestReservationAgeSeconds, MetricUnit.Seconds, seconds);
+}
+
+/** Writes what this invocation recorded, if anything (an empty flush would only warn). */
+function publishMetrics(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}
+
+export {
+  METRIC,
+  METRICS_NAMESPACE,
+  publishMetrics,
+  recordInsufficientBalance,
+  recordJobEnded,
+  recordJobQueued,
+  recordOldestReservationAge,
+  recordReservationConflict,
+};
