@@ -8,12 +8,15 @@ import { type CfnElement, CfnOutput, RemovalPolicy, Stack, type StackProps, Vali
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { StageConfig } from './config.js';
 import { ControlPlaneApi } from './constructs/control-plane-api.js';
 import { ControlPlaneFunction } from './constructs/control-plane-function.js';
 import { ControlPlaneTable } from './constructs/control-plane-table.js';
+import { ControlPlaneMonitoring } from './constructs/control-plane-monitoring.js';
 import { CommandRelay, DeadLetterConsumer, DeadlineSweeper } from './constructs/job-lifecycle-workers.js';
 import { NodeCommandQueues } from './constructs/node-command-queues.js';
 import { NodeKeySigningKey } from './constructs/node-key-signing-key.js';
@@ -68,6 +71,8 @@ class PrivateInferenceStack extends Stack {
       protectData: config.protectData,
     });
     const adminToken = this.adminTokenSecret(config, dataKey);
+    /** The `service` of every log line and business metric. */
+    const serviceName = `b3iq-${config.stage}`;
 
     const shared = {
       TABLE_NAME: table.tableName,
@@ -79,6 +84,7 @@ class PrivateInferenceStack extends Stack {
       JOB_CLAIM_SECONDS: String(config.jobWindows.claimSeconds),
       JOB_COMPLETION_SECONDS: String(config.jobWindows.completionSeconds),
       ENVELOPE_RETENTION_SECONDS: String(config.jobWindows.envelopeRetentionSeconds),
+      POWERTOOLS_SERVICE_NAME: serviceName,
     };
     const queueSettings = {
       NODE_QUEUE_PREFIX: config.nodeQueuePrefix,
@@ -135,14 +141,32 @@ class PrivateInferenceStack extends Stack {
     queues.grantSend(relay);
     const sweeper = new DeadlineSweeper(this, 'DeadlineSweeper', workers).fn;
     grantTableWrites(table, sweeper);
-    const deadLetters = new DeadLetterConsumer(this, 'DeadLetterConsumer', { ...workers, deadLetterQueue: queues.deadLetterQueue }).fn;
-    grantTableWrites(table, deadLetters);
+    const deadLetterConsumer = new DeadLetterConsumer(this, 'DeadLetterConsumer', { ...workers, deadLetterQueue: queues.deadLetterQueue });
+    grantTableWrites(table, deadLetterConsumer.fn);
 
-    new ControlPlaneApi(this, 'ControlPlaneApi', {
+    const apiFunctions = { 'customer-jobs': customerJobs, 'customer-reads': customerReads, admin, 'node-api': nodeApi };
+    const { api } = new ControlPlaneApi(this, 'ControlPlaneApi', {
       stage: config.stage,
-      functions: { 'customer-jobs': customerJobs, 'customer-reads': customerReads, admin, 'node-api': nodeApi },
+      functions: apiFunctions,
       throttle: config.apiThrottle,
       protectData: config.protectData,
+    });
+    const alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `B3IQ control plane alarms (${config.stage})`, masterKey: dataKey, enforceSSL: true });
+    // CloudWatch publishes alarm notifications to the KMS-encrypted topic with the data key.
+    dataKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    new ControlPlaneMonitoring(this, 'Monitoring', {
+      api,
+      apiFunctions,
+      relay,
+      sweeper,
+      deadLetterConsumer: deadLetterConsumer.fn,
+      claimSeconds: config.jobWindows.claimSeconds,
+      alarmTopic,
+      deadLetterQueue: queues.deadLetterQueue,
+      deadLetterAlarm: deadLetterConsumer.depthAlarm,
+      serviceName,
+      // Every job ends by its completion deadline; the sweeper runs every minute.
+      maxReservationAgeSeconds: config.jobWindows.completionSeconds + 300,
     });
     new CfnOutput(this, 'TableName', { value: table.tableName, key: 'TableName' });
     new CfnOutput(this, 'AdminTokenSecretArn', { value: adminToken.secretArn, key: 'AdminTokenSecretArn' });
@@ -150,6 +174,7 @@ class PrivateInferenceStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueArn', { value: queues.deadLetterQueue.queueArn, key: 'DeadLetterQueueArn' });
     new CfnOutput(this, 'DataKeyArn', { value: dataKey.keyArn, key: 'DataKeyArn' });
     new CfnOutput(this, 'NodeQueuePrefix', { value: config.nodeQueuePrefix, key: 'NodeQueuePrefix' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn, key: 'AlarmTopicArn', description: 'Subscribe to receive every alarm' });
     new CfnOutput(this, 'DeadlineSweeperFunctionName', { value: sweeper.functionName, key: 'DeadlineSweeperFunctionName' });
   }
 

@@ -72,6 +72,8 @@ class ControlPlaneApi extends Construct {
       removalPolicy: props.protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.api = new RestApi(this, 'Api', {
+      // A name per stage: API Gateway metrics are keyed by API name.
+      restApiName: `b3iq-${props.stage}`,
       description: 'B3IQ private inference control plane',
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
@@ -83,6 +85,7 @@ class ControlPlaneApi extends Construct {
         // Never log bodies or headers: they carry tokens and envelopes.
         dataTraceEnabled: false,
         metricsEnabled: true,
+        tracingEnabled: true,
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
       },

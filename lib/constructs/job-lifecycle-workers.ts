@@ -54,7 +54,10 @@ class DeadlineSweeper extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
     super(scope, id);
-    this.fn = new ControlPlaneFunction(this, 'Function', { name: 'deadline-sweeper', ...props, timeoutSeconds: 60 }).fn;
+    const { fn } = new ControlPlaneFunction(this, 'Function', { name: 'deadline-sweeper', ...props, timeoutSeconds: 60 });
+    // The next scheduled run is the retry: a failed run is not run again by Lambda.
+    fn.configureAsyncInvoke({ retryAttempts: 0 });
+    this.fn = fn;
     new Rule(this, 'Schedule', {
       description: 'Expires B3IQ jobs past their claim or completion deadline and releases their reservations',
       schedule: Schedule.rate(Duration.minutes(1)),

@@ -11,14 +11,18 @@
  * warning as well as an error (in "process" mode, under `cdk synth`, it prints the report and sets
  * the exit code to 1). The tests assert on the report, which names each rule and its severity, and
  * on the throw. Acknowledgements are construct metadata of
- * type `Validations.ACKNOWLEDGED_RULES_METADATA_KEY`, keyed `Annotation::<rule id>`, valued by the reason.
+ * type `Validations.ACKNOWLEDGED_RULES_METADATA_KEY`, keyed `Annotation::<rule id>`, valued by the reason:
+ * one entry per acknowledgement, so the same id acknowledged twice on a construct keeps both reasons (and
+ * both reach the cloud assembly's metadata). The template itself carries none unless the pack is built
+ * with `writeSuppressionsToCloudFormation`, whose `cdk_nag` metadata keeps only the first reason per id.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type App, cx_api, type Stack, Validations } from 'aws-cdk-lib';
+import { type App, Aspects, cx_api, type Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, WriteNagSuppressionsToCloudFormationAspect } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStack, removeAssemblies, SYNTH_TIMEOUT_MS } from './support/synth.js';
 
@@ -125,6 +129,16 @@ describe('acknowledgements', () => {
     );
   }
 
+  /** Every acknowledgement with its reason, on each construct path. */
+  function acknowledgements(stack: Stack): { at: string; id: string; reason: string }[] {
+    return stack.node.findAll().flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+        .map(([key, reason]) => ({ at: construct.node.path, id: key.replace(/^annotation::/i, ''), reason })),
+    );
+  }
+
   /**
    * What AwsSolutions finds with every acknowledgement ignored. Reaches into cdk-nag 3.0.2's private
    * `isAcknowledged`, the only switch for it; if a cdk-nag upgrade renames it, this test fails loudly.
@@ -162,10 +176,68 @@ describe('acknowledgements', () => {
     },
   );
 
-  it.each(['dev', 'prod'] as const)('acknowledge a Resource::* wildcard only on the command relay role, for dynamodb:ListStreams (%s)', (stage) => {
-    const { stack } = buildStack({ stage });
-    const wildcard = acknowledged(stack).filter(({ id }) => id === 'AwsSolutions-IAM5[Resource::*]');
-    expect(wildcard.map(({ at }) => at)).toEqual([`${stack.node.path}/CommandRelay/Function/Role`]);
+  /** The function roles, by construct path below the stack; the relay's stream event source adds its own wildcard. */
+  const FUNCTION_ROLES = [
+    'CustomerJobsFunction/Role',
+    'CustomerReadsFunction/Role',
+    'AdminFunction/Role',
+    'NodeApiFunction/Role',
+    'CommandRelay/Function/Role',
+    'DeadlineSweeper/Function/Role',
+    'DeadLetterConsumer/Function/Role',
+  ];
+
+  it.each(['dev', 'prod'] as const)(
+    'acknowledge a Resource::* wildcard on exactly the function roles: X-Ray on each, and dynamodb:ListStreams too on the relay (%s)',
+    (stage) => {
+      const { stack } = buildStack({ stage });
+      const wildcard = acknowledgements(stack).filter(({ id }) => id === 'AwsSolutions-IAM5[Resource::*]');
+      const byRole = new Map<string, string[]>();
+      for (const { at, reason } of wildcard) byRole.set(at, [...(byRole.get(at) ?? []), reason]);
+      expect([...byRole.keys()].sort()).toEqual(FUNCTION_ROLES.map((role) => `${stack.node.path}/${role}`).sort());
+      for (const role of FUNCTION_ROLES) {
+        const reasons = byRole.get(`${stack.node.path}/${role}`)!;
+        // Each acknowledgement is its own metadata entry: acknowledging the same id twice on one role keeps both reasons.
+        if (role === 'CommandRelay/Function/Role') {
+          expect(reasons).toHaveLength(2);
+          expect(reasons.filter((reason) => /dynamodb:ListStreams/.test(reason)), role).toHaveLength(1);
+        } else {
+          expect(reasons, role).toHaveLength(1);
+          expect(reasons.some((reason) => /ListStreams/.test(reason)), role).toBe(false);
+        }
+        const xray = reasons.filter((reason) => /x-?ray/i.test(reason));
+        expect(xray, role).toHaveLength(1);
+        expect(xray[0], role).toMatch(/xray:PutTraceSegments/);
+        expect(xray[0], role).toMatch(/xray:PutTelemetryRecords/);
+      }
+    },
+  );
+
+  it('keep both Resource::* reasons of the relay role in the cloud assembly; the opt-in cdk_nag template metadata keeps only the first', () => {
+    const { app, stack } = buildStack({ stage: 'dev' });
+    // What AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }) would add; bin/app.ts does not opt in.
+    Aspects.of(app).add(new WriteNagSuppressionsToCloudFormationAspect());
+    app.synth();
+    const relayRole = `/${stack.node.path}/CommandRelay/Function/Role`;
+    const assemblyMetadata = JSON.parse(readFileSync(path.join(app.outdir, `${stack.artifactId}.metadata.json`), 'utf8')) as Record<
+      string,
+      { type: string; data: unknown }[]
+    >;
+    const recorded = (assemblyMetadata[relayRole] ?? [])
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+      .filter(([key]) => key.replace(/^annotation::/i, '') === 'AwsSolutions-IAM5[Resource::*]')
+      .map(([, reason]) => reason);
+    expect(recorded).toHaveLength(2);
+    expect(recorded[0]).toMatch(/xray:PutTraceSegments/);
+    expect(recorded[1]).toMatch(/dynamodb:ListStreams/);
+
+    // cdk-nag 3.0.2 writes one reason per rule id (the first acknowledgement found, walking up from the resource).
+    const policy = Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Metadata?: Record<string, unknown> }>).find(
+      ([id, resource]) => resource.Type === 'AWS::IAM::Policy' && id.startsWith('CommandRelayFunctionRoleDefaultPolicy'),
+    )![1];
+    const rules = (policy.Metadata?.cdk_nag as { rules_to_suppress: { id: string; reason: string }[] }).rules_to_suppress;
+    expect(rules.filter((rule) => rule.id === 'AwsSolutions-IAM5[Resource::*]').map((rule) => rule.reason)).toEqual([recorded[0]]);
   });
 });
 

@@ -76,8 +76,11 @@ const FUNCTION_PREFIXES = {
 type Fn = keyof typeof FUNCTION_PREFIXES;
 const ALL_FUNCTIONS = Object.keys(FUNCTION_PREFIXES) as Fn[];
 
-/** The statement the DynamoDB stream event source needs: ListStreams has no resource-level permissions. */
-const isListStreams = ({ statement }: Grant) => asList(statement.Action).length === 1 && asList(statement.Action)[0] === 'dynamodb:ListStreams';
+/**
+ * What active tracing (Tracing.ACTIVE) grants every function role, on "*": these X-Ray actions have no
+ * resource-level permissions. The relay's stream event source adds dynamodb:ListStreams, which has none either.
+ */
+const X_RAY_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
 /** The dead-letter queue's ARN as rendered in a statement. */
 function deadLetterQueueArn(template: Template): string {
@@ -122,20 +125,42 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     }
   });
 
-  it('has no statement on Resource "*" but the relay\'s dynamodb:ListStreams, and none with NotAction or NotResource', () => {
+  it('has no statement on Resource "*" but X-Ray\'s on every function role and the relay\'s dynamodb:ListStreams, and none with NotAction or NotResource', () => {
     const { template } = synthesized(name);
-    const offending = grants(template).filter(
-      (grant) =>
-        grant.statement.NotAction !== undefined ||
-        grant.statement.NotResource !== undefined ||
-        asList(grant.statement.Resource).length === 0 ||
-        (asList(grant.statement.Resource).some((resource) => resource === '*') && !isListStreams(grant)),
+    const malformed = grants(template).filter(
+      (grant) => grant.statement.NotAction !== undefined || grant.statement.NotResource !== undefined || asList(grant.statement.Resource).length === 0,
     );
-    expect(offending).toEqual([]);
-    const listStreams = grants(template).filter(isListStreams);
+    expect(malformed).toEqual([]);
+    // Every action on "*", by the role it is granted to: exactly what has no resource-level permissions.
+    const onEverything = new Map<string, Set<string>>();
+    for (const grant of grants(template).filter((candidate) => asList(candidate.statement.Resource).some((resource) => resource === '*'))) {
+      expect(grant.statement.Effect).toBe('Allow');
+      for (const role of grant.roles) {
+        const actions = onEverything.get(role) ?? new Set<string>();
+        for (const action of asList(grant.statement.Action)) actions.add(action);
+        onEverything.set(role, actions);
+      }
+    }
+    const actual = Object.fromEntries([...onEverything].map(([role, actions]) => [role, [...actions].sort()]));
+    expect(actual).toEqual(
+      Object.fromEntries(ALL_FUNCTIONS.map((fn) => [roleOf(template, fn), fn === 'commandRelay' ? [...X_RAY_ACTIONS, 'dynamodb:ListStreams'].sort() : X_RAY_ACTIONS])),
+    );
+  });
+
+  it('grants dynamodb:ListStreams to the relay role only, and only on "*"', () => {
+    const { template } = synthesized(name);
+    const listStreams = grants(template).filter((grant) => allows(grant, 'dynamodb:ListStreams'));
     expect(listStreams.map((grant) => ({ roles: grant.roles, resources: asList(grant.statement.Resource) }))).toEqual([
       { roles: [roleOf(template, 'commandRelay')], resources: ['*'] },
     ]);
+  });
+
+  it.each(ALL_FUNCTIONS)('lets the %s role write X-Ray segments and telemetry, and nothing else of X-Ray', (fn) => {
+    const { template } = synthesized(name);
+    const xray = roleGrants(template, fn)
+      .flatMap((grant) => asList(grant.statement.Action))
+      .filter((action) => /^xray:|^\*$/i.test(action));
+    expect(xray.sort()).toEqual(X_RAY_ACTIONS);
   });
 
   it('scopes every SQS action to the node queue prefix, but the dead-letter consumer\'s, which reaches only the dead-letter queue', () => {

@@ -191,31 +191,38 @@ describe.each(CASES)('dead-letter consumer ($case)', ({ case: name }) => {
 });
 
 describe.each(CASES)('dead-letter queue alarm ($case)', ({ case: name }) => {
+  /** The consumer's alarm; the stack's other alarms are the monitoring construct's (control-plane-monitoring.test.ts). */
+  const depthAlarm = (template: Template) => resourceByPrefix(template, 'AWS::CloudWatch::Alarm', 'DeadLetterConsumerDepthAlarm')[1];
+
   it('fires when a message has been visible in the dead-letter queue for five one-minute periods', () => {
     const { template } = synthesized(name);
-    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(1);
-    const [, alarm] = alarms[0]!;
-    expect(alarm.Properties).toMatchObject({
+    expect(depthAlarm(template).Properties).toMatchObject({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetterQueueId(template), 'QueueName'] } }],
+      Statistic: 'Maximum',
       Period: 60,
       Threshold: 1,
       EvaluationPeriods: 5,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
-    expect(alarm.Properties?.DatapointsToAlarm ?? 5).toBe(5);
+    expect(depthAlarm(template).Properties?.DatapointsToAlarm ?? 5).toBe(5);
+  });
+
+  it('is the only alarm on the dead-letter queue', () => {
+    const { template } = synthesized(name);
+    const onQueue = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) => alarm.Properties?.Namespace === 'AWS/SQS' || JSON.stringify(alarm.Properties).includes(deadLetterQueueId(template)),
+    );
+    expect(onQueue.map(([id]) => id)).toEqual([resourceByPrefix(template, 'AWS::CloudWatch::Alarm', 'DeadLetterConsumerDepthAlarm')[0]]);
   });
 
   it('stays quiet without data (an idle queue emits no datapoints)', () => {
-    const [, alarm] = resourcesOfType(synthesized(name).template, 'AWS::CloudWatch::Alarm')[0]!;
-    expect(alarm.Properties?.TreatMissingData).toBe('notBreaching');
+    expect(depthAlarm(synthesized(name).template).Properties?.TreatMissingData).toBe('notBreaching');
   });
 
   it('names the stack in its description', () => {
     const { template, config } = synthesized(name);
-    const [, alarm] = resourcesOfType(template, 'AWS::CloudWatch::Alarm')[0]!;
-    expect(String(alarm.Properties?.AlarmDescription)).toContain(`B3iqPrivateInference-${config.stage}`);
+    expect(String(depthAlarm(template).Properties?.AlarmDescription)).toContain(`B3iqPrivateInference-${config.stage}`);
   });
 });

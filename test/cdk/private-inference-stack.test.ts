@@ -256,6 +256,8 @@ describe('Lambda functions', () => {
       JOB_CLAIM_SECONDS: String(config.jobWindows.claimSeconds),
       JOB_COMPLETION_SECONDS: String(config.jobWindows.completionSeconds),
       ENVELOPE_RETENTION_SECONDS: String(config.jobWindows.envelopeRetentionSeconds),
+      // The `service` of every log line and business metric (Powertools), and the dimension the alarms read.
+      POWERTOOLS_SERVICE_NAME: `b3iq-${config.stage}`,
     };
     const queues = {
       NODE_QUEUE_PREFIX: config.nodeQueuePrefix,
@@ -277,6 +279,7 @@ describe('Lambda functions', () => {
     const { template, config } = stage('prod');
     const [, fn] = resourceByPrefix(template, 'AWS::Lambda::Function', prefix);
     expect((fn.Properties?.Environment as { Variables: unknown }).Variables).toEqual(expectedEnvironment(template, config)[name]);
+    expect((fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_SERVICE_NAME).toBe('b3iq-prod');
   });
 
   let customWindows: Template | undefined;
