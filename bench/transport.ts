@@ -2,7 +2,8 @@
  * Seal and open timings of `b3iq-private-transport-v1`: noble (`lambdas/transport/seal.ts`, what the
  * SDK and the node use) against the node:crypto (OpenSSL) reference of the tests, request direction.
  * Each seal draws a fresh ephemeral key and nonce, as in use; each open opens one envelope sealed once.
- * Prints a markdown table and writes `bench/results/transport.json`.
+ * Run alone it prints a markdown table and writes `bench/results/transport.json`; `npm run bench`
+ * (bench/run.ts) imports `measureTransport` and puts the same rows in `bench/results/latest.json`.
  *
  *   npx tsx bench/transport.ts
  *
@@ -11,6 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { MAX_CIPHERTEXT_BYTES } from '../lambdas/transport/envelope.js';
@@ -33,7 +35,7 @@ const SIZES: Size[] = [
   { label: '512 KiB', bytes: MAX_CIPHERTEXT_BYTES - 16, warmup: 10, iterations: 50 },
 ];
 
-interface Row {
+interface TransportRow {
   operation: 'seal' | 'open';
   size: string;
   plaintext_bytes: number;
@@ -69,8 +71,9 @@ function plaintextOf(bytes: number): Uint8Array {
   return Uint8Array.from({ length: bytes }, (_, index) => (index * 131 + 17) & 0xff);
 }
 
-function bench(): Row[] {
-  const rows: Row[] = [];
+/** Seal and open medians for each size, noble against node:crypto. */
+function measureTransport(): TransportRow[] {
+  const rows: TransportRow[] = [];
   const referencePublic = refPublicKey(NODE_SECRET);
   for (const size of SIZES) {
     const plaintext = plaintextOf(size.bytes);
@@ -108,28 +111,38 @@ function bench(): Row[] {
   return rows;
 }
 
-const rows = bench();
-const table = [
-  '| operation | size | plaintext bytes | iterations | noble median | node:crypto median | ratio (noble / node:crypto) |',
-  '|---|---|---:|---:|---:|---:|---:|',
-  ...rows.map(
-    (row) =>
-      `| ${row.operation} | ${row.size} | ${row.plaintext_bytes} | ${row.iterations} | ${formatDuration(row.noble_median_us)} | ` +
-      `${formatDuration(row.node_crypto_median_us)} | ${row.ratio_noble_over_node_crypto.toFixed(2)}× |`,
-  ),
-].join('\n');
-console.log(table);
+/** The rows as a markdown table. */
+function transportTable(rows: TransportRow[]): string {
+  return [
+    '| operation | size | plaintext bytes | iterations | noble median | node:crypto median | ratio (noble / node:crypto) |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (row) =>
+        `| ${row.operation} | ${row.size} | ${row.plaintext_bytes} | ${row.iterations} | ${formatDuration(row.noble_median_us)} | ` +
+        `${formatDuration(row.node_crypto_median_us)} | ${row.ratio_noble_over_node_crypto.toFixed(2)}× |`,
+    ),
+  ].join('\n');
+}
 
-const results = {
-  benchmark: 'b3iq-private-transport-v1 seal/open, request direction',
-  date: new Date().toISOString(),
-  node: process.version,
-  openssl: process.versions.openssl,
-  platform: `${platform()} ${arch()}`,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  rows,
-};
-const directory = new URL('./results/', import.meta.url);
-mkdirSync(directory, { recursive: true });
-writeFileSync(new URL('./transport.json', directory), `${JSON.stringify(results, null, 2)}\n`);
-console.log(`\nwrote ${new URL('./transport.json', directory).pathname}`);
+function main(): void {
+  const rows = measureTransport();
+  console.log(transportTable(rows));
+  const results = {
+    benchmark: 'b3iq-private-transport-v1 seal/open, request direction',
+    date: new Date().toISOString(),
+    node: process.version,
+    openssl: process.versions.openssl,
+    platform: `${platform()} ${arch()}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    rows,
+  };
+  const directory = new URL('./results/', import.meta.url);
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(new URL('./transport.json', directory), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${new URL('./transport.json', directory).pathname}`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+
+export { measureTransport, transportTable };
+export type { TransportRow };

@@ -1,0 +1,175 @@
+/**
+ * `npm run bench:check`: the budgets of issue 6, checked against `bench/results/latest.json`.
+ *
+ * It reads the figures `npm run bench` wrote. When there are none yet (a fresh clone), or with
+ * `--fresh`, it runs `npm run bench` first (about two minutes: emulator, deploy, measurements).
+ * `--results FILE` checks another results file (it is never re-measured).
+ * Exit code: 0 every budget met; 1 a budget missed (each miss is explained); 2 no usable results.
+ *
+ * Budgets:
+ * - at most 3 AWS calls per accepted job on the warm path, and no KMS call on it;
+ * - no per-request work that a cold start or a cache does once: after the first request, no KMS
+ *   GetPublicKey, no Secrets Manager call and no SQS GetQueueUrl;
+ * - each handler bundle under 1 MiB;
+ * - the job path performs no asymmetric crypto (warm, in-process submits).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../scripts/local/paths.js';
+import { type BenchResults, LATEST, RESULTS_SCHEMA } from './lib/results.js';
+
+const MIB = 1024 * 1024;
+const MAX_CALLS_PER_JOB = 3;
+
+interface Check {
+  budget: string;
+  measured: string;
+  ok: boolean;
+  /** Why it matters and where to look, printed when missed. */
+  ifMissed: string;
+}
+
+const resultsFlag = process.argv.indexOf('--results');
+const explicitPath = resultsFlag === -1 ? undefined : process.argv[resultsFlag + 1];
+if (resultsFlag !== -1 && explicitPath === undefined) {
+  console.error('bench:check: --results needs a file');
+  process.exit(2);
+}
+const latestPath = explicitPath ?? fileURLToPath(LATEST);
+
+function runBench(reason: string): void {
+  console.log(`${reason}: running \`npm run bench\` first (emulator, deploy and measurements, about two minutes)\n`);
+  const result = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(new URL('./run.ts', import.meta.url))], {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) {
+    console.error(`\nbench:check: \`npm run bench\` failed (exit ${result.status ?? result.signal}); no budgets checked`);
+    process.exit(2);
+  }
+  console.log('');
+}
+
+function load(): BenchResults {
+  if (explicitPath === undefined) {
+    if (process.argv.includes('--fresh')) runBench('--fresh');
+    else if (!existsSync(latestPath)) runBench(`no ${latestPath} yet`);
+  }
+  let results: BenchResults;
+  try {
+    results = JSON.parse(readFileSync(latestPath, 'utf8')) as BenchResults;
+  } catch (error) {
+    console.error(`bench:check: cannot read ${latestPath}: ${(error as Error).message}; run \`npm run bench\``);
+    process.exit(2);
+  }
+  if (results.schema !== RESULTS_SCHEMA) {
+    console.error(`bench:check: ${latestPath} is not ${RESULTS_SCHEMA} results (schema ${String(results.schema)}); run \`npm run bench\``);
+    process.exit(2);
+  }
+  return results;
+}
+
+const tallyText = (tally: Record<string, number>) =>
+  Object.keys(tally).length === 0 ? 'none' : Object.entries(tally).map(([key, count]) => `${key} ×${count}`).join(', ');
+
+function checks(results: BenchResults): Check[] {
+  const warm = results.job_path.warm_path;
+  const calls = warm.calls_by_operation;
+  const count = (prefix: string) => Object.entries(calls).filter(([key]) => key.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0);
+  const list: Check[] = [];
+
+  list.push({
+    budget: `AWS calls per accepted job, warm path ≤ ${MAX_CALLS_PER_JOB}`,
+    measured: `${warm.calls_per_accepted_job.toFixed(2)} (${tallyText(calls)} over ${warm.accepted_jobs} jobs)`,
+    ok: warm.calls_per_accepted_job <= MAX_CALLS_PER_JOB,
+    ifMissed:
+      'the warm job path should be BatchGetItem → TransactWriteItems → SendMessage; the operations above show what was added ' +
+      '(lambdas/services/submit-job.ts and the adapters it calls); a per-request read or lookup belongs in the one read or a per-container cache',
+  });
+  list.push({
+    budget: 'KMS calls on the warm path = 0',
+    measured: String(count('KMS:')),
+    ok: count('KMS:') === 0,
+    ifMissed: 'transport-key records must be verified locally against the directory key fetched once per container (ControlPlane.keyDirectory), not by KMS per request',
+  });
+  for (const [operation, label, fix] of [
+    ['KMS:GetPublicKey', 'KMS GetPublicKey after the first request = 0', 'fetch the directory key once per container (controlPlaneFromEnv keyDirectory)'],
+    ['SecretsManager:', 'Secrets Manager calls after the first request = 0', 'the job path needs no secret; the admin token is cached for five minutes and used by the admin function only'],
+    ['SQS:GetQueueUrl', 'SQS GetQueueUrl after the first request = 0', "cache each node's queue URL per container (NodeCommandQueues' AsyncCache)"],
+  ] as const) {
+    list.push({ budget: label, measured: String(count(operation)), ok: count(operation) === 0, ifMissed: `work a cold start or cache could do once is repeated per request: ${fix}` });
+  }
+  for (const bundle of results.bundles) {
+    list.push({
+      budget: `${bundle.handler} bundle < 1 MiB`,
+      measured: `${bundle.kib.toFixed(1)} KiB`,
+      ok: bundle.bytes < MIB,
+      ifMissed: `lambdas/handlers/${bundle.handler}.ts bundles more than 1 MiB: look for a new dependency (esbuild --metafile on the entry shows what), or an import that pulls a whole SDK or library in`,
+    });
+  }
+  const asymmetric = Object.values(warm.asymmetric_crypto_ops).reduce((sum, n) => sum + n, 0);
+  list.push({
+    budget: 'asymmetric crypto operations on the warm job path = 0',
+    measured: `${asymmetric}${asymmetric === 0 ? '' : ` (${tallyText(warm.asymmetric_crypto_ops)})`} over ${warm.requests} requests`,
+    ok: asymmetric === 0,
+    ifMissed:
+      'the job path must not sign, verify or agree keys per request: verified transport-key records are remembered (KeyDirectory), and envelopes are checked, never opened',
+  });
+  return list;
+}
+
+/** Problems with the measurement itself: a budget of 0 measured by a counter that saw nothing proves nothing. */
+function validity(results: BenchResults): string[] {
+  const problems: string[] = [];
+  const warm = results.job_path.warm_path;
+  if (warm.accepted_jobs < 1) problems.push('the warm path accepted no job');
+  if ((warm.calls_by_service.DynamoDB ?? 0) === 0) problems.push('the AWS call counter saw no DynamoDB call on the warm path');
+  const canary = results.job_path.instrument_check?.asymmetric_crypto_ops ?? {};
+  if ((canary['noble x25519.getSharedSecret'] ?? 0) === 0 || (canary['node:crypto diffieHellman'] ?? 0) === 0) {
+    problems.push(`the asymmetric crypto counter missed its own check operations (saw: ${tallyText(canary)})`);
+  }
+  if (results.bundles.length === 0) problems.push('no Lambda bundle was measured');
+  return problems;
+}
+
+function staleness(results: BenchResults): string | undefined {
+  let head: string | undefined;
+  try {
+    head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8').trim();
+  } catch {
+    return undefined;
+  }
+  if (results.git.commit !== null && results.git.commit !== head) {
+    return `note: measured at commit ${results.git.commit.slice(0, 12)}, HEAD is now ${head.slice(0, 12)}; \`npm run bench:check -- --fresh\` measures again`;
+  }
+  return undefined;
+}
+
+const results = load();
+const machine = results.machine;
+console.log(
+  `Budgets (issue 6), checked against ${latestPath}\n` +
+    `measured ${results.date} on ${machine.cpu}, ${machine.cores} cores, Node.js ${machine.node}` +
+    (results.git.commit === null ? '' : `, commit ${results.git.commit.slice(0, 12)}${results.git.uncommitted_changes ? ' with uncommitted changes' : ''}`) +
+    '\n',
+);
+const stale = staleness(results);
+if (stale !== undefined) console.log(`${stale}\n`);
+
+const list = checks(results);
+console.log('| budget | measured | ok |');
+console.log('|---|---|---|');
+for (const check of list) console.log(`| ${check.budget} | ${check.measured} | ${check.ok ? 'ok' : '**MISSED**'} |`);
+console.log('');
+
+const invalid = validity(results);
+const missed = list.filter((check) => !check.ok);
+for (const check of missed) console.error(`MISSED: ${check.budget}: measured ${check.measured}. ${check.ifMissed}.`);
+for (const problem of invalid) console.error(`INVALID MEASUREMENT: ${problem}; run \`npm run bench\` again and look at bench/lib.`);
+if (invalid.length > 0) process.exit(2);
+if (missed.length > 0) {
+  console.error(`\n${missed.length} of ${list.length} budgets missed`);
+  process.exit(1);
+}
+console.log(`all ${list.length} budgets met`);

@@ -1,0 +1,82 @@
+/** The markdown tables `npm run bench` prints. */
+import type { TransportRow } from '../transport.js';
+import { transportTable } from '../transport.js';
+import type { Tally } from './aws-calls.js';
+import type { BenchResults } from './results.js';
+
+const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(value < 10 ? 2 : 1)} ms` : '—');
+const tallyText = (tally: Tally) => (Object.keys(tally).length === 0 ? 'none' : Object.entries(tally).map(([key, count]) => `${key} ×${count}`).join(', '));
+
+function machineLine(results: Pick<BenchResults, 'machine' | 'date' | 'git'>): string {
+  const { machine } = results;
+  return (
+    `${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB · Node.js ${machine.node} (OpenSSL ${machine.openssl}) · ` +
+    `${machine.platform} ${machine.os_release} · ${results.date}` +
+    (results.git.commit === null ? '' : ` · commit ${results.git.commit.slice(0, 12)}${results.git.uncommitted_changes ? ' + uncommitted changes' : ''}`)
+  );
+}
+
+function report(results: BenchResults): string {
+  const { job_path: jobPath } = results;
+  const warm = jobPath.warm_path;
+  const lines: string[] = [];
+  lines.push(`Machine: ${machineLine(results)}`);
+  lines.push(`Emulator: ${results.setup.emulator}, stage \`${results.setup.stage}\` (start ${results.setup.emulator_start_s} s, deploy ${results.setup.deploy_s} s); whole run ${results.total_s} s.`);
+  lines.push('');
+  lines.push('### Accepted-job submit latency (warm, sequential)');
+  lines.push('');
+  lines.push('| path | n | warm-up discarded | mean | p50 | p99 | min | max | not accepted |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const row of jobPath.latency) {
+    const path = row.path === 'http' ? 'HTTP: API Gateway → bundled Lambda (emulator)' : 'in-process: `customer-jobs` handler';
+    lines.push(
+      `| ${path} | ${row.n} | ${row.warmup} | ${ms(row.mean_ms)} | ${ms(row.p50_ms)} | ${ms(row.p99_ms)} | ${ms(row.min_ms)} | ${ms(row.max_ms)} | ${tallyText(row.not_accepted)} |`,
+    );
+  }
+  lines.push('');
+  lines.push('### Throughput (accepted jobs/s; each client submits back to back)');
+  lines.push('');
+  lines.push('| path | customers | clients | accepted | jobs/s | p50 | p99 | TransactWriteItems per job | not accepted |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const row of jobPath.throughput) {
+    lines.push(
+      `| ${row.mode} | ${row.customers === 'one' ? 'one (contended)' : 'distinct'} | ${row.clients} | ${row.accepted} | ${row.accepted_per_s.toFixed(1)} | ` +
+        `${ms(row.latency_p50_ms)} | ${ms(row.latency_p99_ms)} | ${row.transact_writes_per_accepted?.toFixed(2) ?? '—'} | ${tallyText(row.not_accepted)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(`### AWS calls per accepted job, warm path (in-process, ${warm.accepted_jobs} accepted jobs after the first request)`);
+  lines.push('');
+  lines.push('| service:operation | calls | per accepted job | HTTP attempts |');
+  lines.push('|---|---:|---:|---:|');
+  for (const [operation, calls] of Object.entries(warm.calls_by_operation)) {
+    lines.push(`| ${operation} | ${calls} | ${(calls / Math.max(1, warm.accepted_jobs)).toFixed(2)} | ${warm.http_attempts_by_operation[operation] ?? 0} |`);
+  }
+  lines.push(`| **total** | ${warm.calls_total} | **${warm.calls_per_accepted_job.toFixed(2)}** | |`);
+  lines.push('');
+  lines.push(
+    `First request of a cold container (not in the figures above; ${ms(jobPath.first_request.latency_ms)}): ${tallyText(jobPath.first_request.calls_by_operation)}.`,
+  );
+  lines.push(
+    `Asymmetric crypto: first request ${tallyText(jobPath.first_request.asymmetric_crypto_ops)}; ` +
+      `warm path (${warm.requests} requests) ${tallyText(warm.asymmetric_crypto_ops)}.`,
+  );
+  lines.push('');
+  lines.push('### Lambda bundles (`cdk synth`, minified ESM with the AWS SDK)');
+  lines.push('');
+  lines.push('| function | handler | index.mjs | cold import, median (min–max) | process start → imported, median |');
+  lines.push('|---|---|---:|---:|---:|');
+  for (const bundle of results.bundles) {
+    lines.push(
+      `| ${bundle.function} | ${bundle.handler} | ${bundle.kib.toFixed(1)} KiB | ${bundle.cold_import_ms.median.toFixed(1)} ms ` +
+        `(${bundle.cold_import_ms.min.toFixed(1)}–${bundle.cold_import_ms.max.toFixed(1)}), ${bundle.cold_import_ms.runs.length} runs | ${bundle.process_ready_ms.toFixed(1)} ms |`,
+    );
+  }
+  lines.push('');
+  lines.push('### Envelope seal/open (`b3iq-private-transport-v1`, request direction, medians)');
+  lines.push('');
+  lines.push(transportTable(results.transport as TransportRow[]));
+  return lines.join('\n');
+}
+
+export { machineLine, report };

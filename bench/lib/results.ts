@@ -1,0 +1,40 @@
+/** The shape of `bench/results/latest.json`, written by `npm run bench` and read by `npm run bench:check`. */
+import type { TransportRow } from '../transport.js';
+import type { BundleResult } from './bundles.js';
+import type { JobPathResults } from './job-path.js';
+
+const RESULTS_SCHEMA = 'b3iq-bench-v1';
+const LATEST = new URL('../results/latest.json', import.meta.url);
+
+interface Machine {
+  cpu: string;
+  cores: number;
+  memory_gib: number;
+  node: string;
+  openssl: string;
+  platform: string;
+  os_release: string;
+}
+
+interface BenchResults {
+  schema: typeof RESULTS_SCHEMA;
+  date: string;
+  git: { commit: string | null; uncommitted_changes: boolean | null };
+  machine: Machine;
+  setup: {
+    stage: string;
+    emulator: string;
+    emulator_start_s: number;
+    deploy_s: number;
+    synth_s: number;
+    in_process_env: Record<string, string>;
+    notes: string[];
+  };
+  job_path: JobPathResults;
+  bundles: BundleResult[];
+  transport: TransportRow[];
+  total_s: number;
+}
+
+export { LATEST, RESULTS_SCHEMA };
+export type { BenchResults, Machine };

@@ -1,0 +1,217 @@
+/**
+ * `npm run bench`: the control plane's speed, measured on this machine.
+ *
+ * 1. starts `cdk synth` (for the bundles) and a fresh ministack emulator, deploys the stack to it as
+ *    stage `perf` (never `dev` or `test`), sets an admin token;
+ * 2. makes 32 customers and a node through the admin handler in-process, then measures the job path
+ *    in-process (the `customer-jobs` handler with the stack's Lambda environment) and over HTTP (the
+ *    deployed API Gateway and bundled Lambda on the emulator), counting AWS calls with an SDK
+ *    middleware and asymmetric crypto operations;
+ * 3. stops the emulator, then times cold imports of each bundle and envelope seal/open on a quiet
+ *    machine;
+ * 4. prints markdown tables and writes `bench/results/latest.json` (read by `npm run bench:check`).
+ *
+ * Everything it starts (emulator and its Lambda processes, cdk) is stopped at the end, on error,
+ * and on SIGINT/SIGTERM. Options: --quick (shorter runs, for trying the bench itself).
+ *
+ * The counters must be installed before the code under test is imported, so this module imports
+ * the handlers (and everything that imports noble) dynamically.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { deployStack, lambdaEnv } from '../scripts/local/deploy.js';
+import { type Emulator, startEmulator } from '../scripts/local/emulator.js';
+import { PROJECT_ROOT } from '../scripts/local/paths.js';
+import { installAsymmetricCryptoCounter } from './lib/asymmetric-crypto.js';
+import { installAwsCallCounter } from './lib/aws-calls.js';
+import { bundlesOf, extraAssetFiles, measureColdImports, startSynth, type Synth } from './lib/bundles.js';
+import { type BenchResults, LATEST, type Machine, RESULTS_SCHEMA } from './lib/results.js';
+import { round } from './lib/stats.js';
+
+installAwsCallCounter();
+installAsymmetricCryptoCounter();
+
+const STAGE = 'perf'; // at most 4 characters (node queue prefix b3iq-<stage>-n-); distinct from dev and test
+const STACK_NAME = `B3iqPrivateInference-${STAGE}`;
+const EMULATOR = 'ministack 1.5.33 (local Lambda executor)';
+const QUICK = process.argv.includes('--quick');
+const SETTINGS = QUICK
+  ? { warmRequests: 50, httpRequests: 20, throughputSeconds: 1, importRuns: 3 }
+  : { warmRequests: 200, httpRequests: 100, throughputSeconds: 3, importRuns: 7 };
+
+/**
+ * The in-process handler's environment beyond the stack's: logs and metrics off (they would flood
+ * the table output; on Lambda they are a few stdout lines), and the per-customer rate limit (a
+ * token bucket per Lambda instance, 100/s by default) lifted so that the one-customer throughput
+ * measures the account's contention, not the limiter. The deployed stack keeps its defaults.
+ */
+const IN_PROCESS_ENV = {
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_TRACE_ENABLED: 'false',
+  CUSTOMER_RATE_LIMIT_PER_SECOND: '1000000',
+  CUSTOMER_RATE_LIMIT_BURST: '1000000',
+};
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+// --- clean-up: everything started here ends, whatever happens ------------------------------------
+
+let emulator: Emulator | undefined;
+let synth: Synth | undefined;
+let cleaning: Promise<void> | undefined;
+let interrupted = false;
+
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    synth?.dispose();
+    await emulator?.stop();
+  })();
+  return cleaning;
+}
+
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  // `on`, not `once`: a terminal's Ctrl+C reaches this process both directly and relayed by tsx,
+  // and a second signal must not end the process before the emulator is stopped.
+  process.on(signal, () => {
+    if (!interrupted) log(`${signal}: stopping the emulator and everything the bench started`);
+    interrupted = true;
+    void cleanUp().finally(() => process.exit(code));
+  });
+}
+
+// --- the run ------------------------------------------------------------------------------------
+
+function machine(): Machine {
+  return {
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: availableParallelism(),
+    memory_gib: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    openssl: process.versions.openssl ?? 'unknown',
+    platform: `${process.platform} ${process.arch}`,
+    os_release: release(),
+  };
+}
+
+/** The commit measured, read only (no git command here changes anything). */
+function gitState(): BenchResults['git'] {
+  const git = (args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8').trim();
+  let commit: string | null = null;
+  try {
+    commit = git(['rev-parse', 'HEAD']);
+  } catch {
+    return { commit: null, uncommitted_changes: null };
+  }
+  try {
+    git(['diff', '--quiet', 'HEAD', '--', 'lambdas', 'lib', 'bin', 'package.json', 'package-lock.json']);
+    return { commit, uncommitted_changes: false };
+  } catch {
+    return { commit, uncommitted_changes: true };
+  }
+}
+
+async function setAdminToken(awsEnv: Record<string, string>, secretId: string): Promise<string> {
+  const { generateToken } = await import('../lambdas/domain/customer-token.js');
+  const token = generateToken();
+  const client = new SecretsManagerClient({
+    endpoint: awsEnv.AWS_ENDPOINT_URL,
+    region: awsEnv.AWS_REGION,
+    credentials: { accessKeyId: awsEnv.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: awsEnv.AWS_SECRET_ACCESS_KEY ?? 'test' },
+  });
+  await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: token }));
+  client.destroy();
+  return token;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  if (!process.version.startsWith('v24.')) {
+    log(`warning: running on Node.js ${process.version}; \`npm run bench\` runs the project's Node.js 24 (the Lambda runtime)`);
+  }
+  const seconds = (since: number) => round((performance.now() - since) / 1000, 1);
+
+  log(`cdk synth (stage ${STAGE}, for the bundles) and the emulator start together`);
+  synth = startSynth(STAGE, {});
+  let mark = performance.now();
+  emulator = await startEmulator({ log });
+  const emulatorStart = seconds(mark);
+  mark = performance.now();
+  const deployed = await deployStack(emulator.env, { stage: STAGE, log });
+  const deploySeconds = seconds(mark);
+  log(`deployed ${deployed.stackName} in ${deploySeconds} s; API ${deployed.apiUrl}`);
+  const adminToken = await setAdminToken(emulator.env, deployed.outputs.AdminTokenSecretArn);
+
+  // The handlers in this process get the environment the stack gives its Lambdas.
+  const functionEnv = { ...emulator.env, ...lambdaEnv(deployed.outputs) };
+  Object.assign(process.env, functionEnv, IN_PROCESS_ENV);
+  const { measureJobPath } = await import('./lib/job-path.js');
+  const jobPath = await measureJobPath({ apiUrl: deployed.apiUrl, adminToken, log, ...SETTINGS });
+
+  log('stopping the emulator');
+  await emulator.stop();
+  emulator = undefined;
+
+  const synthesized = await synth.done;
+  log(`cdk synth took ${synthesized.seconds} s (alongside the emulator); timing cold imports, ${SETTINGS.importRuns} runs a bundle`);
+  const bundles = bundlesOf(synthesized.outDir, STACK_NAME);
+  const extras = extraAssetFiles(bundles);
+  if (extras.length > 0) log(`note: asset files besides index.mjs: ${extras.join(', ')}`);
+  const bundleResults = await measureColdImports(bundles, functionEnv, SETTINGS.importRuns);
+  synth.dispose();
+  synth = undefined;
+
+  log('envelope seal/open, noble and node:crypto');
+  const { measureTransport } = await import('./transport.js');
+  const transport = measureTransport();
+
+  const results: BenchResults = {
+    schema: RESULTS_SCHEMA,
+    date: new Date().toISOString(),
+    git: gitState(),
+    machine: machine(),
+    setup: {
+      stage: STAGE,
+      emulator: EMULATOR,
+      emulator_start_s: emulatorStart,
+      deploy_s: deploySeconds,
+      synth_s: synthesized.seconds,
+      in_process_env: IN_PROCESS_ENV,
+      notes: [
+        'in-process: the customer-jobs handler in this process, with the deployed stack\'s Lambda environment, against the emulator\'s DynamoDB, SQS and KMS; one process serves all concurrent clients (a Lambda instance serves one request at a time)',
+        'http: the deployed API Gateway and bundled Lambda on ministack (Lambdas run as local Node.js processes); the stack\'s per-customer limit (100/s, burst 500 per instance) applies',
+        'the DynamoDB stream runs the CommandRelay Lambda on the emulator for every accepted job, on the same 2 cores',
+        'bodies: 64 envelopes sealed before timing (about 1 KiB of plaintext), reused across jobs with server-made job ids',
+        'AWS calls: counted by SDK middleware on every DynamoDB, SQS, KMS and Secrets Manager client in the bench process',
+        ...(QUICK ? ['--quick: shortened runs'] : []),
+      ],
+    },
+    job_path: jobPath,
+    bundles: bundleResults,
+    transport,
+    total_s: seconds(started),
+  };
+  mkdirSync(new URL('.', LATEST), { recursive: true });
+  writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
+
+  const { report } = await import('./lib/report.js');
+  console.log(report(results));
+  console.log(`\nwrote ${fileURLToPath(LATEST)}; check the budgets with \`npm run bench:check\``);
+}
+
+try {
+  await main();
+} catch (error) {
+  if (!interrupted) log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanUp();
+}
+// SDK clients and fetch keep sockets open; nothing is left to wait for.
+process.exit(process.exitCode ?? 0);
