@@ -44,6 +44,14 @@ function problemResponses(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxy
   return {
     before: (request) => {
       startedAt.set(request.event, performance.now());
+      // Every line of this request carries its ids; keys a previous request appended are dropped.
+      logger.resetKeys();
+      logger.addContext(request.context);
+      const jobId = request.event.pathParameters?.job_id;
+      logger.appendKeys({
+        request_id: request.event.requestContext?.requestId,
+        ...(isId('job_id', jobId) ? { job_id: jobId } : {}),
+      });
     },
     after: (request) => {
       log(request.event, request.response?.statusCode ?? 200);

@@ -23,6 +23,7 @@ import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
 import { expireIfOverdue, holdsReservation, releaseOpenJob } from './job-closing.js';
 import { admitNode } from './node-access.js';
+import { logger } from '../observability/logger.js';
 import { recordJobEnded, recordReservationConflict } from '../observability/metrics.js';
 
 /** Bounds and default from the body's schema; `null` counts as absent. */
@@ -53,6 +54,7 @@ async function ownCommand(plane: ControlPlane, request: HttpRequest, stored: Sto
   const ref = typeof commandId === 'string' && commandId.length <= 128 ? await plane.store.findCommand(commandId) : undefined;
   if (ref === undefined) throw new Problem('command_not_found', 'no such command');
   if (ref.node_id !== stored.node.node_id) throw new Problem('forbidden', 'a node may only act on its own commands');
+  logger.appendKeys({ job_id: ref.job_id, command_id: ref.command_id });
   return ref;
 }
 

@@ -42,6 +42,7 @@ async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<Htt
   const fingerprint = jobRequestFingerprint(jobRequest);
   const directory = await plane.keyDirectory();
   const jobId = jobRequest.job_id ?? `job-${randomUUID()}`;
+  logger.appendKeys({ job_id: jobId });
   let { job: existing, node: stored } = snapshot;
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {

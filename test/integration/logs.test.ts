@@ -57,6 +57,9 @@ describe('logs', () => {
     // Assess
     const logged = lines.join('');
     expect(logged).toContain('"route":"/v1/private-inference/jobs"');
+    // Each request line names its job and the Lambda invocation.
+    expect(logged).toContain(`"job_id":"${body.job_id}"`);
+    expect(logged).toContain('"function_request_id":"test-request"');
     // The business metrics ride on the same stream, as EMF lines.
     expect(logged).toContain('"JobsQueued":1');
     expect(logged).toContain('"JobsCompleted":1');
