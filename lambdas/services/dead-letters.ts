@@ -4,7 +4,7 @@
  * released. A job that already ended is left as it is.
  */
 import type { ControlPlane } from './control-plane.js';
-import { releaseOpenJob } from './job-closing.js';
+import { releaseNamedJob } from './job-closing.js';
 
 type DeadLetterOutcome = 'released' | 'already_closed' | 'unknown_command';
 
@@ -17,10 +17,9 @@ async function failDeadLetteredCommand(plane: ControlPlane, messageBody: string)
   }
   const ref = typeof commandId === 'string' ? await plane.store.findCommand(commandId) : undefined;
   if (ref === undefined) return 'unknown_command';
-  const { job, customer } = await plane.store.read({ customerId: ref.customer_id, jobId: ref.job_id });
-  if (job === undefined) return 'unknown_command';
-  const { released } = await releaseOpenJob(plane, job, { status: 'failed', reason: 'undeliverable' }, customer);
-  return released ? 'released' : 'already_closed';
+  const outcome = await releaseNamedJob(plane, { customerId: ref.customer_id, jobId: ref.job_id }, { status: 'failed', reason: 'undeliverable' });
+  if (outcome === undefined) return 'unknown_command';
+  return outcome.released ? 'released' : 'already_closed';
 }
 
 export { failDeadLetteredCommand };

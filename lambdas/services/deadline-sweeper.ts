@@ -1,14 +1,14 @@
 /**
  * The deadline sweeper: expires every open job whose next deadline has passed and releases its
- * reservation. It reads the `OpenJobs` index shard by shard, soonest deadline first, a page at a
- * time (queued and claimed jobs are listed apart, each in a few shards). Each expiry is a conditional transaction that re-checks the job is still open and still
- * overdue, so two sweeps at once, or a sweep racing a claim, a result or a cancel, end each job
- * exactly once.
+ * reservation. It reads the `OpenJobs` index partition by partition (queued and claimed jobs
+ * apart, each in a few shards), soonest deadline first, a page at a time. Each expiry is a
+ * conditional transaction that re-checks the job is still open and still overdue, so two sweeps
+ * at once, or a sweep racing a claim, a result or a cancel, end each job exactly once.
  */
 import { OPEN_SHARDS, type OpenShard } from '../adapters/dynamodb/items.js';
 import type { OpenJobRef } from '../adapters/dynamodb/control-plane-store.js';
 import type { ControlPlane } from './control-plane.js';
-import { releaseOpenJob } from './job-closing.js';
+import { releaseNamedJob } from './job-closing.js';
 
 interface SweepOptions {
   pageSize?: number;
@@ -24,9 +24,8 @@ interface SweepReport {
 
 /** Expires one listed job if it is still open and overdue; `true` if this call expired it. */
 async function expireListedJob(plane: ControlPlane, ref: Pick<OpenJobRef, 'customer_id' | 'job_id'>, dueBy: string): Promise<boolean> {
-  const { job, customer } = await plane.store.read({ customerId: ref.customer_id, jobId: ref.job_id });
-  if (job === undefined) return false;
-  return (await releaseOpenJob(plane, job, { status: 'expired', reason: 'deadline_passed', dueBy }, customer)).released;
+  const outcome = await releaseNamedJob(plane, { customerId: ref.customer_id, jobId: ref.job_id }, { status: 'expired', reason: 'deadline_passed', dueBy });
+  return outcome?.released ?? false;
 }
 
 async function sweepShard(plane: ControlPlane, shard: OpenShard, asOf: string, options: SweepOptions, report: SweepReport): Promise<void> {

@@ -75,6 +75,16 @@ async function releaseOpenJob(
   throw new Problem('rate_limited', 'the account is changing too fast; retry shortly');
 }
 
+/** Reads the named job with its account and releases it as `releaseOpenJob` does; `undefined` if there is no such job. */
+async function releaseNamedJob(
+  plane: ControlPlane,
+  ids: { customerId: string; jobId: string },
+  release: ReleaseRequest,
+): Promise<{ job: Job; released: boolean } | undefined> {
+  const { job, customer } = await plane.store.read(ids);
+  return job === undefined ? undefined : releaseOpenJob(plane, job, release, customer);
+}
+
 /**
  * Whether the account still holds the job's reservation. A job read as open together with an
  * account read after the job closed fails this; the ledger rules would refuse such a pair.
@@ -90,5 +100,5 @@ async function expireIfOverdue(plane: ControlPlane, job: Job, customer?: Custome
   return (await releaseOpenJob(plane, job, { status: 'expired', reason: 'deadline_passed', dueBy: now.toISOString() }, customer)).job;
 }
 
-export { expireIfOverdue, holdsReservation, releaseOpenJob };
+export { expireIfOverdue, holdsReservation, releaseNamedJob, releaseOpenJob };
 export type { ReleaseRequest };

@@ -12,7 +12,7 @@ import { RELEASE_STALE } from '../domain/schemas/requests.js';
 import { readJsonBody, type HttpRequest } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
-import { releaseOpenJob } from './job-closing.js';
+import { releaseNamedJob } from './job-closing.js';
 
 interface StaleQuery {
   dryRun: boolean;
@@ -54,8 +54,7 @@ async function releaseStaleReservations(plane: ControlPlane, query: StaleQuery) 
   for (const ref of stale) {
     let outcome: 'would_release' | 'released' | 'unchanged' = 'would_release';
     if (!query.dryRun) {
-      const { job, customer } = await plane.store.read({ customerId: ref.customer_id, jobId: ref.job_id });
-      const result = job === undefined ? undefined : await releaseOpenJob(plane, job, { status: 'expired', reason: 'released_by_operator' }, customer);
+      const result = await releaseNamedJob(plane, { customerId: ref.customer_id, jobId: ref.job_id }, { status: 'expired', reason: 'released_by_operator' });
       outcome = result?.released ? 'released' : 'unchanged';
     }
     reservations.push({
