@@ -8,9 +8,7 @@ import { type CfnElement, CfnOutput, RemovalPolicy, Stack, type StackProps, Vali
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { StageConfig } from './config.js';
 import { ControlPlaneApi } from './constructs/control-plane-api.js';
@@ -151,17 +149,14 @@ class PrivateInferenceStack extends Stack {
       throttle: config.apiThrottle,
       protectData: config.protectData,
     });
-    const alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `B3IQ control plane alarms (${config.stage})`, masterKey: dataKey, enforceSSL: true });
-    // CloudWatch publishes alarm notifications to the KMS-encrypted topic with the data key.
-    dataKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    new ControlPlaneMonitoring(this, 'Monitoring', {
+    const { alarmTopic } = new ControlPlaneMonitoring(this, 'Monitoring', {
       api,
       apiFunctions,
       relay,
       sweeper,
       deadLetterConsumer: deadLetterConsumer.fn,
       claimSeconds: config.jobWindows.claimSeconds,
-      alarmTopic,
+      dataKey,
       deadLetterQueue: queues.deadLetterQueue,
       deadLetterAlarm: deadLetterConsumer.depthAlarm,
       serviceName,

@@ -17,7 +17,9 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE } from '../../lambdas/observability/metrics.js';
@@ -37,8 +39,8 @@ interface ControlPlaneMonitoringProps {
   maxReservationAgeSeconds: number;
   /** The relay gives up on stream records older than this. */
   claimSeconds: number;
-  /** Where every alarm notifies; operators subscribe to it. */
-  alarmTopic: ITopic;
+  /** Encrypts the alarm topic. */
+  dataKey: IKey;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -46,10 +48,22 @@ const ONE_MINUTE = Duration.minutes(1);
 
 class ControlPlaneMonitoring extends Construct {
   readonly alarms: Alarm[];
+  /** Where every alarm notifies; operators subscribe to it. */
+  readonly alarmTopic: Topic;
 
   constructor(scope: Construct, id: string, props: ControlPlaneMonitoringProps) {
     super(scope, id);
-    const stackName = Stack.of(this).stackName;
+    const { stackName, account } = Stack.of(this);
+    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `${stackName} alarms`, masterKey: props.dataKey, enforceSSL: true });
+    // CloudWatch publishes to the encrypted topic with the data key: this account's alarms only.
+    props.dataKey.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
     const business = (metricName: string, statistic = 'Sum') =>
       new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: props.serviceName }, statistic, period: ONE_MINUTE });
     const alarm = (name: string, description: string, options: Omit<ConstructorParameters<typeof Alarm>[2], 'alarmDescription'>) =>
@@ -123,7 +137,7 @@ class ControlPlaneMonitoring extends Construct {
       }),
     ];
 
-    const notify = new SnsAction(props.alarmTopic);
+    const notify = new SnsAction(this.alarmTopic);
     for (const each of [...this.alarms, props.deadLetterAlarm]) each.addAlarmAction(notify);
 
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${stackName}-control-plane`, defaultInterval: Duration.hours(3) });

@@ -427,7 +427,7 @@ describe('README', () => {
 describe.each(CASES)('alarm notifications ($case)', ({ case: name }) => {
   it('sends every alarm to one KMS-encrypted, TLS-only topic that is a stack output', () => {
     const { template } = synthesized(name);
-    const [topicId, topic] = resourceByPrefix(template, 'AWS::SNS::Topic', 'AlarmTopic');
+    const [topicId, topic] = resourceByPrefix(template, 'AWS::SNS::Topic', 'MonitoringAlarmTopic');
     expect(topic.Properties?.KmsMasterKeyId).toBeDefined();
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBe(ALARMS.length);
@@ -435,6 +435,15 @@ describe.each(CASES)('alarm notifications ($case)', ({ case: name }) => {
     const policies = resourcesOfType(template, 'AWS::SNS::TopicPolicy').map(([, policy]) => render(policy.Properties?.PolicyDocument));
     expect(policies.some((policy) => policy.includes('aws:SecureTransport') && policy.includes('Deny'))).toBe(true);
     expect(render(template.toJSON().Outputs?.AlarmTopicArn)).toContain(topicId);
+  });
+
+  it('lets CloudWatch use the data key for the topic only on behalf of this account', () => {
+    const { template } = synthesized(name);
+    const [, key] = resourceByPrefix(template, 'AWS::KMS::Key', 'DataKey');
+    const statements = (key.Properties?.KeyPolicy as { Statement: { Principal?: { Service?: string }; Condition?: unknown }[] }).Statement;
+    const cloudwatch = statements.filter((statement) => render(statement.Principal).includes('cloudwatch.amazonaws.com'));
+    expect(cloudwatch).toHaveLength(1);
+    expect(render(cloudwatch[0]!.Condition)).toContain('aws:SourceAccount');
   });
 
   it('does not let Lambda retry a failed sweep (the next scheduled run is the retry)', () => {
