@@ -21,7 +21,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { deployStack, lambdaEnv } from '../scripts/local/deploy.js';
 import { type Emulator, startEmulator } from '../scripts/local/emulator.js';
 import { PROJECT_ROOT } from '../scripts/local/paths.js';
@@ -117,19 +116,6 @@ function gitState(): BenchResults['git'] {
   }
 }
 
-async function setAdminToken(awsEnv: Record<string, string>, secretId: string): Promise<string> {
-  const { generateToken } = await import('../lambdas/domain/customer-token.js');
-  const token = generateToken();
-  const client = new SecretsManagerClient({
-    endpoint: awsEnv.AWS_ENDPOINT_URL,
-    region: awsEnv.AWS_REGION,
-    credentials: { accessKeyId: awsEnv.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: awsEnv.AWS_SECRET_ACCESS_KEY ?? 'test' },
-  });
-  await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: token }));
-  client.destroy();
-  return token;
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
   if (!process.version.startsWith('v24.')) {
@@ -146,6 +132,8 @@ async function main(): Promise<void> {
   const deployed = await deployStack(emulator.env, { stage: STAGE, log });
   const deploySeconds = seconds(mark);
   log(`deployed ${deployed.stackName} in ${deploySeconds} s; API ${deployed.apiUrl}`);
+  // Imported only now: the seed module loads node keys (noble), which the crypto counters must see first.
+  const { setAdminToken } = await import('../scripts/local/seed.js');
   const adminToken = await setAdminToken(emulator.env, deployed.outputs.AdminTokenSecretArn);
 
   // The handlers in this process get the environment the stack gives its Lambdas.
