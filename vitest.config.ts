@@ -4,6 +4,17 @@ export default defineConfig({
   test: {
     // Handlers log one JSON line per request; show it only for failing tests.
     silent: 'passed-only',
+    coverage: {
+      provider: 'v8',
+      include: ['lambdas/**/*.ts', 'sdk/**/*.ts', 'cli/**/*.ts', 'node-agent/**/*.ts'],
+      reporter: ['text-summary', ['text', { skipFull: true }]],
+      // The pure rules are proven by unit tests alone; the adapters and handlers are covered by the
+      // integration suite against the emulator, so their unit coverage is reported, not gated.
+      thresholds: {
+        'lambdas/domain/**': { lines: 95, branches: 95 },
+        'lambdas/transport/**': { lines: 95, branches: 95 },
+      },
+    },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {

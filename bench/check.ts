@@ -71,12 +71,19 @@ function load(): BenchResults {
 }
 
 const tallyText = (tally: Record<string, number>) =>
-  Object.keys(tally).length === 0 ? 'none' : Object.entries(tally).map(([key, count]) => `${key} ×${count}`).join(', ');
+  Object.keys(tally).length === 0
+    ? 'none'
+    : Object.entries(tally)
+        .map(([key, count]) => `${key} ×${count}`)
+        .join(', ');
 
 function checks(results: BenchResults): Check[] {
   const warm = results.job_path.warm_path;
   const calls = warm.calls_by_operation;
-  const count = (prefix: string) => Object.entries(calls).filter(([key]) => key.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0);
+  const count = (prefix: string) =>
+    Object.entries(calls)
+      .filter(([key]) => key.startsWith(prefix))
+      .reduce((sum, [, n]) => sum + n, 0);
   const list: Check[] = [];
 
   list.push({
@@ -91,14 +98,32 @@ function checks(results: BenchResults): Check[] {
     budget: 'KMS calls on the warm path = 0',
     measured: String(count('KMS:')),
     ok: count('KMS:') === 0,
-    ifMissed: 'transport-key records must be verified locally against the directory key fetched once per container (ControlPlane.keyDirectory), not by KMS per request',
+    ifMissed:
+      'transport-key records must be verified locally against the directory key fetched once per container (ControlPlane.keyDirectory), not by KMS per request',
   });
   for (const [operation, label, fix] of [
-    ['KMS:GetPublicKey', 'KMS GetPublicKey after the first request = 0', 'fetch the directory key once per container (controlPlaneFromEnv keyDirectory)'],
-    ['SecretsManager:', 'Secrets Manager calls after the first request = 0', 'the job path needs no secret; the admin token is cached for five minutes and used by the admin function only'],
-    ['SQS:GetQueueUrl', 'SQS GetQueueUrl after the first request = 0', "cache each node's queue URL per container (NodeCommandQueues' AsyncCache)"],
+    [
+      'KMS:GetPublicKey',
+      'KMS GetPublicKey after the first request = 0',
+      'fetch the directory key once per container (controlPlaneFromEnv keyDirectory)',
+    ],
+    [
+      'SecretsManager:',
+      'Secrets Manager calls after the first request = 0',
+      'the job path needs no secret; the admin token is cached for five minutes and used by the admin function only',
+    ],
+    [
+      'SQS:GetQueueUrl',
+      'SQS GetQueueUrl after the first request = 0',
+      "cache each node's queue URL per container (NodeCommandQueues' AsyncCache)",
+    ],
   ] as const) {
-    list.push({ budget: label, measured: String(count(operation)), ok: count(operation) === 0, ifMissed: `work a cold start or cache could do once is repeated per request: ${fix}` });
+    list.push({
+      budget: label,
+      measured: String(count(operation)),
+      ok: count(operation) === 0,
+      ifMissed: `work a cold start or cache could do once is repeated per request: ${fix}`,
+    });
   }
   for (const bundle of results.bundles) {
     list.push({
@@ -136,7 +161,9 @@ function validity(results: BenchResults): string[] {
 function staleness(results: BenchResults): string | undefined {
   let head: string | undefined;
   try {
-    head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8').trim();
+    head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString('utf8')
+      .trim();
   } catch {
     return undefined;
   }
@@ -151,7 +178,9 @@ const machine = results.machine;
 console.log(
   `Budgets (issue 6), checked against ${latestPath}\n` +
     `measured ${results.date} on ${machine.cpu}, ${machine.cores} cores, Node.js ${machine.node}` +
-    (results.git.commit === null ? '' : `, commit ${results.git.commit.slice(0, 12)}${results.git.uncommitted_changes ? ' with uncommitted changes' : ''}`) +
+    (results.git.commit === null
+      ? ''
+      : `, commit ${results.git.commit.slice(0, 12)}${results.git.uncommitted_changes ? ' with uncommitted changes' : ''}`) +
     '\n',
 );
 const stale = staleness(results);

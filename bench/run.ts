@@ -26,7 +26,7 @@ import { type Emulator, startEmulator } from '../scripts/local/emulator.js';
 import { PROJECT_ROOT } from '../scripts/local/paths.js';
 import { installAsymmetricCryptoCounter } from './lib/asymmetric-crypto.js';
 import { installAwsCallCounter } from './lib/aws-calls.js';
-import { bundlesOf, extraAssetFiles, measureColdImports, startSynth, type Synth } from './lib/bundles.js';
+import { bundlesOf, extraAssetFiles, measureColdImports, type Synth, startSynth } from './lib/bundles.js';
 import { type BenchResults, LATEST, type Machine, RESULTS_SCHEMA } from './lib/results.js';
 import { round } from './lib/stats.js';
 
@@ -101,7 +101,10 @@ function machine(): Machine {
 
 /** The commit measured, read only (no git command here changes anything). */
 function gitState(): BenchResults['git'] {
-  const git = (args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8').trim();
+  const git = (args: string[]) =>
+    execFileSync('git', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString('utf8')
+      .trim();
   let commit: string | null = null;
   try {
     commit = git(['rev-parse', 'HEAD']);
@@ -172,8 +175,8 @@ async function main(): Promise<void> {
       synth_s: synthesized.seconds,
       in_process_env: IN_PROCESS_ENV,
       notes: [
-        'in-process: the customer-jobs handler in this process, with the deployed stack\'s Lambda environment, against the emulator\'s DynamoDB, SQS and KMS; one process serves all concurrent clients (a Lambda instance serves one request at a time)',
-        'http: the deployed API Gateway and bundled Lambda on ministack (Lambdas run as local Node.js processes); the stack\'s per-customer limit (100/s, burst 500 per instance) applies',
+        "in-process: the customer-jobs handler in this process, with the deployed stack's Lambda environment, against the emulator's DynamoDB, SQS and KMS; one process serves all concurrent clients (a Lambda instance serves one request at a time)",
+        "http: the deployed API Gateway and bundled Lambda on ministack (Lambdas run as local Node.js processes); the stack's per-customer limit (100/s, burst 500 per instance) applies",
         'the DynamoDB stream runs the CommandRelay Lambda on the emulator for every accepted job, on the same 2 cores',
         'bodies: 64 envelopes sealed before timing (about 1 KiB of plaintext), reused across jobs with server-made job ids',
         'AWS calls: counted by SDK middleware on every DynamoDB, SQS, KMS and Secrets Manager client in the bench process',

@@ -144,5 +144,5 @@ function main(): void {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
 
-export { measureTransport, transportTable };
 export type { TransportRow };
+export { measureTransport, transportTable };

@@ -10,8 +10,7 @@ function isMessages(value: unknown): value is ChatMessage[] {
     Array.isArray(value) &&
     value.length > 0 &&
     value.every(
-      (message) =>
-        typeof message === 'object' && message !== null && ROLES.has(message.role) && typeof message.content === 'string',
+      (message) => typeof message === 'object' && message !== null && ROLES.has(message.role) && typeof message.content === 'string',
     )
   );
 }

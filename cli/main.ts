@@ -145,7 +145,8 @@ function explain(error: unknown): { message: string; exitCode: number } {
     };
   }
   if (error instanceof B3iqJobIdInUseError) return { message: error.message, exitCode: EXIT.refused };
-  if (error instanceof B3iqUnavailableError) return { message: `${error.message}\nnext: check B3IQ_API_URL and retry`, exitCode: EXIT.unavailable };
+  if (error instanceof B3iqUnavailableError)
+    return { message: `${error.message}\nnext: check B3IQ_API_URL and retry`, exitCode: EXIT.unavailable };
   if (error instanceof B3iqTimeoutError) return { message: error.message, exitCode: EXIT.timeout };
   if (error instanceof B3iqKeyTrustError || error instanceof B3iqDecryptError) return { message: error.message, exitCode: EXIT.trust };
   return { message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, exitCode: 1 };

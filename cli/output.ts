@@ -1,6 +1,7 @@
 /** Human output for each kind of answer, and a progress line for terminals. */
-import type { AcceptedJob, AccountView, InferenceResponse, JobView } from '../sdk/types.js';
+
 import type { VerifiedNode } from '../sdk/client.js';
+import type { AcceptedJob, AccountView, InferenceResponse, JobView } from '../sdk/types.js';
 
 const WEI_PER_ETH = 10n ** 18n;
 
@@ -46,7 +47,13 @@ function formatJob(job: JobView, answer?: InferenceResponse): string {
   if (job.receipt_hash) lines.push(`receipt ${job.receipt_hash}`);
   if (answer !== undefined) {
     if ('error' in answer) lines.push('', `the node could not answer: ${answer.error.code}: ${answer.error.message}`);
-    else lines.push('', answer.message.content, '', `(${answer.usage.prompt_tokens} prompt + ${answer.usage.completion_tokens} completion tokens)`);
+    else
+      lines.push(
+        '',
+        answer.message.content,
+        '',
+        `(${answer.usage.prompt_tokens} prompt + ${answer.usage.completion_tokens} completion tokens)`,
+      );
   } else if (job.encrypted_response !== null) {
     lines.push('the answer is sealed; add --decrypt to open it');
   }

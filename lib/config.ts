@@ -86,5 +86,5 @@ function jobWindowsFrom(node: Node): StageConfig['jobWindows'] {
   return { claimSeconds, completionSeconds, envelopeRetentionSeconds };
 }
 
-export { stageConfig };
 export type { StageConfig };
+export { stageConfig };

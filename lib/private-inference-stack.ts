@@ -13,8 +13,8 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from './config.js';
 import { ControlPlaneApi } from './constructs/control-plane-api.js';
 import { ControlPlaneFunction } from './constructs/control-plane-function.js';
-import { ControlPlaneTable } from './constructs/control-plane-table.js';
 import { ControlPlaneMonitoring } from './constructs/control-plane-monitoring.js';
+import { ControlPlaneTable } from './constructs/control-plane-table.js';
 import { CommandRelay, DeadLetterConsumer, DeadlineSweeper } from './constructs/job-lifecycle-workers.js';
 import { NodeCommandQueues } from './constructs/node-command-queues.js';
 import { NodeKeySigningKey } from './constructs/node-key-signing-key.js';
@@ -169,7 +169,11 @@ class PrivateInferenceStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueArn', { value: queues.deadLetterQueue.queueArn, key: 'DeadLetterQueueArn' });
     new CfnOutput(this, 'DataKeyArn', { value: dataKey.keyArn, key: 'DataKeyArn' });
     new CfnOutput(this, 'NodeQueuePrefix', { value: config.nodeQueuePrefix, key: 'NodeQueuePrefix' });
-    new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn, key: 'AlarmTopicArn', description: 'Subscribe to receive every alarm' });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: alarmTopic.topicArn,
+      key: 'AlarmTopicArn',
+      description: 'Subscribe to receive every alarm',
+    });
     new CfnOutput(this, 'DeadlineSweeperFunctionName', { value: sweeper.functionName, key: 'DeadlineSweeperFunctionName' });
   }
 

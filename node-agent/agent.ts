@@ -9,16 +9,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isId } from '../lambdas/domain/ids.js';
-import { receiptText, signReceipt, type Receipt } from '../lambdas/domain/receipt.js';
-import { decodeBase64url } from '../lambdas/transport/base64url.js';
+import { type Receipt, receiptText, signReceipt } from '../lambdas/domain/receipt.js';
+import { decodeCheckedBase64url } from '../lambdas/transport/base64url.js';
 import { envelopeSha256 } from '../lambdas/transport/envelope.js';
 import { openEnvelope, sealEnvelope } from '../lambdas/transport/seal.js';
 import { B3iqApiError } from '../sdk/errors.js';
 import type { RetryPolicy } from '../sdk/http.js';
 import type { ChatMessage, InferenceRequest } from '../sdk/types.js';
-import { InferenceBackendError, type Completion, type InferenceBackend } from './backends.js';
+import { type Completion, type InferenceBackend, InferenceBackendError } from './backends.js';
 import type { NodeKeys } from './key-file.js';
-import { NodeApiClient, OPEN_STATUSES, type LeasedCommand } from './node-api-client.js';
+import { type LeasedCommand, NodeApiClient, OPEN_STATUSES } from './node-api-client.js';
 
 interface NodeAgentOptions {
   /** The API's base URL, stage included. */
@@ -104,7 +104,8 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> 
   });
 }
 
-const errorLabel = (error: unknown) => (error instanceof B3iqApiError ? `${error.status} ${error.code}` : error instanceof Error ? error.name : 'error');
+const errorLabel = (error: unknown) =>
+  error instanceof B3iqApiError ? `${error.status} ${error.code}` : error instanceof Error ? error.name : 'error';
 
 class NodeAgent {
   readonly #api: NodeApiClient;
@@ -135,9 +136,12 @@ class NodeAgent {
     this.#graceMs = options.graceMs ?? 20_000;
     this.#onPolling = options.onPolling;
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
-    if (!Number.isSafeInteger(this.#concurrency) || this.#concurrency < 1 || this.#concurrency > 100) throw new RangeError('concurrency must be an integer from 1 to 100');
-    if (!Number.isSafeInteger(this.#leaseSeconds) || this.#leaseSeconds < 10 || this.#leaseSeconds > 43_200) throw new RangeError('leaseSeconds must be an integer from 10 to 43200');
-    if (!Number.isSafeInteger(this.#waitSeconds) || this.#waitSeconds < 0 || this.#waitSeconds > 20) throw new RangeError('waitSeconds must be an integer from 0 to 20');
+    if (!Number.isSafeInteger(this.#concurrency) || this.#concurrency < 1 || this.#concurrency > 100)
+      throw new RangeError('concurrency must be an integer from 1 to 100');
+    if (!Number.isSafeInteger(this.#leaseSeconds) || this.#leaseSeconds < 10 || this.#leaseSeconds > 43_200)
+      throw new RangeError('leaseSeconds must be an integer from 10 to 43200');
+    if (!Number.isSafeInteger(this.#waitSeconds) || this.#waitSeconds < 0 || this.#waitSeconds > 20)
+      throw new RangeError('waitSeconds must be an integer from 0 to 20');
     this.#api = new NodeApiClient({
       apiUrl: options.apiUrl,
       nodeId: options.keys.nodeId,
@@ -189,7 +193,11 @@ class NodeAgent {
           this.#onPolling?.();
         }
         leased = await this.#api.pull(
-          { maxCommands: Math.min(10, this.#concurrency - this.#tasks.size), waitSeconds: this.#waitSeconds, leaseSeconds: this.#leaseSeconds },
+          {
+            maxCommands: Math.min(10, this.#concurrency - this.#tasks.size),
+            waitSeconds: this.#waitSeconds,
+            leaseSeconds: this.#leaseSeconds,
+          },
           this.#pullController.signal,
         );
         pause = 0;
@@ -202,7 +210,9 @@ class NodeAgent {
           break;
         }
         pause = Math.min(30_000, Math.max(1_000, pause * 2));
-        this.#log(`b3iq-node: pull failed (${error instanceof Error ? error.message : String(error)}); retrying in ${Math.round(pause / 1000)} s`);
+        this.#log(
+          `b3iq-node: pull failed (${error instanceof Error ? error.message : String(error)}); retrying in ${Math.round(pause / 1000)} s`,
+        );
         continue;
       }
       for (const command of leased) {
@@ -219,10 +229,7 @@ class NodeAgent {
     if (this.#tasks.size === 0) return;
     const all = () => Promise.allSettled([...this.#tasks].map((task) => task.done));
     const grace = new AbortController();
-    const late = await Promise.race([
-      all().then(() => false),
-      sleep(this.#graceMs, true, { signal: grace.signal }).catch(() => false),
-    ]);
+    const late = await Promise.race([all().then(() => false), sleep(this.#graceMs, true, { signal: grace.signal }).catch(() => false)]);
     grace.abort();
     if (late) {
       for (const task of this.#tasks) if (task.phase === 'working') task.controller.abort('shutdown' satisfies AbortReason);
@@ -281,7 +288,8 @@ class NodeAgent {
       }
     } catch (error) {
       if (error instanceof B3iqApiError && error.code === 'lease_expired') task.controller.abort('lease_expired' satisfies AbortReason);
-      else if (error instanceof B3iqApiError && error.code === 'command_not_found') task.controller.abort('job_closed' satisfies AbortReason);
+      else if (error instanceof B3iqApiError && error.code === 'command_not_found')
+        task.controller.abort('job_closed' satisfies AbortReason);
       else this.#log(`b3iq-node: lease extension failed for command=${command.command_id} (${errorLabel(error)}); will try again`);
     }
   }
@@ -307,7 +315,7 @@ class NodeAgent {
         model_id: command.model_id,
       });
     } catch {
-      return this.#fail(task, 'request_unreadable', 'the request does not open with this node\'s transport key for this node and model');
+      return this.#fail(task, 'request_unreadable', "the request does not open with this node's transport key for this node and model");
     }
     const request = parseRequest(plaintext);
     if (request === undefined) {
@@ -329,17 +337,23 @@ class NodeAgent {
   async #answer(task: Task, completion: Completion): Promise<string> {
     const { command, lease_id: leaseId } = task.leased;
     const response = JSON.stringify({ message: { role: 'assistant', content: completion.content }, usage: completion.usage });
-    const clientKey = decodeBase64url(command.encrypted_request.client_public_key_x25519)!;
-    let sealed;
+    const clientKey = decodeCheckedBase64url(command.encrypted_request.client_public_key_x25519, 'client_public_key_x25519');
+    let sealed: ReturnType<typeof sealEnvelope>;
     try {
-      sealed = sealEnvelope('response', clientKey, {
-        key_id: command.encrypted_request.key_id,
-        node_id: this.#keys.nodeId,
-        model_id: command.model_id,
-        job_id: command.job_id,
-      }, new TextEncoder().encode(response));
+      sealed = sealEnvelope(
+        'response',
+        clientKey,
+        {
+          key_id: command.encrypted_request.key_id,
+          node_id: this.#keys.nodeId,
+          model_id: command.model_id,
+          job_id: command.job_id,
+        },
+        new TextEncoder().encode(response),
+      );
     } catch (error) {
-      if (error instanceof RangeError) return this.#fail(task, 'response_too_large', 'the answer is larger than an envelope may carry (512 KiB)');
+      if (error instanceof RangeError)
+        return this.#fail(task, 'response_too_large', 'the answer is larger than an envelope may carry (512 KiB)');
       throw error;
     }
     const receipt: Receipt = {
@@ -394,5 +408,5 @@ class NodeAgent {
   }
 }
 
-export { NodeAgent, parseRequest };
 export type { NodeAgentOptions };
+export { NodeAgent, parseRequest };

@@ -110,5 +110,5 @@ function openAiBackend(options: OpenAiBackendOptions): InferenceBackend {
   };
 }
 
-export { echoBackend, InferenceBackendError, openAiBackend, wordCount };
 export type { Completion, InferenceBackend, OpenAiBackendOptions, Usage };
+export { echoBackend, InferenceBackendError, openAiBackend, wordCount };

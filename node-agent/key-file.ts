@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { isId } from '../lambdas/domain/ids.js';
-import { decodeBase64url, encodeBase64url } from '../lambdas/transport/base64url.js';
+import { decodeBase64url, decodeCheckedBase64url, encodeBase64url } from '../lambdas/transport/base64url.js';
 import { isLowOrderPoint } from '../lambdas/transport/low-order.js';
 
 interface KeyPairText {
@@ -87,7 +87,7 @@ function parseKeyFile(value: unknown, file: string): NodeKeys {
     if (seen.has(key.key_id)) throw bad(`transport key id "${key.key_id}" appears twice`);
     seen.add(key.key_id);
     const { secret, publicKey } = pair(key, `transport key "${key.key_id}"`, (s) => x25519.getPublicKey(s));
-    if (isLowOrderPoint(decodeBase64url(publicKey)!)) throw bad(`transport key "${key.key_id}" is a low-order point`);
+    if (isLowOrderPoint(decodeCheckedBase64url(publicKey, 'public key'))) throw bad(`transport key "${key.key_id}" is a low-order point`);
     return { keyId: key.key_id, secretKey: secret, publicKey };
   });
   return { nodeId: stored.node_id, identitySecretKey: identity.secret, identityPublicKey: identity.publicKey, transportKeys };
@@ -112,7 +112,9 @@ async function createKeyFile(file: string, options: { nodeId: string; keyId?: st
     await writePrivate(file, content, 'wx');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new KeyFileError(`${file} already exists; it is never overwritten. Use another --key-file, or add a transport key with \`b3iq-node add-key\``);
+      throw new KeyFileError(
+        `${file} already exists; it is never overwritten. Use another --key-file, or add a transport key with \`b3iq-node add-key\``,
+      );
     }
     throw error;
   }
@@ -120,7 +122,7 @@ async function createKeyFile(file: string, options: { nodeId: string; keyId?: st
 }
 
 async function readKeyFileText(file: string): Promise<unknown> {
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(file);
   } catch (error) {
@@ -148,7 +150,8 @@ async function loadKeyFile(file: string): Promise<NodeKeys> {
 async function addTransportKey(file: string, keyId: string): Promise<NodeKeys> {
   const stored = (await readKeyFileText(file)) as NodeKeyFile;
   parseKeyFile(stored, file);
-  if (stored.transport_keys.some((key) => key.key_id === keyId)) throw new KeyFileError(`${file} already holds transport key "${keyId}"; pick another --key-id`);
+  if (stored.transport_keys.some((key) => key.key_id === keyId))
+    throw new KeyFileError(`${file} already holds transport key "${keyId}"; pick another --key-id`);
   const next: NodeKeyFile = { ...stored, transport_keys: [...stored.transport_keys, newTransportKey(keyId)] };
   const temporary = `${file}.${process.pid}.tmp`;
   await writePrivate(temporary, next, 'wx');
@@ -166,5 +169,5 @@ function enrollmentBody(keys: NodeKeys): EnrollmentBody {
   };
 }
 
-export { addTransportKey, createKeyFile, DEFAULT_KEY_FILE, defaultKeyId, enrollmentBody, KeyFileError, loadKeyFile, parseKeyFile };
 export type { EnrollmentBody, NodeKeyFile, NodeKeys };
+export { addTransportKey, createKeyFile, DEFAULT_KEY_FILE, defaultKeyId, enrollmentBody, KeyFileError, loadKeyFile, parseKeyFile };

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../cli/usage.js';
 import { B3iqApiError, describeRefusal } from '../sdk/errors.js';
 import { NodeAgent } from './agent.js';
-import { echoBackend, openAiBackend, type InferenceBackend } from './backends.js';
+import { echoBackend, type InferenceBackend, openAiBackend } from './backends.js';
 import { addTransportKey, createKeyFile, DEFAULT_KEY_FILE, enrollmentBody, KeyFileError, loadKeyFile, type NodeKeys } from './key-file.js';
 
 const EXIT = {
@@ -141,7 +141,10 @@ async function runAgent(values: Values): Promise<number> {
     concurrency,
     leaseSeconds,
     graceMs: graceSeconds * 1000,
-    onPolling: () => process.stderr.write(`b3iq-node: node ${keys.nodeId} polling ${apiUrl} (concurrency ${concurrency}, backend ${values.backend ?? 'echo'})\n`),
+    onPolling: () =>
+      process.stderr.write(
+        `b3iq-node: node ${keys.nodeId} polling ${apiUrl} (concurrency ${concurrency}, backend ${values.backend ?? 'echo'})\n`,
+      ),
   });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -150,7 +153,9 @@ async function runAgent(values: Values): Promise<number> {
       process.stderr.write(`b3iq-node: ${signal} again; exiting now, leases end on their own\n`);
       process.exit(EXIT.interrupted);
     }
-    process.stderr.write(`b3iq-node: ${signal}; stopping (${agent.inFlight} in flight, up to ${graceSeconds} s grace; send again to exit at once)\n`);
+    process.stderr.write(
+      `b3iq-node: ${signal}; stopping (${agent.inFlight} in flight, up to ${graceSeconds} s grace; send again to exit at once)\n`,
+    );
     void agent.stop();
   };
   process.on('SIGINT', onSignal);

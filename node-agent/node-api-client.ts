@@ -8,7 +8,7 @@
 import type { NodeCommand } from '../lambdas/domain/job.js';
 import { signNodeRequest } from '../lambdas/domain/node-signature.js';
 import type { Envelope } from '../lambdas/transport/envelope.js';
-import { DEFAULT_RETRY, requestJson, type RetryPolicy } from '../sdk/http.js';
+import { DEFAULT_RETRY, type RetryPolicy, requestJson } from '../sdk/http.js';
 
 interface LeasedCommand {
   command: NodeCommand;
@@ -106,5 +106,5 @@ class NodeApiClient {
   }
 }
 
-export { NodeApiClient, OPEN_STATUSES };
 export type { LeasedCommand, NodeApiClientOptions, NodeJobAnswer, NodeJobStatus };
+export { NodeApiClient, OPEN_STATUSES };

@@ -8,14 +8,14 @@
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { decodeBase64url } from '../lambdas/transport/base64url.js';
+import { decodeCheckedBase64url } from '../lambdas/transport/base64url.js';
 import { sealEnvelope } from '../lambdas/transport/seal.js';
+import { NodeAgent } from '../node-agent/agent.js';
+import { echoBackend } from '../node-agent/backends.js';
 import { deployStack } from './local/deploy.js';
 import { awsEnv, type Emulator, startEmulator } from './local/emulator.js';
 import { LOCAL_DIR } from './local/paths.js';
 import { demoNodeKeys, type LocalConfig, seedDemo, writePrivate } from './local/seed.js';
-import { NodeAgent } from '../node-agent/agent.js';
-import { echoBackend } from '../node-agent/backends.js';
 
 const log = (line: string) => process.stderr.write(`[dev] ${line}\n`);
 
@@ -31,9 +31,16 @@ async function portIsFree(port: number): Promise<boolean> {
 /** A sealed example job for the demo node, so the printed curl works as it is. */
 async function writeExampleJob(config: LocalConfig): Promise<string> {
   const keys = await demoNodeKeys();
+  const [firstKey] = keys.transportKeys;
+  if (firstKey === undefined) throw new Error('the demo node key file has no transport key');
   const binding = { key_id: config.demo.key_id, node_id: config.demo.node_id, model_id: config.demo.model_id };
   const prompt = JSON.stringify({ messages: [{ role: 'user', content: 'Say hello from a private node.' }] });
-  const { envelope } = sealEnvelope('request', decodeBase64url(keys.transportKeys[0]!.publicKey)!, binding, new TextEncoder().encode(prompt));
+  const { envelope } = sealEnvelope(
+    'request',
+    decodeCheckedBase64url(firstKey.publicKey, 'transport key'),
+    binding,
+    new TextEncoder().encode(prompt),
+  );
   const file = path.join(LOCAL_DIR, 'example-job.json');
   writePrivate(file, `${JSON.stringify({ node_id: binding.node_id, model_id: binding.model_id, encrypted_request: envelope }, null, 2)}\n`);
   return file;

@@ -17,7 +17,7 @@ import { KeyDirectory } from '../lambdas/domain/transport-key-record.js';
 import { decodeBase64url, encodeBase64url } from '../lambdas/transport/base64url.js';
 import { openEnvelope, sealEnvelope } from '../lambdas/transport/seal.js';
 import { B3iqApiError, B3iqDecryptError, B3iqJobIdInUseError, B3iqKeyTrustError, B3iqTimeoutError } from './errors.js';
-import { DEFAULT_RETRY, type HttpOptions, requestJson, type RetryPolicy } from './http.js';
+import { DEFAULT_RETRY, type HttpOptions, type RetryPolicy, requestJson } from './http.js';
 import { type KeyStore, MemoryKeyStore } from './key-store.js';
 import {
   type AcceptedJob,
@@ -185,7 +185,9 @@ class B3iqClient {
     }
     const pending = await this.keyStore.load(this.customerId, job.job_id);
     if (pending === undefined) {
-      throw new B3iqDecryptError(`no request key for job ${job.job_id} in the key store; only the client that submitted it can open it, once`);
+      throw new B3iqDecryptError(
+        `no request key for job ${job.job_id} in the key store; only the client that submitted it can open it, once`,
+      );
     }
     let plaintext: Uint8Array;
     try {
@@ -213,7 +215,12 @@ class B3iqClient {
       );
     }
     const binding = { key_id: key.key_id, node_id: node.node_id, model_id: input.modelId };
-    const { envelope, ephemeralSecretKey } = sealEnvelope('request', decodeBase64url(key.public_key_x25519) ?? new Uint8Array(), binding, plaintext);
+    const { envelope, ephemeralSecretKey } = sealEnvelope(
+      'request',
+      decodeBase64url(key.public_key_x25519) ?? new Uint8Array(),
+      binding,
+      plaintext,
+    );
     const saved = await this.keyStore.save(
       {
         customer_id: this.customerId,
@@ -259,5 +266,5 @@ function chooseKey(keys: PublishedTransportKey[], keyId: string | undefined): Pu
   return [...keys].sort((a, b) => (issuedAt(a) < issuedAt(b) ? 1 : -1))[0];
 }
 
-export { B3iqClient };
 export type { B3iqClientOptions, SubmitJobInput, VerifiedNode, WaitOptions };
+export { B3iqClient };

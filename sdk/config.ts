@@ -57,9 +57,7 @@ function clientConfigFromEnvironment(env: NodeJS.ProcessEnv = process.env, cwd =
     customerToken ? undefined : 'B3IQ_CUSTOMER_TOKEN_FILE',
   ].filter((name) => name !== undefined);
   if (missing.length > 0 || !apiUrl || !customerId || !customerToken) {
-    throw new B3iqConfigError(
-      `set ${missing.join(', ')} (or run \`npm run dev\`, which writes .b3iq/local.json for the local stack)`,
-    );
+    throw new B3iqConfigError(`set ${missing.join(', ')} (or run \`npm run dev\`, which writes .b3iq/local.json for the local stack)`);
   }
   return {
     apiUrl: apiUrl.replace(/\/+$/, ''),
@@ -71,5 +69,5 @@ function clientConfigFromEnvironment(env: NodeJS.ProcessEnv = process.env, cwd =
   };
 }
 
-export { clientConfigFromEnvironment };
 export type { ClientConfig };
+export { clientConfigFromEnvironment };

@@ -76,7 +76,6 @@ class B3iqConfigError extends Error {
 }
 
 export {
-  describeRefusal,
   B3iqApiError,
   B3iqConfigError,
   B3iqDecryptError,
@@ -84,4 +83,5 @@ export {
   B3iqKeyTrustError,
   B3iqTimeoutError,
   B3iqUnavailableError,
+  describeRefusal,
 };

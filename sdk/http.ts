@@ -80,5 +80,5 @@ async function requestJson<T>(options: HttpOptions, method: string, path: string
   throw new B3iqUnavailableError(`${lastFailure}; gave up after ${retry.attempts} attempts`);
 }
 
-export { DEFAULT_RETRY, requestJson };
 export type { HttpOptions, RetryPolicy };
+export { DEFAULT_RETRY, requestJson };

@@ -4,10 +4,12 @@
  * @example
  * import { B3iqClient, FileKeyStore } from 'b3iq-private-inference/sdk';
  */
-export { B3iqClient } from './client.js';
+
+export { openEnvelope, sealEnvelope } from '../lambdas/transport/seal.js';
 export type { B3iqClientOptions, SubmitJobInput, VerifiedNode, WaitOptions } from './client.js';
-export { clientConfigFromEnvironment } from './config.js';
+export { B3iqClient } from './client.js';
 export type { ClientConfig } from './config.js';
+export { clientConfigFromEnvironment } from './config.js';
 export {
   B3iqApiError,
   B3iqConfigError,
@@ -18,8 +20,7 @@ export {
   B3iqUnavailableError,
 } from './errors.js';
 export type { RetryPolicy } from './http.js';
-export { FileKeyStore, MemoryKeyStore } from './key-store.js';
 export type { KeyStore, PendingJobKey } from './key-store.js';
-export { TERMINAL_STATUSES } from './types.js';
+export { FileKeyStore, MemoryKeyStore } from './key-store.js';
 export type * from './types.js';
-export { openEnvelope, sealEnvelope } from '../lambdas/transport/seal.js';
+export { TERMINAL_STATUSES } from './types.js';

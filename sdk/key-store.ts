@@ -82,5 +82,5 @@ class MemoryKeyStore implements KeyStore {
   }
 }
 
-export { FileKeyStore, MemoryKeyStore };
 export type { KeyStore, PendingJobKey };
+export { FileKeyStore, MemoryKeyStore };

@@ -89,7 +89,6 @@ type InferenceResponse =
 
 const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
 
-export { TERMINAL_STATUSES };
 export type {
   AcceptedJob,
   AccountView,
@@ -104,3 +103,4 @@ export type {
   NodeView,
   PublishedTransportKey,
 };
+export { TERMINAL_STATUSES };

@@ -97,5 +97,5 @@ function byService(tally: Tally): Tally {
 /** Keys in a stable order: by service, then operation. */
 const sorted = (tally: Tally): Tally => Object.fromEntries(Object.entries(tally).sort(([a], [b]) => a.localeCompare(b)));
 
-export { byService, countAwsCalls, installAwsCallCounter, sorted, total };
 export type { CallWindow, Tally };
+export { byService, countAwsCalls, installAwsCallCounter, sorted, total };

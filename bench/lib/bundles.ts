@@ -95,7 +95,13 @@ function bundlesOf(outDir: string, stackName: string): BundleInfo[] {
     if (!existsSync(file)) continue;
     const constructId = constructPath.split('/')[1] ?? constructPath;
     const bytes = statSync(file).size;
-    bundles.push({ function: constructId, handler: handlerName(constructId), asset: path.join(outDir, asset), bytes, kib: round(bytes / 1024, 1) });
+    bundles.push({
+      function: constructId,
+      handler: handlerName(constructId),
+      asset: path.join(outDir, asset),
+      bytes,
+      kib: round(bytes / 1024, 1),
+    });
   }
   if (bundles.length === 0) throw new Error(`no Lambda bundle (index.mjs) found in ${outDir}`);
   return bundles.sort((a, b) => a.function.localeCompare(b.function));
@@ -161,8 +167,12 @@ async function measureColdImports(bundles: BundleInfo[], env: Record<string, str
 
 /** The asset directories' contents besides index.mjs (none expected). */
 function extraAssetFiles(bundles: BundleInfo[]): string[] {
-  return bundles.flatMap((bundle) => readdirSync(bundle.asset).filter((name) => name !== 'index.mjs').map((name) => `${path.basename(bundle.asset)}/${name}`));
+  return bundles.flatMap((bundle) =>
+    readdirSync(bundle.asset)
+      .filter((name) => name !== 'index.mjs')
+      .map((name) => `${path.basename(bundle.asset)}/${name}`),
+  );
 }
 
-export { bundlesOf, extraAssetFiles, measureColdImports, startSynth };
 export type { BundleInfo, BundleResult, Synth };
+export { bundlesOf, extraAssetFiles, measureColdImports, startSynth };

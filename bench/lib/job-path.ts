@@ -91,7 +91,10 @@ const outcomeKey = (outcome: Outcome) => `${outcome.status}${outcome.code === un
 
 function inProcess(): Submit {
   return async (customer, body) => {
-    const result = await (customerJobs as ProxyHandler)(proxyEvent('POST', JOBS_ROUTE, { headers: customer.headers, body }), lambdaContext());
+    const result = await (customerJobs as ProxyHandler)(
+      proxyEvent('POST', JOBS_ROUTE, { headers: customer.headers, body }),
+      lambdaContext(),
+    );
     return result.statusCode === 202 ? { status: 202 } : { status: result.statusCode, code: codeOf(result.body) ?? 'unknown' };
   };
 }
@@ -119,7 +122,14 @@ function bodyPool(bodies: string[]): () => string {
 }
 
 /** Sequential accepted-job latency, after `warmup` requests that are not counted. */
-async function latency(path: Mode, submit: Submit, customers: BenchCustomer[], nextBody: () => string, warmup: number, n: number): Promise<LatencyResult> {
+async function latency(
+  path: Mode,
+  submit: Submit,
+  customers: BenchCustomer[],
+  nextBody: () => string,
+  warmup: number,
+  n: number,
+): Promise<LatencyResult> {
   const samples: number[] = [];
   const notAccepted: Record<string, number> = {};
   for (let index = 0; index < warmup + n; index += 1) {
@@ -182,7 +192,9 @@ async function throughput(
     not_accepted: notAccepted,
     latency_p50_ms: latencies.p50_ms,
     latency_p99_ms: latencies.p99_ms,
-    ...(transactWrites === undefined || samples.length === 0 ? {} : { transact_writes_per_accepted: round(transactWrites / samples.length) }),
+    ...(transactWrites === undefined || samples.length === 0
+      ? {}
+      : { transact_writes_per_accepted: round(transactWrites / samples.length) }),
   };
 }
 
@@ -248,7 +260,9 @@ async function measureJobPath(options: JobPathOptions): Promise<JobPathResults> 
       for (const clients of CLIENT_COUNTS) {
         const pool = shape === 'one' ? [customers[0]!] : customers.slice(0, clients);
         const result = await throughput(mode, submit, pool, clients, options.throughputSeconds, nextBody);
-        log(`${mode}, ${clients} clients on ${shape === 'one' ? 'one customer' : 'distinct customers'}: ${result.accepted_per_s} accepted jobs/s`);
+        log(
+          `${mode}, ${clients} clients on ${shape === 'one' ? 'one customer' : 'distinct customers'}: ${result.accepted_per_s} accepted jobs/s`,
+        );
         throughputResults.push({ ...result, customers: shape });
       }
     }
@@ -270,5 +284,5 @@ async function measureJobPath(options: JobPathOptions): Promise<JobPathResults> 
   };
 }
 
-export { measureJobPath };
 export type { JobPathResults, LatencyResult, ThroughputResult, WarmPath };
+export { measureJobPath };

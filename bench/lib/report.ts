@@ -5,14 +5,21 @@ import type { Tally } from './aws-calls.js';
 import type { BenchResults } from './results.js';
 
 const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(value < 10 ? 2 : 1)} ms` : '—');
-const tallyText = (tally: Tally) => (Object.keys(tally).length === 0 ? 'none' : Object.entries(tally).map(([key, count]) => `${key} ×${count}`).join(', '));
+const tallyText = (tally: Tally) =>
+  Object.keys(tally).length === 0
+    ? 'none'
+    : Object.entries(tally)
+        .map(([key, count]) => `${key} ×${count}`)
+        .join(', ');
 
 function machineLine(results: Pick<BenchResults, 'machine' | 'date' | 'git'>): string {
   const { machine } = results;
   return (
     `${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB · Node.js ${machine.node} (OpenSSL ${machine.openssl}) · ` +
     `${machine.platform} ${machine.os_release} · ${results.date}` +
-    (results.git.commit === null ? '' : ` · commit ${results.git.commit.slice(0, 12)}${results.git.uncommitted_changes ? ' + uncommitted changes' : ''}`)
+    (results.git.commit === null
+      ? ''
+      : ` · commit ${results.git.commit.slice(0, 12)}${results.git.uncommitted_changes ? ' + uncommitted changes' : ''}`)
   );
 }
 
@@ -21,7 +28,9 @@ function report(results: BenchResults): string {
   const warm = jobPath.warm_path;
   const lines: string[] = [];
   lines.push(`Machine: ${machineLine(results)}`);
-  lines.push(`Emulator: ${results.setup.emulator}, stage \`${results.setup.stage}\` (start ${results.setup.emulator_start_s} s, deploy ${results.setup.deploy_s} s); whole run ${results.total_s} s.`);
+  lines.push(
+    `Emulator: ${results.setup.emulator}, stage \`${results.setup.stage}\` (start ${results.setup.emulator_start_s} s, deploy ${results.setup.deploy_s} s); whole run ${results.total_s} s.`,
+  );
   lines.push('');
   lines.push('### Accepted-job submit latency (warm, sequential)');
   lines.push('');
@@ -50,7 +59,9 @@ function report(results: BenchResults): string {
   lines.push('| service:operation | calls | per accepted job | HTTP attempts |');
   lines.push('|---|---:|---:|---:|');
   for (const [operation, calls] of Object.entries(warm.calls_by_operation)) {
-    lines.push(`| ${operation} | ${calls} | ${(calls / Math.max(1, warm.accepted_jobs)).toFixed(2)} | ${warm.http_attempts_by_operation[operation] ?? 0} |`);
+    lines.push(
+      `| ${operation} | ${calls} | ${(calls / Math.max(1, warm.accepted_jobs)).toFixed(2)} | ${warm.http_attempts_by_operation[operation] ?? 0} |`,
+    );
   }
   lines.push(`| **total** | ${warm.calls_total} | **${warm.calls_per_accepted_job.toFixed(2)}** | |`);
   lines.push('');

@@ -36,5 +36,5 @@ interface BenchResults {
   total_s: number;
 }
 
-export { LATEST, RESULTS_SCHEMA };
 export type { BenchResults, Machine };
+export { LATEST, RESULTS_SCHEMA };

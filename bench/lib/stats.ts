@@ -41,5 +41,5 @@ function summarize(samplesMs: number[]): LatencySummary {
 /** Milliseconds since `start` (from `performance.now()`). */
 const since = (start: number): number => performance.now() - start;
 
-export { median, percentile, round, since, summarize };
 export type { LatencySummary };
+export { median, percentile, round, since, summarize };

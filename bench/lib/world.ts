@@ -42,7 +42,11 @@ function lambdaContext(): Context {
 }
 
 /** An API Gateway REST proxy event, as the deployed API hands it to the function. */
-function proxyEvent(method: string, template: string, options: { params?: Record<string, string>; headers?: Record<string, string>; body?: string }): APIGatewayProxyEvent {
+function proxyEvent(
+  method: string,
+  template: string,
+  options: { params?: Record<string, string>; headers?: Record<string, string>; body?: string },
+): APIGatewayProxyEvent {
   const params = options.params ?? {};
   return {
     httpMethod: method,
@@ -91,10 +95,16 @@ async function newCustomer(adminToken: string): Promise<BenchCustomer> {
   );
   const customerId = created.customer_id as string;
   expectStatus(
-    await adminCall(adminToken, 'POST', '/v1/admin/customers/{customer_id}/credits', { customer_id: customerId }, {
-      credit_id: uniqueId('credit'),
-      amount_wei: CREDIT_WEI.toString(),
-    }),
+    await adminCall(
+      adminToken,
+      'POST',
+      '/v1/admin/customers/{customer_id}/credits',
+      { customer_id: customerId },
+      {
+        credit_id: uniqueId('credit'),
+        amount_wei: CREDIT_WEI.toString(),
+      },
+    ),
     200,
     'crediting a bench customer',
   );
@@ -106,13 +116,24 @@ async function newCustomer(adminToken: string): Promise<BenchCustomer> {
 
 async function newNode(adminToken: string): Promise<BenchNode> {
   const secretKey = x25519.utils.randomSecretKey();
-  const node: BenchNode = { nodeId: uniqueId('node-bench'), keyId: uniqueId('tk'), modelId: MODEL_ID, publicKey: x25519.getPublicKey(secretKey) };
+  const node: BenchNode = {
+    nodeId: uniqueId('node-bench'),
+    keyId: uniqueId('tk'),
+    modelId: MODEL_ID,
+    publicKey: x25519.getPublicKey(secretKey),
+  };
   expectStatus(
-    await adminCall(adminToken, 'PUT', '/v1/admin/nodes/{node_id}', { node_id: node.nodeId }, {
-      status: 'active',
-      models: [{ model_id: node.modelId, price_wei: PRICE_WEI.toString() }],
-      transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey) }],
-    }),
+    await adminCall(
+      adminToken,
+      'PUT',
+      '/v1/admin/nodes/{node_id}',
+      { node_id: node.nodeId },
+      {
+        status: 'active',
+        models: [{ model_id: node.modelId, price_wei: PRICE_WEI.toString() }],
+        transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey) }],
+      },
+    ),
     200,
     'enrolling the bench node',
   );
@@ -124,10 +145,15 @@ function sealedBodies(node: BenchNode, count: number): string[] {
   return Array.from({ length: count }, (_, index) => {
     const prompt = `bench prompt ${index} ${randomBytes(8).toString('hex')} `.padEnd(960, 'lorem ipsum ');
     const plaintext = new TextEncoder().encode(JSON.stringify({ messages: [{ role: 'user', content: prompt }] }));
-    const { envelope } = sealEnvelope('request', node.publicKey, { key_id: node.keyId, node_id: node.nodeId, model_id: node.modelId }, plaintext);
+    const { envelope } = sealEnvelope(
+      'request',
+      node.publicKey,
+      { key_id: node.keyId, node_id: node.nodeId, model_id: node.modelId },
+      plaintext,
+    );
     return JSON.stringify({ node_id: node.nodeId, model_id: node.modelId, encrypted_request: envelope });
   });
 }
 
-export { callHandler, lambdaContext, newCustomer, newNode, proxyEvent, sealedBodies };
 export type { BenchCustomer, BenchNode, ProxyHandler };
+export { callHandler, lambdaContext, newCustomer, newNode, proxyEvent, sealedBodies };

@@ -174,5 +174,5 @@ function denyInsecureTransport(arn: string) {
   };
 }
 
-export { NodeCommandQueues };
 export type { LeasedCommand, NodeQueueSettings };
+export { NodeCommandQueues };

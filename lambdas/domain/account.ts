@@ -49,7 +49,14 @@ function availableWei(account: Account): bigint {
   return account.balance_wei - account.reserved_wei;
 }
 
-function entryFor(account: Account, kind: LedgerKind, amount: bigint, reference: string, createdAt: string, jobId: string | null): LedgerEntry {
+function entryFor(
+  account: Account,
+  kind: LedgerKind,
+  amount: bigint,
+  reference: string,
+  createdAt: string,
+  jobId: string | null,
+): LedgerEntry {
   return {
     entry_id: `${kind}:${reference}`,
     customer_id: account.customer_id,
@@ -100,5 +107,5 @@ function releaseReserved(account: Account, amount: bigint, jobId: string, create
   return { account: next, entry: entryFor(next, 'release', amount, jobId, createdAt, jobId) };
 }
 
-export { availableWei, creditFunds, debitReserved, releaseReserved, reserveFunds };
 export type { Account, AccountChange, Credit, Customer, LedgerEntry, LedgerKind };
+export { availableWei, creditFunds, debitReserved, releaseReserved, reserveFunds };

@@ -4,9 +4,9 @@ import { ID_SCHEMAS } from './schemas/fields.js';
 import { patternOf } from './schemas/schema.js';
 
 /** Compiled from the declarations the OpenAPI document also shows. */
-const ID_PATTERNS = Object.fromEntries(
-  Object.entries(ID_SCHEMAS).map(([kind, schema]) => [kind, patternOf(schema)]),
-) as { readonly [K in keyof typeof ID_SCHEMAS]: RegExp };
+const ID_PATTERNS = Object.fromEntries(Object.entries(ID_SCHEMAS).map(([kind, schema]) => [kind, patternOf(schema)])) as {
+  readonly [K in keyof typeof ID_SCHEMAS]: RegExp;
+};
 
 type IdKind = keyof typeof ID_PATTERNS;
 
@@ -19,5 +19,5 @@ function invalidId(kind: IdKind, field: string = kind): Problem {
   return new Problem('invalid_request', `"${field}" must match ${ID_PATTERNS[kind].source}`);
 }
 
-export { ID_PATTERNS, invalidId, isId };
 export type { IdKind };
+export { ID_PATTERNS, invalidId, isId };

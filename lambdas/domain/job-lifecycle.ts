@@ -82,5 +82,5 @@ function envelopePurgeTime(closedAt: string, windows: JobWindows): number {
   return Math.ceil(Date.parse(closedAt) / 1000) + windows.envelopeRetentionSeconds;
 }
 
-export { assertJobWindows, cancelDecision, envelopePurgeTime, isOpenStatus, isOverdue, jobDeadlines, nextDeadline };
 export type { JobDeadlines, JobStatus, JobWindows, ReleaseStatus };
+export { assertJobWindows, cancelDecision, envelopePurgeTime, isOpenStatus, isOverdue, jobDeadlines, nextDeadline };

@@ -62,5 +62,5 @@ function jobRequestFingerprint(request: JobRequest): string {
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
 
-export { jobRequestFingerprint, parseJobRequest };
 export type { JobRequest };
+export { jobRequestFingerprint, parseJobRequest };

@@ -130,5 +130,5 @@ function nodeCommand(job: Job, encryptedRequest: Envelope): NodeCommand {
   };
 }
 
-export { acceptanceView, billingJobView, jobView, nodeCommand };
 export type { BillingStatus, Job, JobEnvelopes, JobStatus, NodeCommand };
+export { acceptanceView, billingJobView, jobView, nodeCommand };

@@ -63,5 +63,5 @@ function recordPayout(
   };
 }
 
-export { noEarnings, recordPayout };
 export type { NodeEarnings, NodeLedgerEntry, NodeLedgerKind };
+export { noEarnings, recordPayout };

@@ -37,5 +37,5 @@ function routeToNode(
   return { stored, priceWei };
 }
 
-export { routeToNode };
 export type { Route };
+export { routeToNode };

@@ -74,11 +74,13 @@ function nodeSignatureProblem(
   const signatureBytes = signature === undefined ? undefined : decodeBase64url(signature);
   if (signatureBytes?.length !== 64) return 'X-B3IQ-Signature is not an Ed25519 signature';
   try {
-    return ed25519.verify(signatureBytes, nodeSigningBytes(parts), publicKey, { zip215: false }) ? undefined : 'the signature does not verify';
+    return ed25519.verify(signatureBytes, nodeSigningBytes(parts), publicKey, { zip215: false })
+      ? undefined
+      : 'the signature does not verify';
   } catch {
     return 'the signature does not verify';
   }
 }
 
-export { NODE_HEADERS, NODE_SIGNATURE_VERSION, nodeSignatureProblem, nodeSigningBytes, REPLAY_WINDOW_SECONDS, signNodeRequest };
 export type { NodeRequestParts };
+export { NODE_HEADERS, NODE_SIGNATURE_VERSION, nodeSignatureProblem, nodeSigningBytes, REPLAY_WINDOW_SECONDS, signNodeRequest };

@@ -79,7 +79,9 @@ function parseTransportKeys(value: unknown): NodeEnrollment['transport_keys'] {
     const key = closedObject(entry, TRANSPORT_KEY_ENROLLMENT, `transport_keys[${index}]`);
     if (!isId('key_id', key.key_id)) throw invalid(`transport_keys[${index}].key_id is not a valid key id`);
     if (!isX25519PublicKey(key.public_key_x25519)) {
-      throw invalid(`transport_keys[${index}].public_key_x25519 must be a 32-byte canonical base64url X25519 key that is not a low-order point`);
+      throw invalid(
+        `transport_keys[${index}].public_key_x25519 must be a 32-byte canonical base64url X25519 key that is not a low-order point`,
+      );
     }
     if (key.valid_until !== undefined && key.valid_until !== null && !isTimestamp(key.valid_until)) {
       throw invalid(`transport_keys[${index}].valid_until must be an RFC 3339 UTC timestamp, or null for no end`);
@@ -178,5 +180,5 @@ function nodeView(node: InferenceNode, now: Date) {
   };
 }
 
-export { isCurrentKey, modelPrice, nodeView, parseNodeEnrollment, planTransportKeys };
 export type { InferenceNode, KeyToSign, ModelOffer, NodeEnrollment, NodeStatus, StoredNode, TransportKey };
+export { isCurrentKey, modelPrice, nodeView, parseNodeEnrollment, planTransportKeys };

@@ -33,5 +33,5 @@ function quotePrice(nodePriceWei: bigint, policy: PricingPolicy): Quote {
   };
 }
 
-export { assertPricingPolicy, quotePrice };
 export type { PricingPolicy, Quote };
+export { assertPricingPolicy, quotePrice };

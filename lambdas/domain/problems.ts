@@ -60,5 +60,5 @@ class Problem extends Error {
   }
 }
 
-export { Problem, PROBLEMS };
 export type { ProblemBody, ProblemCode };
+export { PROBLEMS, Problem };

@@ -42,5 +42,5 @@ class CustomerRateLimiter {
   }
 }
 
-export { CustomerRateLimiter };
 export type { RateLimit };
+export { CustomerRateLimiter };

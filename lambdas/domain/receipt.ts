@@ -28,11 +28,25 @@ interface Receipt {
 /** What the control plane knows a receipt for this job must say. */
 type ExpectedReceipt = Omit<Receipt, 'type' | 'usage' | 'issued_at'>;
 
-const FIELDS = ['type', 'node_id', 'model_id', 'job_id', 'command_id', 'usage', 'price_wei', 'request_sha256', 'response_sha256', 'issued_at'];
+const FIELDS = [
+  'type',
+  'node_id',
+  'model_id',
+  'job_id',
+  'command_id',
+  'usage',
+  'price_wei',
+  'request_sha256',
+  'response_sha256',
+  'issued_at',
+];
 
 /** The receipt's canonical text, the only one accepted: fields (and usage fields) in a fixed order, no spaces. */
 function receiptText(receipt: Receipt): string {
-  const usage = receipt.usage === undefined ? undefined : { prompt_tokens: receipt.usage.prompt_tokens, completion_tokens: receipt.usage.completion_tokens };
+  const usage =
+    receipt.usage === undefined
+      ? undefined
+      : { prompt_tokens: receipt.usage.prompt_tokens, completion_tokens: receipt.usage.completion_tokens };
   return JSON.stringify(Object.fromEntries(FIELDS.map((name) => [name, name === 'usage' ? usage : receipt[name as keyof Receipt]])));
 }
 
@@ -69,7 +83,8 @@ function acceptReceipt(text: unknown, signature: unknown, identityPublicKey: str
   }
   if (!isTimestamp(receipt.issued_at)) throw invalid('receipt issued_at must be an RFC 3339 UTC timestamp');
   // One text per receipt: no repeated keys, reordering or whitespace that readers could take differently.
-  if (text !== receiptText(receipt)) throw invalid('the receipt text is not in its canonical form (fields in order, no spaces, no repeats)');
+  if (text !== receiptText(receipt))
+    throw invalid('the receipt text is not in its canonical form (fields in order, no spaces, no repeats)');
   const signatureBytes = typeof signature === 'string' ? decodeBase64url(signature) : undefined;
   const publicKey = decodeBase64url(identityPublicKey);
   let verified = false;
@@ -81,9 +96,9 @@ function acceptReceipt(text: unknown, signature: unknown, identityPublicKey: str
   } catch {
     verified = false;
   }
-  if (!verified) throw invalid('the receipt signature does not verify with the node\'s identity key');
+  if (!verified) throw invalid("the receipt signature does not verify with the node's identity key");
   return receipt;
 }
 
-export { acceptReceipt, RECEIPT_TYPE, receiptHash, receiptText, signReceipt };
 export type { ExpectedReceipt, Receipt };
+export { acceptReceipt, RECEIPT_TYPE, receiptHash, receiptText, signReceipt };

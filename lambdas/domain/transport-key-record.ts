@@ -88,5 +88,5 @@ class KeyDirectory {
   }
 }
 
-export { KEY_RECORD_TYPE, KeyDirectory, transportKeyRecord };
 export type { SignedTransportKey, TransportKeyRecord };
+export { KEY_RECORD_TYPE, KeyDirectory, transportKeyRecord };

@@ -42,7 +42,10 @@ const everyValue =
   <const A extends readonly T[]>(...values: A & ([T] extends [A[number]] ? unknown : never)): A =>
     values;
 
-const JOB_STATUS = { type: 'string', enum: everyValue<JobStatus>()('queued', 'claimed', 'completed', 'failed', 'expired', 'cancelled') } as const;
+const JOB_STATUS = {
+  type: 'string',
+  enum: everyValue<JobStatus>()('queued', 'claimed', 'completed', 'failed', 'expired', 'cancelled'),
+} as const;
 const BILLING_STATUS = { type: 'string', enum: everyValue<BillingStatus>()('reserved', 'debited', 'released') } as const;
 const LEDGER_KIND = { type: 'string', enum: everyValue<LedgerKind>()('credit', 'reserve', 'release', 'debit') } as const;
 const OPTIONAL_RECEIPT_HASH = { ...RECEIPT_HASH, nullable: true, description: 'set once the job completed' } as const;
@@ -52,18 +55,41 @@ const BASE64URL = { type: 'string', pattern: '^[A-Za-z0-9_-]*$' } as const;
 const COMMAND_ID = { type: 'string', name: 'CommandId', minLength: 1, maxLength: 128 } as const;
 
 /** A closed object whose every property is required unless listed in `optional`. */
-function answer(properties: Record<string, Schema>, options: { name?: string; optional?: string[]; description?: string } = {}): ObjectSchema {
+function answer(
+  properties: Record<string, Schema>,
+  options: { name?: string; optional?: string[]; description?: string } = {},
+): ObjectSchema {
   const required = Object.keys(properties).filter((name) => !options.optional?.includes(name));
-  return { type: 'object', properties, required, ...(options.name ? { name: options.name } : {}), ...(options.description ? { description: options.description } : {}) };
+  return {
+    type: 'object',
+    properties,
+    required,
+    ...(options.name ? { name: options.name } : {}),
+    ...(options.description ? { description: options.description } : {}),
+  };
 }
 
 const BILLING = answer(
-  { customer_id: ID_SCHEMAS.customer_id, policy_version: { type: 'string' }, quoted_price_wei: WEI, reserved_price_wei: WEI, payout_price_wei: WEI, status: BILLING_STATUS },
+  {
+    customer_id: ID_SCHEMAS.customer_id,
+    policy_version: { type: 'string' },
+    quoted_price_wei: WEI,
+    reserved_price_wei: WEI,
+    payout_price_wei: WEI,
+    status: BILLING_STATUS,
+  },
   { name: 'Billing' },
 );
 
 const JOB_ACCEPTED = answer(
-  { status: { type: 'string', enum: ['queued'] }, job_id: ID_SCHEMAS.job_id, node_id: ID_SCHEMAS.node_id, command_id: COMMAND_ID, billing: BILLING, created_at: TIMESTAMP },
+  {
+    status: { type: 'string', enum: ['queued'] },
+    job_id: ID_SCHEMAS.job_id,
+    node_id: ID_SCHEMAS.node_id,
+    command_id: COMMAND_ID,
+    billing: BILLING,
+    created_at: TIMESTAMP,
+  },
   { name: 'JobAccepted', description: 'An identical repeat of the request answers this body again' },
 );
 
@@ -163,7 +189,13 @@ const RECEIPT = answer({
 });
 
 const NODE_JOB = answer(
-  { job_id: ID_SCHEMAS.job_id, command_id: COMMAND_ID, status: JOB_STATUS, receipt_hash: OPTIONAL_RECEIPT_HASH, lease_expires_at: TIMESTAMP },
+  {
+    job_id: ID_SCHEMAS.job_id,
+    command_id: COMMAND_ID,
+    status: JOB_STATUS,
+    receipt_hash: OPTIONAL_RECEIPT_HASH,
+    lease_expires_at: TIMESTAMP,
+  },
   { name: 'NodeJob', optional: ['lease_expires_at'] },
 );
 
@@ -244,7 +276,16 @@ const OPERATIONS: Record<Route, Operation> = {
     access: 'customer',
     body: JOB_REQUEST,
     ok: [202, JOB_ACCEPTED],
-    problems: ['invalid_encrypted_request', 'insufficient_balance', 'max_price_exceeded', 'node_not_found', 'model_not_served', 'node_unavailable', 'stale_transport_key', 'job_id_conflict'],
+    problems: [
+      'invalid_encrypted_request',
+      'insufficient_balance',
+      'max_price_exceeded',
+      'node_not_found',
+      'model_not_served',
+      'node_unavailable',
+      'stale_transport_key',
+      'job_id_conflict',
+    ],
   },
   'POST /v1/private-inference/jobs/{job_id}/cancel': {
     id: 'cancelJob',
@@ -255,7 +296,13 @@ const OPERATIONS: Record<Route, Operation> = {
     ok: [200, JOB],
     problems: ['job_not_found', 'job_not_cancellable'],
   },
-  'GET /v1/private-inference/jobs/{job_id}': { id: 'getJob', summary: 'A job', access: 'customer', ok: [200, JOB], problems: ['job_not_found'] },
+  'GET /v1/private-inference/jobs/{job_id}': {
+    id: 'getJob',
+    summary: 'A job',
+    access: 'customer',
+    ok: [200, JOB],
+    problems: ['job_not_found'],
+  },
   'GET /v1/private-inference/nodes/{node_id}': {
     id: 'getNode',
     summary: "A node's models, prices and current transport keys",
@@ -270,8 +317,20 @@ const OPERATIONS: Record<Route, Operation> = {
     ok: [200, KEY_DIRECTORY],
     problems: [],
   },
-  'GET /v1/billing/account': { id: 'getAccount', summary: 'Balance, reserved and available', access: 'customer', ok: [200, ACCOUNT], problems: [] },
-  'GET /v1/billing/jobs/{job_id}': { id: 'getBillingJob', summary: "A job's money", access: 'customer', ok: [200, BILLING_JOB], problems: ['job_not_found'] },
+  'GET /v1/billing/account': {
+    id: 'getAccount',
+    summary: 'Balance, reserved and available',
+    access: 'customer',
+    ok: [200, ACCOUNT],
+    problems: [],
+  },
+  'GET /v1/billing/jobs/{job_id}': {
+    id: 'getBillingJob',
+    summary: "A job's money",
+    access: 'customer',
+    ok: [200, BILLING_JOB],
+    problems: ['job_not_found'],
+  },
   'GET /v1/billing/usage': {
     id: 'getUsage',
     summary: 'Ledger totals and entries of a window',
@@ -287,7 +346,13 @@ const OPERATIONS: Record<Route, Operation> = {
     ok: [200, RECEIPT],
     problems: ['receipt_not_found'],
   },
-  'GET /v1/openapi.json': { id: 'getOpenApi', summary: 'This document (public)', access: 'public', ok: [200, OPENAPI_DOCUMENT], problems: [] },
+  'GET /v1/openapi.json': {
+    id: 'getOpenApi',
+    summary: 'This document (public)',
+    access: 'public',
+    ok: [200, OPENAPI_DOCUMENT],
+    problems: [],
+  },
   'POST /v1/nodes/{node_id}/commands/pull': {
     id: 'pullCommands',
     summary: "Long-poll the node's queue; each command is claimed and leased",
@@ -419,7 +484,8 @@ class Renderer {
     if (schema.name === undefined) return this.#body(schema);
     const { name, nullable, ...rest } = schema;
     const { description, ...body } = this.#body(rest as Schema);
-    const known = (this.#known[name] ??= { body: JSON.stringify(body), description });
+    this.#known[name] ??= { body: JSON.stringify(body), description };
+    const known = this.#known[name];
     if (known.body !== JSON.stringify(body)) throw new Error(`two different schemas are named ${name}`);
     this.schemas[name] ??= description === undefined ? body : { description, ...body };
     const ref = { $ref: `#/components/schemas/${name}`, ...(description === known.description ? {} : { description }) };
@@ -435,7 +501,12 @@ class Renderer {
         if (schema.format !== undefined) out.format = schema.format;
         if (schema.bytes !== undefined) {
           const { min, max } = typeof schema.bytes === 'number' ? { min: schema.bytes, max: schema.bytes } : schema.bytes;
-          Object.assign(out, { contentEncoding: 'base64url', pattern: BASE64URL.pattern, minLength: base64urlLength(min), maxLength: base64urlLength(max) });
+          Object.assign(out, {
+            contentEncoding: 'base64url',
+            pattern: BASE64URL.pattern,
+            minLength: base64urlLength(min),
+            maxLength: base64urlLength(max),
+          });
         }
         if (schema.pattern !== undefined) out.pattern = schema.pattern;
         if (schema.minLength !== undefined) out.minLength = schema.minLength;
@@ -472,18 +543,20 @@ const json = (schema: Json) => ({ 'application/json': { schema } });
 function problemResponses(codes: ProblemCode[], shared: Record<string, Json>): Record<string, Json> {
   const byStatus = new Map<number, ProblemCode[]>();
   for (const code of new Set(codes)) byStatus.set(PROBLEMS[code].status, [...(byStatus.get(PROBLEMS[code].status) ?? []), code]);
-  const responses = [...byStatus].sort(([a], [b]) => a - b).map(([status, list]) => {
-    const name = list.join('.');
-    shared[name] ??= {
-      description: list.join(', '),
-      content: json({
-        $ref: '#/components/schemas/Problem',
-        type: 'object',
-        properties: { error: { type: 'object', properties: { status: { const: status }, code: { enum: list } } } },
-      }),
-    };
-    return [String(status), { $ref: `#/components/responses/${name}` }];
-  });
+  const responses = [...byStatus]
+    .sort(([a], [b]) => a - b)
+    .map(([status, list]) => {
+      const name = list.join('.');
+      shared[name] ??= {
+        description: list.join(', '),
+        content: json({
+          $ref: '#/components/schemas/Problem',
+          type: 'object',
+          properties: { error: { type: 'object', properties: { status: { const: status }, code: { enum: list } } } },
+        }),
+      };
+      return [String(status), { $ref: `#/components/responses/${name}` }];
+    });
   return Object.fromEntries(responses);
 }
 
@@ -511,7 +584,13 @@ function buildDocument() {
       security: SECURITY[op.access],
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(op.body
-        ? { requestBody: { required: !op.bodyOptional, ...(op.bodyOptional ? { description: 'an empty body counts as {}' } : {}), content: json(renderer.render(op.body)) } }
+        ? {
+            requestBody: {
+              required: !op.bodyOptional,
+              ...(op.bodyOptional ? { description: 'an empty body counts as {}' } : {}),
+              content: json(renderer.render(op.body)),
+            },
+          }
         : {}),
       responses: { [String(status)]: { description: 'OK', content: json(renderer.render(schema)) }, ...problemResponses(codes, responses) },
     };

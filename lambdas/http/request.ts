@@ -93,5 +93,5 @@ function peekJsonFields(request: HttpRequest, names: string[]): Record<string, u
   return Object.fromEntries(names.map((name) => [name, value[name]]));
 }
 
-export { headerOf, peekJsonFields, readJsonBody, toHttpRequest };
 export type { HttpRequest };
+export { headerOf, peekJsonFields, readJsonBody, toHttpRequest };

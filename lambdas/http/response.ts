@@ -24,5 +24,5 @@ function problemResult(problem: Problem): APIGatewayProxyResult {
 const internalError = (): APIGatewayProxyResult =>
   problemResult(new Problem('internal_error', 'an unexpected error stopped the request; try again later'));
 
-export { internalError, problemResult, toProxyResult };
 export type { HttpResponse };
+export { internalError, problemResult, toProxyResult };

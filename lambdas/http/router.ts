@@ -83,5 +83,5 @@ function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>) {
     });
 }
 
-export { apiHandler };
 export type { RouteHandler };
+export { apiHandler };

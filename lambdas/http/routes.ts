@@ -39,5 +39,5 @@ const routeKey = (route: { method: string; path: string }): string => `${route.m
 /** The function that answers unknown routes (404) and unknown methods on known routes (405). */
 const FALLBACK_FUNCTION: ApiFunction = 'customer-reads';
 
-export { API_ROUTES, FALLBACK_FUNCTION, routeKey };
 export type { ApiFunction, ApiRoute, RouteKey };
+export { API_ROUTES, FALLBACK_FUNCTION, routeKey };

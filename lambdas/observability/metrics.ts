@@ -41,7 +41,8 @@ function recordJobQueued(requestCiphertext: string): void {
 
 function recordJobEnded(status: ReleaseStatus | 'completed', responseCiphertext?: string): void {
   metrics.addMetric(ENDED[status], MetricUnit.Count, 1);
-  if (responseCiphertext !== undefined) metrics.addMetric(METRIC.responseCiphertextBytes, MetricUnit.Bytes, decodedBytes(responseCiphertext));
+  if (responseCiphertext !== undefined)
+    metrics.addMetric(METRIC.responseCiphertextBytes, MetricUnit.Bytes, decodedBytes(responseCiphertext));
 }
 
 /** A balance write lost a race to another writer of the same account and was tried again. */

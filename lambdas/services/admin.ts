@@ -12,10 +12,10 @@ import { parseWei } from '../domain/money.js';
 import { type InferenceNode, nodeView, parseNodeEnrollment, planTransportKeys } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
 import { CREATE_CUSTOMER, CREDIT } from '../domain/schemas/requests.js';
-import { readJsonBody, type HttpRequest } from '../http/request.js';
+import { type HttpRequest, readJsonBody } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
-import type { ControlPlane } from './control-plane.js';
 import { backOff, MAX_ATTEMPTS } from './contention.js';
+import type { ControlPlane } from './control-plane.js';
 import { accountView } from './customer-reads.js';
 import { releaseStale } from './stale-reservations.js';
 
@@ -63,7 +63,8 @@ async function creditCustomer(plane: ControlPlane, request: HttpRequest): Promis
     const change = creditFunds(customer.account, amount, creditId, createdAt);
     if (change === undefined) throw new Problem('invalid_request', 'the credit would take the balance past 38 digits');
     const outcome = await plane.store.applyCredit(credit, change, customer.account.version, createdAt);
-    if (outcome.type === 'credited') return { status: 200, body: accountView({ ...customer, account: change.account }, plane.pricing.policyVersion) };
+    if (outcome.type === 'credited')
+      return { status: 200, body: accountView({ ...customer, account: change.account }, plane.pricing.policyVersion) };
     if (outcome.type === 'credit_exists') return repeatedCredit(plane, outcome.credit, credit);
     customer = outcome.customer ?? (await plane.store.getCustomer(credit.customer_id)) ?? customer;
     await backOff(attempt);
@@ -91,15 +92,17 @@ async function enrollNode(plane: ControlPlane, request: HttpRequest): Promise<Ht
     const now = plane.now().toISOString();
     const { kept, toSign } = planTransportKeys(nodeId, stored?.node.transport_keys ?? [], enrollment.transport_keys, now);
     // Signed here, at enrollment, never on the job path.
-    const signed = await Promise.all(
-      toSign.map(async (key) => ({ ...key, signature: await plane.signer.sign(key.signed_record) })),
-    );
+    const signed = await Promise.all(toSign.map(async (key) => ({ ...key, signature: await plane.signer.sign(key.signed_record) })));
     const byId = new Map([...kept, ...signed].map((key) => [key.key_id, key]));
     const node: InferenceNode = {
       node_id: nodeId,
       status: enrollment.status,
       models: enrollment.models,
-      transport_keys: enrollment.transport_keys.map((key) => byId.get(key.key_id)!),
+      transport_keys: enrollment.transport_keys.map((key) => {
+        const planned = byId.get(key.key_id);
+        if (planned === undefined) throw new Error(`transport key ${key.key_id} was neither kept nor signed`);
+        return planned;
+      }),
       identity_public_key_ed25519: enrollment.identity_public_key_ed25519,
       updated_at: now,
     };

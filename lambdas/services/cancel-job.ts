@@ -9,7 +9,7 @@ import { cancelDecision } from '../domain/job-lifecycle.js';
 import { closedObject } from '../domain/json-object.js';
 import { Problem } from '../domain/problems.js';
 import { CANCEL } from '../domain/schemas/requests.js';
-import { readJsonBody, type HttpRequest } from '../http/request.js';
+import { type HttpRequest, readJsonBody } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
 import { readJobAsCustomer } from './customer-access.js';

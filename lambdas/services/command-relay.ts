@@ -31,5 +31,5 @@ async function relayNewJobs(plane: ControlPlane, jobs: { customerId: string; job
   return settled.map((result) => (result as PromiseFulfilledResult<RelayOutcome>).value);
 }
 
-export { relayNewJobs };
 export type { RelayOutcome };
+export { relayNewJobs };

@@ -106,5 +106,5 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPlane
   };
 }
 
-export { controlPlaneFromEnv };
 export type { ControlPlane };
+export { controlPlaneFromEnv };

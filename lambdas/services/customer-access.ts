@@ -23,8 +23,7 @@ function customerCredentials(request: HttpRequest): CustomerCredentials {
   return { customerId: isId('customer_id', id) ? id : undefined, token: request.headers['x-b3iq-customer-token'] };
 }
 
-const unauthorized = () =>
-  new Problem('unauthorized', 'send a valid X-B3IQ-Customer-ID and X-B3IQ-Customer-Token');
+const unauthorized = () => new Problem('unauthorized', 'send a valid X-B3IQ-Customer-ID and X-B3IQ-Customer-Token');
 
 /** The authenticated customer, or 401; then 429 when the customer is over their rate limit. */
 function admitCustomer(
@@ -79,5 +78,5 @@ function pathId(request: HttpRequest, name: 'job_id' | 'node_id'): string | unde
   return isId(name, value) ? value : undefined;
 }
 
-export { admitCustomer, customerCredentials, pathId, readAsCustomer, readJobAsCustomer, unauthorized };
 export type { CustomerCredentials };
+export { admitCustomer, customerCredentials, pathId, readAsCustomer, readJobAsCustomer, unauthorized };

@@ -17,10 +17,14 @@ async function failDeadLetteredCommand(plane: ControlPlane, messageBody: string)
   }
   const ref = typeof commandId === 'string' ? await plane.store.findCommand(commandId) : undefined;
   if (ref === undefined) return 'unknown_command';
-  const outcome = await releaseNamedJob(plane, { customerId: ref.customer_id, jobId: ref.job_id }, { status: 'failed', reason: 'undeliverable' });
+  const outcome = await releaseNamedJob(
+    plane,
+    { customerId: ref.customer_id, jobId: ref.job_id },
+    { status: 'failed', reason: 'undeliverable' },
+  );
   if (outcome === undefined) return 'unknown_command';
   return outcome.released ? 'released' : 'already_closed';
 }
 
-export { failDeadLetteredCommand };
 export type { DeadLetterOutcome };
+export { failDeadLetteredCommand };

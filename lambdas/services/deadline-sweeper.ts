@@ -5,8 +5,9 @@
  * conditional transaction that re-checks the job is still open and still overdue, so two sweeps
  * at once, or a sweep racing a claim, a result or a cancel, end each job exactly once.
  */
+
+import type { OpenJobPage, OpenJobRef } from '../adapters/dynamodb/control-plane-store.js';
 import { OPEN_SHARDS, type OpenShard } from '../adapters/dynamodb/items.js';
-import type { OpenJobRef } from '../adapters/dynamodb/control-plane-store.js';
 import type { ControlPlane } from './control-plane.js';
 import { releaseNamedJob } from './job-closing.js';
 
@@ -24,15 +25,23 @@ interface SweepReport {
 
 /** Expires one listed job if it is still open and overdue; `true` if this call expired it. */
 async function expireListedJob(plane: ControlPlane, ref: Pick<OpenJobRef, 'customer_id' | 'job_id'>, dueBy: string): Promise<boolean> {
-  const outcome = await releaseNamedJob(plane, { customerId: ref.customer_id, jobId: ref.job_id }, { status: 'expired', reason: 'deadline_passed', dueBy });
+  const outcome = await releaseNamedJob(
+    plane,
+    { customerId: ref.customer_id, jobId: ref.job_id },
+    { status: 'expired', reason: 'deadline_passed', dueBy },
+  );
   return outcome?.released ?? false;
 }
 
 async function sweepShard(plane: ControlPlane, shard: OpenShard, asOf: string, options: SweepOptions, report: SweepReport): Promise<void> {
-  let start;
+  let start: OpenJobPage['next'];
   do {
     if (options.stopBy !== undefined && Date.now() > options.stopBy) return;
-    const page = await plane.store.openJobs(shard, { dueBy: asOf, limit: options.pageSize ?? 25, ...(start === undefined ? {} : { start }) });
+    const page = await plane.store.openJobs(shard, {
+      dueBy: asOf,
+      limit: options.pageSize ?? 25,
+      ...(start === undefined ? {} : { start }),
+    });
     const expired = await Promise.all(page.jobs.map((ref) => expireListedJob(plane, ref, asOf)));
     report.examined += page.jobs.length;
     report.expired += expired.filter(Boolean).length;
@@ -52,5 +61,5 @@ async function oldestReservationAgeSeconds(plane: ControlPlane): Promise<number>
   return createdAt === undefined ? 0 : Math.max(0, Math.round((plane.now().getTime() - Date.parse(createdAt)) / 1000));
 }
 
-export { expireListedJob, expireOverdueJobs, oldestReservationAgeSeconds };
 export type { SweepOptions, SweepReport };
+export { expireListedJob, expireOverdueJobs, oldestReservationAgeSeconds };

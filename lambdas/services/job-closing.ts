@@ -100,5 +100,5 @@ async function expireIfOverdue(plane: ControlPlane, job: Job, customer?: Custome
   return (await releaseOpenJob(plane, job, { status: 'expired', reason: 'deadline_passed', dueBy: now.toISOString() }, customer)).job;
 }
 
-export { expireIfOverdue, holdsReservation, releaseNamedJob, releaseOpenJob };
 export type { ReleaseRequest };
+export { expireIfOverdue, holdsReservation, releaseNamedJob, releaseOpenJob };

@@ -13,18 +13,18 @@ import { formatWei } from '../domain/money.js';
 import type { StoredNode } from '../domain/node.js';
 import { recordPayout } from '../domain/node-earnings.js';
 import { Problem } from '../domain/problems.js';
+import { acceptReceipt, receiptHash } from '../domain/receipt.js';
 import { FAILURE, LEASE, PULL, RESULT } from '../domain/schemas/requests.js';
 import { type IntegerSchema, patternOf } from '../domain/schemas/schema.js';
-import { acceptReceipt, receiptHash } from '../domain/receipt.js';
-import { checkEnvelope, envelopeSha256 } from '../transport/envelope.js';
-import { readJsonBody, type HttpRequest } from '../http/request.js';
+import { type HttpRequest, readJsonBody } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
+import { logger } from '../observability/logger.js';
+import { recordJobEnded, recordReservationConflict } from '../observability/metrics.js';
+import { checkEnvelope, envelopeSha256 } from '../transport/envelope.js';
 import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
 import { expireIfOverdue, holdsReservation, releaseOpenJob } from './job-closing.js';
 import { admitNode } from './node-access.js';
-import { logger } from '../observability/logger.js';
-import { recordJobEnded, recordReservationConflict } from '../observability/metrics.js';
 
 /** Bounds and default from the body's schema; `null` counts as absent. */
 function integerField(fields: Record<string, unknown>, name: string, schema: IntegerSchema & { default: number; maximum: number }): number {
@@ -60,7 +60,8 @@ async function ownCommand(plane: ControlPlane, request: HttpRequest, stored: Sto
 
 async function openJob(plane: ControlPlane, ref: CommandRef): Promise<{ job: Job; customer: Customer }> {
   const snapshot = await plane.store.read({ customerId: ref.customer_id, jobId: ref.job_id });
-  if (snapshot.job === undefined || snapshot.customer === undefined) throw new Problem('command_not_found', 'no such command for this node');
+  if (snapshot.job === undefined || snapshot.customer === undefined)
+    throw new Problem('command_not_found', 'no such command for this node');
   return { job: snapshot.job, customer: snapshot.customer };
 }
 
@@ -135,7 +136,7 @@ async function postResult(plane: ControlPlane, request: HttpRequest): Promise<Ht
   const check = checkEnvelope(fields.encrypted_response, 'response', { node_id: job.node_id, model_id: job.model_id, job_id: job.job_id });
   if (!check.ok) throw new Problem(check.tooLarge ? 'payload_too_large' : 'invalid_encrypted_request', check.reason);
   if (check.envelope.key_id !== job.request_key_id) {
-    throw new Problem('invalid_encrypted_request', 'a response repeats its request\'s key_id');
+    throw new Problem('invalid_encrypted_request', "a response repeats its request's key_id");
   }
   const hash = typeof fields.receipt === 'string' ? receiptHash(fields.receipt) : '';
   const finishLease = async () => {
@@ -168,7 +169,10 @@ async function postResult(plane: ControlPlane, request: HttpRequest): Promise<Ht
     const payout = recordPayout(earnings, job.quote, `${job.customer_id}:${job.job_id}`, job.job_id, hash, at);
     const outcome = await plane.store.settleJob({
       job,
-      customer: { change: debitReserved(customer.account, job.quote.reserved_price_wei, job.job_id, hash, at), expectedVersion: customer.account.version },
+      customer: {
+        change: debitReserved(customer.account, job.quote.reserved_price_wei, job.job_id, hash, at),
+        expectedVersion: customer.account.version,
+      },
       earnings: { next: payout.earnings, entries: payout.entries, expectedVersion: earnings.version },
       encryptedResponse: check.envelope,
       responsePurgeAt: envelopePurgeTime(at, plane.jobWindows),

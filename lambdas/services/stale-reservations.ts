@@ -3,13 +3,14 @@
  * (past their deadline, or older than `older_than_seconds`) and, unless `dry_run`, expires those
  * jobs and releases their reservations. `dry_run` defaults to true: releasing is asked for.
  */
+
+import type { OpenJobPage, OpenJobRef } from '../adapters/dynamodb/control-plane-store.js';
 import { OPEN_SHARDS } from '../adapters/dynamodb/items.js';
-import type { OpenJobRef } from '../adapters/dynamodb/control-plane-store.js';
 import { closedObject, integerField } from '../domain/json-object.js';
 import { formatWei } from '../domain/money.js';
 import { Problem } from '../domain/problems.js';
 import { RELEASE_STALE } from '../domain/schemas/requests.js';
-import { readJsonBody, type HttpRequest } from '../http/request.js';
+import { type HttpRequest, readJsonBody } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
 import { releaseNamedJob } from './job-closing.js';
@@ -34,10 +35,14 @@ async function findStale(plane: ControlPlane, asOf: string, createdBy: string | 
   const found: OpenJobRef[] = [];
   for (const shard of OPEN_SHARDS) {
     if (found.length >= limit) break;
-    let start;
+    let start: OpenJobPage['next'];
     do {
       // Without an age, only overdue jobs are stale: the index's key condition finds exactly those.
-      const page = await plane.store.openJobs(shard, { limit: 100, ...(createdBy === undefined ? { dueBy: asOf } : {}), ...(start ? { start } : {}) });
+      const page = await plane.store.openJobs(shard, {
+        limit: 100,
+        ...(createdBy === undefined ? { dueBy: asOf } : {}),
+        ...(start ? { start } : {}),
+      });
       found.push(...page.jobs.filter((job) => job.due_at <= asOf || (createdBy !== undefined && job.created_at <= createdBy)));
       start = page.next;
     } while (start !== undefined && found.length < limit);
@@ -48,13 +53,18 @@ async function findStale(plane: ControlPlane, asOf: string, createdBy: string | 
 async function releaseStaleReservations(plane: ControlPlane, query: StaleQuery) {
   const now = plane.now();
   const asOf = now.toISOString();
-  const createdBy = query.olderThanSeconds === undefined ? undefined : new Date(now.getTime() - query.olderThanSeconds * 1000).toISOString();
+  const createdBy =
+    query.olderThanSeconds === undefined ? undefined : new Date(now.getTime() - query.olderThanSeconds * 1000).toISOString();
   const stale = await findStale(plane, asOf, createdBy, query.limit);
   const reservations = [];
   for (const ref of stale) {
     let outcome: 'would_release' | 'released' | 'unchanged' = 'would_release';
     if (!query.dryRun) {
-      const result = await releaseNamedJob(plane, { customerId: ref.customer_id, jobId: ref.job_id }, { status: 'expired', reason: 'released_by_operator' });
+      const result = await releaseNamedJob(
+        plane,
+        { customerId: ref.customer_id, jobId: ref.job_id },
+        { status: 'expired', reason: 'released_by_operator' },
+      );
       outcome = result?.released ? 'released' : 'unchanged';
     }
     reservations.push({
@@ -76,5 +86,5 @@ async function releaseStale(plane: ControlPlane, request: HttpRequest): Promise<
   return { status: 200, body: await releaseStaleReservations(plane, query) };
 }
 
-export { parseStaleQuery, releaseStale, releaseStaleReservations };
 export type { StaleQuery };
+export { parseStaleQuery, releaseStale, releaseStaleReservations };

@@ -11,18 +11,18 @@ import type { Customer } from '../domain/account.js';
 import { reserveFunds } from '../domain/account.js';
 import { isId } from '../domain/ids.js';
 import { acceptanceView, type Job, nodeCommand } from '../domain/job.js';
-import { envelopePurgeTime, jobDeadlines, type JobWindows } from '../domain/job-lifecycle.js';
+import { envelopePurgeTime, type JobWindows, jobDeadlines } from '../domain/job-lifecycle.js';
 import { type JobRequest, jobRequestFingerprint, parseJobRequest } from '../domain/job-request.js';
 import { routeToNode } from '../domain/node-routing.js';
 import { quotePrice } from '../domain/pricing.js';
 import { Problem } from '../domain/problems.js';
-import { peekJsonFields, readJsonBody, type HttpRequest } from '../http/request.js';
-import { envelopeSha256 } from '../transport/envelope.js';
+import { type HttpRequest, peekJsonFields, readJsonBody } from '../http/request.js';
+import type { HttpResponse } from '../http/response.js';
 import { describeError, logger } from '../observability/logger.js';
 import { recordInsufficientBalance, recordJobQueued, recordReservationConflict } from '../observability/metrics.js';
-import type { HttpResponse } from '../http/response.js';
-import type { ControlPlane } from './control-plane.js';
+import { envelopeSha256 } from '../transport/envelope.js';
 import { backOff, MAX_ATTEMPTS } from './contention.js';
+import type { ControlPlane } from './control-plane.js';
 import { admitCustomer, customerCredentials } from './customer-access.js';
 
 async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {

@@ -18,4 +18,11 @@ function decodeBase64url(text: string): Uint8Array | undefined {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-export { decodeBase64url, encodeBase64url };
+/** Decodes base64url that was checked earlier; a non-canonical string here is a programming error. */
+function decodeCheckedBase64url(text: string, what: string): Uint8Array {
+  const bytes = decodeBase64url(text);
+  if (bytes === undefined) throw new Error(`${what} is not canonical base64url`);
+  return bytes;
+}
+
+export { decodeBase64url, decodeCheckedBase64url, encodeBase64url };

@@ -38,9 +38,7 @@ interface EnvelopeBinding {
   job_id?: string;
 }
 
-type EnvelopeCheck =
-  | { ok: true; envelope: Envelope }
-  | { ok: false; tooLarge: boolean; reason: string };
+type EnvelopeCheck = { ok: true; envelope: Envelope } | { ok: false; tooLarge: boolean; reason: string };
 
 /** The AAD's exact bytes: the UTF-8 of a JSON array as `JSON.stringify` writes it. */
 function transportAad(direction: Direction, binding: EnvelopeBinding): Uint8Array {
@@ -130,13 +128,5 @@ function envelopeSha256(envelope: Envelope): string {
   return bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(ordered))));
 }
 
-export {
-  checkEnvelope,
-  envelopeSha256,
-  MAX_CIPHERTEXT_BYTES,
-  TRANSPORT_ALGORITHM,
-  TRANSPORT_VERSION,
-  transportAad,
-  transportAadHash,
-};
 export type { Direction, Envelope, EnvelopeBinding, EnvelopeCheck };
+export { checkEnvelope, envelopeSha256, MAX_CIPHERTEXT_BYTES, TRANSPORT_ALGORITHM, TRANSPORT_VERSION, transportAad, transportAadHash };

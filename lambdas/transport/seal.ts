@@ -8,19 +8,19 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { decodeBase64url, encodeBase64url } from './base64url.js';
+import { isId } from '../domain/ids.js';
+import { decodeCheckedBase64url, encodeBase64url } from './base64url.js';
 import {
   checkEnvelope,
-  MAX_CIPHERTEXT_BYTES,
   type Direction,
   type Envelope,
   type EnvelopeBinding,
+  MAX_CIPHERTEXT_BYTES,
   TRANSPORT_ALGORITHM,
   TRANSPORT_VERSION,
   transportAad,
 } from './envelope.js';
 import { isLowOrderPoint } from './low-order.js';
-import { isId } from '../domain/ids.js';
 
 const TAG_BYTES = 16;
 
@@ -94,12 +94,14 @@ function openEnvelope(
   if (!check.ok) throw new Error(`invalid envelope: ${check.reason}`);
   const sealed = check.envelope;
   if (binding.key_id !== undefined && sealed.key_id !== binding.key_id) throw new Error('envelope key_id does not match');
-  const senderPublic = decodeBase64url(sealed.client_public_key_x25519)!;
+  const senderPublic = decodeCheckedBase64url(sealed.client_public_key_x25519, 'client_public_key_x25519');
   const recipientPublic = x25519.getPublicKey(recipientSecretKey);
   const key = deriveKey(direction, recipientSecretKey, senderPublic, { sender: senderPublic, recipient: recipientPublic });
   const aad = transportAad(direction, { ...binding, key_id: sealed.key_id });
-  return chacha20poly1305(key, decodeBase64url(sealed.nonce)!, aad).decrypt(decodeBase64url(sealed.ciphertext)!);
+  return chacha20poly1305(key, decodeCheckedBase64url(sealed.nonce, 'nonce'), aad).decrypt(
+    decodeCheckedBase64url(sealed.ciphertext, 'ciphertext'),
+  );
 }
 
-export { openEnvelope, sealEnvelope };
 export type { SealOptions };
+export { openEnvelope, sealEnvelope };

@@ -74,5 +74,5 @@ class ControlPlaneFunction extends Construct {
   }
 }
 
-export { ControlPlaneFunction };
 export type { ControlPlaneFunctionName };
+export { ControlPlaneFunction };

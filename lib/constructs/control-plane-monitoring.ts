@@ -7,18 +7,18 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   Alarm,
+  AlarmStatusWidget,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
   type IMetric,
   Metric,
-  AlarmStatusWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -65,7 +65,13 @@ class ControlPlaneMonitoring extends Construct {
       }),
     );
     const business = (metricName: string, statistic = 'Sum') =>
-      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: props.serviceName }, statistic, period: ONE_MINUTE });
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: props.serviceName },
+        statistic,
+        period: ONE_MINUTE,
+      });
     const alarm = (name: string, description: string, options: Omit<ConstructorParameters<typeof Alarm>[2], 'alarmDescription'>) =>
       new Alarm(this, name, { ...options, alarmDescription: `${stackName}: ${description} (see README, Alarms)` });
 
@@ -141,15 +147,19 @@ class ControlPlaneMonitoring extends Construct {
     for (const each of [...this.alarms, props.deadLetterAlarm]) each.addAlarmAction(notify);
 
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${stackName}-control-plane`, defaultInterval: Duration.hours(3) });
-    const graph = (title: string, left: IMetric[], right: IMetric[] = []) =>
-      new GraphWidget({ title, left, right, width: 12, height: 6 });
+    const graph = (title: string, left: IMetric[], right: IMetric[] = []) => new GraphWidget({ title, left, right, width: 12, height: 6 });
     dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms, props.deadLetterAlarm], width: 24, height: 3 }));
     dashboard.addWidgets(
       graph('API requests and 5xx rate', [requests], [serverErrorRate]),
       graph('Job submission latency (ms)', [submitLatency('p50'), latencyP99]),
     );
     dashboard.addWidgets(
-      graph('Jobs', [METRIC.jobsQueued, METRIC.jobsCompleted, METRIC.jobsFailed, METRIC.jobsExpired, METRIC.jobsCancelled].map((name) => business(name))),
+      graph(
+        'Jobs',
+        [METRIC.jobsQueued, METRIC.jobsCompleted, METRIC.jobsFailed, METRIC.jobsExpired, METRIC.jobsCancelled].map((name) =>
+          business(name),
+        ),
+      ),
       graph('Reservation conflicts and refusals', [business(METRIC.reservationConflicts), business(METRIC.insufficientBalance)]),
     );
     dashboard.addWidgets(
@@ -159,16 +169,34 @@ class ControlPlaneMonitoring extends Construct {
         business(METRIC.responseCiphertextBytes, 'Average'),
         business(METRIC.responseCiphertextBytes, 'Maximum'),
       ]),
-      graph('Oldest reservation (s) and dead letters', [oldestReservation], [props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: ONE_MINUTE })]),
+      graph(
+        'Oldest reservation (s) and dead letters',
+        [oldestReservation],
+        [props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: ONE_MINUTE })],
+      ),
     );
-    const lambdas = { ...props.apiFunctions, 'command-relay': props.relay, 'deadline-sweeper': props.sweeper, 'dead-letters': props.deadLetterConsumer };
+    const lambdas = {
+      ...props.apiFunctions,
+      'command-relay': props.relay,
+      'deadline-sweeper': props.sweeper,
+      'dead-letters': props.deadLetterConsumer,
+    };
     const perLambda = (metric: (fn: IFunction, label: string) => IMetric) => Object.entries(lambdas).map(([name, fn]) => metric(fn, name));
     dashboard.addWidgets(
-      graph('Lambda errors', perLambda((fn, label) => fn.metricErrors({ period: FIVE_MINUTES, label }))),
-      graph('Lambda p99 duration (ms)', perLambda((fn, label) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99', label }))),
+      graph(
+        'Lambda errors',
+        perLambda((fn, label) => fn.metricErrors({ period: FIVE_MINUTES, label })),
+      ),
+      graph(
+        'Lambda p99 duration (ms)',
+        perLambda((fn, label) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99', label })),
+      ),
     );
     dashboard.addWidgets(
-      graph('Lambda throttles', perLambda((fn, label) => fn.metricThrottles({ period: FIVE_MINUTES, label }))),
+      graph(
+        'Lambda throttles',
+        perLambda((fn, label) => fn.metricThrottles({ period: FIVE_MINUTES, label })),
+      ),
       graph('Command relay iterator age (ms)', [props.relay.metric('IteratorAge', { period: ONE_MINUTE, statistic: 'Maximum' })]),
     );
   }

@@ -38,7 +38,9 @@ class CommandRelay extends Construct {
         retryAttempts: 100,
         // Past the claim window the sweeper ends the job; streams keep records 24 hours at most.
         maxRecordAge: Duration.seconds(Math.min(Math.max(60, props.claimSeconds), 86_400)),
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { Keys: { sk: { S: FilterRule.isEqual('JOB') } } } })],
+        filters: [
+          FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { Keys: { sk: { S: FilterRule.isEqual('JOB') } } } }),
+        ],
       }),
     );
     Validations.of(this.fn.role ?? this.fn).acknowledge({

@@ -88,5 +88,5 @@ function lambdaEnv(outputs: StackOutputs): Record<string, string> {
   };
 }
 
-export { deployStack, lambdaEnv };
 export type { DeployedStack, StackOutputs };
+export { deployStack, lambdaEnv };

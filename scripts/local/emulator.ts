@@ -146,5 +146,5 @@ async function startEmulator(options: { log?: (line: string) => void; port?: num
   return { endpoint, region: REGION, env: awsEnv(endpoint), stop };
 }
 
-export { awsEnv, startEmulator };
 export type { Emulator };
+export { awsEnv, startEmulator };

@@ -113,5 +113,5 @@ async function seedDemo(options: { apiUrl: string; awsEnv: Record<string, string
   };
 }
 
-export { DEMO_MODEL, demoNodeKeys, seedDemo, setAdminToken, writePrivate };
 export type { LocalConfig };
+export { DEMO_MODEL, demoNodeKeys, seedDemo, setAdminToken, writePrivate };

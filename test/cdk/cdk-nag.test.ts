@@ -40,7 +40,10 @@ interface ValidationReport {
 const IN_MEMORY = { [cx_api.CDK_APP_MODE_CONTEXT]: 'inmemory' };
 
 /** The stack plus cdk-nag, wired as bin/app.ts wires it; `extend` adds constructs before the checks run. */
-function nagApp(context: Record<string, string>, options: { env?: 'agnostic'; extend?: (stack: Stack) => void } = {}): { app: App; stack: Stack } {
+function nagApp(
+  context: Record<string, string>,
+  options: { env?: 'agnostic'; extend?: (stack: Stack) => void } = {},
+): { app: App; stack: Stack } {
   const { app, stack } = buildStack({ ...IN_MEMORY, ...context }, options.env === undefined ? {} : { env: options.env });
   options.extend?.(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -200,10 +203,16 @@ describe('acknowledgements', () => {
         // Each acknowledgement is its own metadata entry: acknowledging the same id twice on one role keeps both reasons.
         if (role === 'CommandRelay/Function/Role') {
           expect(reasons).toHaveLength(2);
-          expect(reasons.filter((reason) => /dynamodb:ListStreams/.test(reason)), role).toHaveLength(1);
+          expect(
+            reasons.filter((reason) => /dynamodb:ListStreams/.test(reason)),
+            role,
+          ).toHaveLength(1);
         } else {
           expect(reasons, role).toHaveLength(1);
-          expect(reasons.some((reason) => /ListStreams/.test(reason)), role).toBe(false);
+          expect(
+            reasons.some((reason) => /ListStreams/.test(reason)),
+            role,
+          ).toBe(false);
         }
         const xray = reasons.filter((reason) => /x-?ray/i.test(reason));
         expect(xray, role).toHaveLength(1);
@@ -233,9 +242,9 @@ describe('acknowledgements', () => {
     expect(recorded[1]).toMatch(/dynamodb:ListStreams/);
 
     // cdk-nag 3.0.2 writes one reason per rule id (the first acknowledgement found, walking up from the resource).
-    const policy = Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Metadata?: Record<string, unknown> }>).find(
-      ([id, resource]) => resource.Type === 'AWS::IAM::Policy' && id.startsWith('CommandRelayFunctionRoleDefaultPolicy'),
-    )![1];
+    const policy = Object.entries(
+      Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Metadata?: Record<string, unknown> }>,
+    ).find(([id, resource]) => resource.Type === 'AWS::IAM::Policy' && id.startsWith('CommandRelayFunctionRoleDefaultPolicy'))![1];
     const rules = (policy.Metadata?.cdk_nag as { rules_to_suppress: { id: string; reason: string }[] }).rules_to_suppress;
     expect(rules.filter((rule) => rule.id === 'AwsSolutions-IAM5[Resource::*]').map((rule) => rule.reason)).toEqual([recorded[0]]);
   });
@@ -251,7 +260,11 @@ describe('negative controls: the checks are live', () => {
     const plainPath = `${stack.node.path}/Plain/Resource`;
     for (const rule of ['AwsSolutions-SQS3', 'AwsSolutions-SQS4']) {
       expect(findings).toContainEqual(
-        expect.objectContaining({ ruleName: rule, severity: 'error', violatingConstructs: [expect.objectContaining({ constructPath: plainPath })] }),
+        expect.objectContaining({
+          ruleName: rule,
+          severity: 'error',
+          violatingConstructs: [expect.objectContaining({ constructPath: plainPath })],
+        }),
       );
     }
     // Only the extra queue is flagged: the stack's own dead-letter queue stays acknowledged and compliant.

@@ -5,7 +5,16 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageConfig } from '../../lib/config.js';
-import { asList, buildStack, removeAssemblies, render, resourceByPrefix, resourcesOfType, SYNTH_TIMEOUT_MS, templateJson } from './support/synth.js';
+import {
+  asList,
+  buildStack,
+  removeAssemblies,
+  render,
+  resourceByPrefix,
+  resourcesOfType,
+  SYNTH_TIMEOUT_MS,
+  templateJson,
+} from './support/synth.js';
 
 /** The configuration `cdk synth -c key=value ...` would build (context values arrive as strings). */
 const configFrom = (context: Record<string, string>) => stageConfig(new App({ context }).node);
@@ -90,12 +99,36 @@ describe('stageConfig', () => {
 
   it.each<{ case: string; context: Record<string, string>; jobWindows: Record<string, number> }>([
     { case: 'defaults', context: {}, jobWindows: { claimSeconds: 900, completionSeconds: 3600, envelopeRetentionSeconds: 604_800 } },
-    { case: 'claim window only', context: { jobClaimSeconds: '1800' }, jobWindows: { claimSeconds: 1800, completionSeconds: 3600, envelopeRetentionSeconds: 604_800 } },
-    { case: 'shortest windows (60 s each)', context: { jobClaimSeconds: '60', jobCompletionSeconds: '60' }, jobWindows: { claimSeconds: 60, completionSeconds: 60, envelopeRetentionSeconds: 604_800 } },
-    { case: 'longest windows (4 days each)', context: { jobClaimSeconds: '345600', jobCompletionSeconds: '345600' }, jobWindows: { claimSeconds: 345_600, completionSeconds: 345_600, envelopeRetentionSeconds: 604_800 } },
-    { case: 'completion equal to claim', context: { jobClaimSeconds: '3600' }, jobWindows: { claimSeconds: 3600, completionSeconds: 3600, envelopeRetentionSeconds: 604_800 } },
-    { case: 'retention of 1 s', context: { envelopeRetentionSeconds: '1' }, jobWindows: { claimSeconds: 900, completionSeconds: 3600, envelopeRetentionSeconds: 1 } },
-    { case: 'retention of 90 days', context: { envelopeRetentionSeconds: '7776000' }, jobWindows: { claimSeconds: 900, completionSeconds: 3600, envelopeRetentionSeconds: 7_776_000 } },
+    {
+      case: 'claim window only',
+      context: { jobClaimSeconds: '1800' },
+      jobWindows: { claimSeconds: 1800, completionSeconds: 3600, envelopeRetentionSeconds: 604_800 },
+    },
+    {
+      case: 'shortest windows (60 s each)',
+      context: { jobClaimSeconds: '60', jobCompletionSeconds: '60' },
+      jobWindows: { claimSeconds: 60, completionSeconds: 60, envelopeRetentionSeconds: 604_800 },
+    },
+    {
+      case: 'longest windows (4 days each)',
+      context: { jobClaimSeconds: '345600', jobCompletionSeconds: '345600' },
+      jobWindows: { claimSeconds: 345_600, completionSeconds: 345_600, envelopeRetentionSeconds: 604_800 },
+    },
+    {
+      case: 'completion equal to claim',
+      context: { jobClaimSeconds: '3600' },
+      jobWindows: { claimSeconds: 3600, completionSeconds: 3600, envelopeRetentionSeconds: 604_800 },
+    },
+    {
+      case: 'retention of 1 s',
+      context: { envelopeRetentionSeconds: '1' },
+      jobWindows: { claimSeconds: 900, completionSeconds: 3600, envelopeRetentionSeconds: 1 },
+    },
+    {
+      case: 'retention of 90 days',
+      context: { envelopeRetentionSeconds: '7776000' },
+      jobWindows: { claimSeconds: 900, completionSeconds: 3600, envelopeRetentionSeconds: 7_776_000 },
+    },
   ])('reads the job windows from context ($case)', ({ context, jobWindows }) => {
     expect(configFrom(context).jobWindows).toEqual(jobWindows);
   });
@@ -202,8 +235,8 @@ describe('stack with an existing admin token secret (-c adminTokenSecretArn)', (
 
   it('lets only the admin role read exactly that secret', () => {
     const reads = resourcesOfType(template, 'AWS::IAM::Policy').flatMap(([id, policy]) =>
-      (policy.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement.filter((statement) =>
-        asList(statement.Action).some((action) => action.startsWith('secretsmanager:')),
+      (policy.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement.filter(
+        (statement) => asList(statement.Action).some((action) => action.startsWith('secretsmanager:')),
       ).map((statement) => ({ id, resources: asList(statement.Resource).map(render) })),
     );
     expect(reads).toEqual([{ id: expect.stringMatching(/^AdminFunctionRole/), resources: [ARN] }]);

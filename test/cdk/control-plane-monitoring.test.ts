@@ -6,16 +6,19 @@
  * configuration is synthesized once, in `beforeAll`.
  */
 import { readFileSync } from 'node:fs';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import type { StageConfig } from '../../lib/config.js';
 import { METRIC, METRICS_NAMESPACE } from '../../lambdas/observability/metrics.js';
+import type { StageConfig } from '../../lib/config.js';
 import { render, resourceByPrefix, resourcesOfType, synthesizeOnce } from './support/synth.js';
 
 const CONFIGURATIONS = [
   { case: 'dev', context: { stage: 'dev' } },
   { case: 'prod', context: { stage: 'prod' } },
-  { case: 'custom windows', context: { stage: 'dev', jobClaimSeconds: '120', jobCompletionSeconds: '600', envelopeRetentionSeconds: '86400' } },
+  {
+    case: 'custom windows',
+    context: { stage: 'dev', jobClaimSeconds: '120', jobCompletionSeconds: '600', envelopeRetentionSeconds: '86400' },
+  },
 ] as const;
 
 type Case = (typeof CONFIGURATIONS)[number]['case'];
@@ -164,7 +167,13 @@ const ALARMS: AlarmRow[] = [
     readme: 'Monitoring/ServerErrorRateAlarm',
     // 5XXError is 0 or 1 per request, so its Average is the 5xx share: over 1% for two 5-minute periods.
     expected: (template, config) => ({
-      metric: { namespace: 'AWS/ApiGateway', metricName: '5XXError', dimensions: apiDimensions(template, config), statistic: 'Average', period: FIVE_MINUTES },
+      metric: {
+        namespace: 'AWS/ApiGateway',
+        metricName: '5XXError',
+        dimensions: apiDimensions(template, config),
+        statistic: 'Average',
+        period: FIVE_MINUTES,
+      },
       threshold: 0.01,
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
@@ -177,7 +186,13 @@ const ALARMS: AlarmRow[] = [
     prefix: 'MonitoringLatencyP99Alarm',
     readme: 'Monitoring/LatencyP99Alarm',
     expected: (template, config) => ({
-      metric: { namespace: 'AWS/ApiGateway', metricName: 'Latency', dimensions: submitRouteDimensions(template, config), statistic: 'p99', period: FIVE_MINUTES },
+      metric: {
+        namespace: 'AWS/ApiGateway',
+        metricName: 'Latency',
+        dimensions: submitRouteDimensions(template, config),
+        statistic: 'p99',
+        period: FIVE_MINUTES,
+      },
       threshold: 1000,
       evaluationPeriods: 3,
       datapointsToAlarm: 3,
@@ -191,7 +206,13 @@ const ALARMS: AlarmRow[] = [
       prefix: `MonitoringThrottlesAlarm${name.replace(/-/g, '')}`,
       readme: 'Monitoring/ThrottlesAlarm-<function>',
       expected: (template) => ({
-        metric: { namespace: 'AWS/Lambda', metricName: 'Throttles', dimensions: functionDimensions(template, prefix), statistic: 'Sum', period: FIVE_MINUTES },
+        metric: {
+          namespace: 'AWS/Lambda',
+          metricName: 'Throttles',
+          dimensions: functionDimensions(template, prefix),
+          statistic: 'Sum',
+          period: FIVE_MINUTES,
+        },
         threshold: 1,
         evaluationPeriods: 3,
         datapointsToAlarm: 2,
@@ -268,7 +289,10 @@ const ALARMS: AlarmRow[] = [
         namespace: 'AWS/SQS',
         metricName: 'ApproximateNumberOfMessagesVisible',
         dimensions: [
-          { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'NodeCommandQueuesDeadLetterQueue'), 'QueueName'] } },
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'NodeCommandQueuesDeadLetterQueue'), 'QueueName'] },
+          },
         ],
         statistic: 'Maximum',
         period: ONE_MINUTE,
@@ -318,7 +342,7 @@ describe.each(CASES)('alarms ($case)', ({ case: name }) => {
 });
 
 describe.each(CASES)('business metrics ($case)', ({ case: name }) => {
-  it('are read in the Lambdas\' namespace, with service = b3iq-<stage>, the POWERTOOLS_SERVICE_NAME of every function', () => {
+  it("are read in the Lambdas' namespace, with service = b3iq-<stage>, the POWERTOOLS_SERVICE_NAME of every function", () => {
     const { template, config } = synthesized(name);
     expect(METRICS_NAMESPACE).toBe('B3IQ/PrivateInference');
     expect(METRIC.oldestReservationAgeSeconds).toBe('OldestReservationAgeSeconds');
@@ -330,7 +354,9 @@ describe.each(CASES)('business metrics ($case)', ({ case: name }) => {
     });
     for (const prefix of FUNCTION_PREFIXES) {
       const [, fn] = resourceByPrefix(template, 'AWS::Lambda::Function', prefix);
-      expect((fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_SERVICE_NAME, prefix).toBe(`b3iq-${config.stage}`);
+      expect((fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_SERVICE_NAME, prefix).toBe(
+        `b3iq-${config.stage}`,
+      );
     }
   });
 });
@@ -396,7 +422,7 @@ describe.each(CASES)('dashboard ($case)', ({ case: name }) => {
     for (const id of alarms) expect(text).toContain(`\${${id}.Arn}`);
   });
 
-  it('graphs every business metric of METRIC, each in the Lambdas\' namespace with service = b3iq-<stage>', () => {
+  it("graphs every business metric of METRIC, each in the Lambdas' namespace with service = b3iq-<stage>", () => {
     const { template, config } = synthesized(name);
     const { body, text } = dashboard(template);
     const business = graphedMetrics(body).filter((metric) => metric[0] === METRICS_NAMESPACE);
@@ -449,7 +475,9 @@ describe.each(CASES)('alarm notifications ($case)', ({ case: name }) => {
   it('does not let Lambda retry a failed sweep (the next scheduled run is the retry)', () => {
     const { template } = synthesized(name);
     const sweeper = resourceByPrefix(template, 'AWS::Lambda::Function', 'DeadlineSweeperFunction')[0];
-    const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, config]) => render(config.Properties?.FunctionName).includes(sweeper));
+    const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, config]) =>
+      render(config.Properties?.FunctionName).includes(sweeper),
+    );
     expect(configs.map(([, config]) => config.Properties?.MaximumRetryAttempts)).toEqual([0]);
   });
 });

@@ -4,7 +4,7 @@
  * CustomerReadsFunction, AdminFunction, NodeApiFunction, and the workers CommandRelayFunction,
  * DeadlineSweeperFunction, DeadLetterConsumerFunction).
  */
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { actionCovers, asList, render, resourceByPrefix, resourcesOfType, synthesizeOnce } from './support/synth.js';
 
@@ -60,7 +60,13 @@ const allows = (grant: Grant, action: string) =>
 
 /** Logical ids of the roles granted `action`, on any resource. */
 function rolesAllowed(template: Template, action: string): string[] {
-  return [...new Set(grants(template).filter((grant) => allows(grant, action)).flatMap((grant) => grant.roles))].sort();
+  return [
+    ...new Set(
+      grants(template)
+        .filter((grant) => allows(grant, action))
+        .flatMap((grant) => grant.roles),
+    ),
+  ].sort();
 }
 
 const FUNCTION_PREFIXES = {
@@ -128,7 +134,10 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
   it('has no statement on Resource "*" but X-Ray\'s on every function role and the relay\'s dynamodb:ListStreams, and none with NotAction or NotResource', () => {
     const { template } = synthesized(name);
     const malformed = grants(template).filter(
-      (grant) => grant.statement.NotAction !== undefined || grant.statement.NotResource !== undefined || asList(grant.statement.Resource).length === 0,
+      (grant) =>
+        grant.statement.NotAction !== undefined ||
+        grant.statement.NotResource !== undefined ||
+        asList(grant.statement.Resource).length === 0,
     );
     expect(malformed).toEqual([]);
     // Every action on "*", by the role it is granted to: exactly what has no resource-level permissions.
@@ -143,7 +152,12 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     }
     const actual = Object.fromEntries([...onEverything].map(([role, actions]) => [role, [...actions].sort()]));
     expect(actual).toEqual(
-      Object.fromEntries(ALL_FUNCTIONS.map((fn) => [roleOf(template, fn), fn === 'commandRelay' ? [...X_RAY_ACTIONS, 'dynamodb:ListStreams'].sort() : X_RAY_ACTIONS])),
+      Object.fromEntries(
+        ALL_FUNCTIONS.map((fn) => [
+          roleOf(template, fn),
+          fn === 'commandRelay' ? [...X_RAY_ACTIONS, 'dynamodb:ListStreams'].sort() : X_RAY_ACTIONS,
+        ]),
+      ),
     );
   });
 
@@ -163,10 +177,12 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     expect(xray.sort()).toEqual(X_RAY_ACTIONS);
   });
 
-  it('scopes every SQS action to the node queue prefix, but the dead-letter consumer\'s, which reaches only the dead-letter queue', () => {
+  it("scopes every SQS action to the node queue prefix, but the dead-letter consumer's, which reaches only the dead-letter queue", () => {
     const { template, config } = synthesized(name);
     const deadLettersRole = roleOf(template, 'deadLetters');
-    const sqsGrants = grants(template).filter((grant) => asList(grant.statement.Action).some((action) => /^sqs:/i.test(action) || action === '*'));
+    const sqsGrants = grants(template).filter((grant) =>
+      asList(grant.statement.Action).some((action) => /^sqs:/i.test(action) || action === '*'),
+    );
     expect(sqsGrants.length).toBeGreaterThan(0);
     for (const { roles, statement } of sqsGrants) {
       expect(asList(statement.Action).every((action) => /^sqs:[A-Za-z]+$/.test(action))).toBe(true);
@@ -203,17 +219,25 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
 
   it('gives the deadlineSweeper role no queue access at all', () => {
     const { template } = synthesized(name);
-    const sqsActions = roleGrants(template, 'deadlineSweeper').flatMap((grant) => asList(grant.statement.Action)).filter((action) => /^sqs:|^\*$/i.test(action));
+    const sqsActions = roleGrants(template, 'deadlineSweeper')
+      .flatMap((grant) => asList(grant.statement.Action))
+      .filter((action) => /^sqs:|^\*$/i.test(action));
     expect(sqsActions).toEqual([]);
   });
 
-  it.each(['commandRelay', 'deadlineSweeper', 'deadLetters'] as const)('gives the %s role no signing, no signing key and no secrets', (fn) => {
-    const { template } = synthesized(name);
-    const workerGrants = roleGrants(template, fn);
-    for (const action of ['kms:Sign', 'kms:GetPublicKey', 'secretsmanager:GetSecretValue', 'sqs:CreateQueue', 'sqs:SetQueueAttributes']) {
-      expect(workerGrants.some((grant) => allows(grant, action)), action).toBe(false);
-    }
-  });
+  it.each(['commandRelay', 'deadlineSweeper', 'deadLetters'] as const)(
+    'gives the %s role no signing, no signing key and no secrets',
+    (fn) => {
+      const { template } = synthesized(name);
+      const workerGrants = roleGrants(template, fn);
+      for (const action of ['kms:Sign', 'kms:GetPublicKey', 'secretsmanager:GetSecretValue', 'sqs:CreateQueue', 'sqs:SetQueueAttributes']) {
+        expect(
+          workerGrants.some((grant) => allows(grant, action)),
+          action,
+        ).toBe(false);
+      }
+    },
+  );
 
   it.each([
     { case: 'sqs:CreateQueue', fn: 'admin' },
@@ -266,7 +290,10 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
   it.each(ALL_FUNCTIONS)('gives the %s role no dynamodb:Scan or dynamodb:DeleteItem, on any resource', (fn) => {
     const { template } = synthesized(name);
     for (const action of ['dynamodb:Scan', 'dynamodb:DeleteItem']) {
-      expect(roleGrants(template, fn).some((grant) => allows(grant, action)), action).toBe(false);
+      expect(
+        roleGrants(template, fn).some((grant) => allows(grant, action)),
+        action,
+      ).toBe(false);
     }
   });
 
@@ -282,23 +309,26 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     }
   });
 
-  it.each(['commandRelay', 'deadlineSweeper', 'deadLetters'] as const)('gives the %s role the item operations of the job path on the table and its index only', (fn) => {
-    const { template } = synthesized(name);
-    const table = resourceByPrefix(template, 'AWS::DynamoDB::Table', 'ControlPlaneTable')[0];
-    const itemGrants = roleGrants(template, fn).filter((grant) => allows(grant, 'dynamodb:UpdateItem'));
-    expect(itemGrants).toHaveLength(1);
-    const [grant] = itemGrants;
-    expect(asList(grant!.statement.Action).sort()).toEqual([
-      'dynamodb:BatchGetItem',
-      'dynamodb:ConditionCheckItem',
-      'dynamodb:DescribeTable',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:Query',
-      'dynamodb:UpdateItem',
-    ]);
-    expect(asList(grant!.statement.Resource).map(render)).toEqual([`\${${table}.Arn}`, `\${${table}.Arn}/index/*`]);
-  });
+  it.each(['commandRelay', 'deadlineSweeper', 'deadLetters'] as const)(
+    'gives the %s role the item operations of the job path on the table and its index only',
+    (fn) => {
+      const { template } = synthesized(name);
+      const table = resourceByPrefix(template, 'AWS::DynamoDB::Table', 'ControlPlaneTable')[0];
+      const itemGrants = roleGrants(template, fn).filter((grant) => allows(grant, 'dynamodb:UpdateItem'));
+      expect(itemGrants).toHaveLength(1);
+      const [grant] = itemGrants;
+      expect(asList(grant!.statement.Action).sort()).toEqual([
+        'dynamodb:BatchGetItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ]);
+      expect(asList(grant!.statement.Resource).map(render)).toEqual([`\${${table}.Arn}`, `\${${table}.Arn}/index/*`]);
+    },
+  );
 
   it('gives the nodeApi role exactly the queue actions a pull needs: no sending, creating, signing or secrets', () => {
     const { template } = synthesized(name);
@@ -313,7 +343,10 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
       'secretsmanager:GetSecretValue',
       'secretsmanager:DescribeSecret',
     ]) {
-      expect(nodeGrants.some((grant) => allows(grant, action)), action).toBe(false);
+      expect(
+        nodeGrants.some((grant) => allows(grant, action)),
+        action,
+      ).toBe(false);
     }
     const sqsActions = nodeGrants.flatMap((grant) => asList(grant.statement.Action)).filter((action) => /^sqs:|^\*$/i.test(action));
     expect(sqsActions.sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
@@ -322,7 +355,9 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
   it('lets the nodeApi role decrypt with the data key (SQS SSE), and use no other key', () => {
     const { template } = synthesized(name);
     const dataKey = resourceByPrefix(template, 'AWS::KMS::Key', 'DataKey')[0];
-    const kmsGrants = roleGrants(template, 'nodeApi').filter((grant) => asList(grant.statement.Action).some((action) => /^kms:|^\*$/i.test(action)));
+    const kmsGrants = roleGrants(template, 'nodeApi').filter((grant) =>
+      asList(grant.statement.Action).some((action) => /^kms:|^\*$/i.test(action)),
+    );
     expect(kmsGrants.length).toBeGreaterThan(0);
     expect([...new Set(kmsGrants.flatMap((grant) => asList(grant.statement.Resource).map(render)))]).toEqual([`\${${dataKey}.Arn}`]);
     expect(kmsGrants.some((grant) => allows(grant, 'kms:Decrypt'))).toBe(true);
@@ -361,7 +396,11 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
       'kms:GenerateDataKey',
     ];
     const readGrants = roleGrants(template, 'customerReads');
-    for (const action of forbidden) expect(readGrants.some((grant) => allows(grant, action)), action).toBe(false);
+    for (const action of forbidden)
+      expect(
+        readGrants.some((grant) => allows(grant, action)),
+        action,
+      ).toBe(false);
     const sqsActions = readGrants.flatMap((grant) => asList(grant.statement.Action)).filter((action) => /^sqs:|^\*$/i.test(action));
     expect(sqsActions).toEqual([]);
     expect(readGrants.some((grant) => allows(grant, 'dynamodb:GetItem'))).toBe(true);
@@ -379,7 +418,10 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     for (const fn of ALL_FUNCTIONS) {
       const logGroup = resourceByPrefix(template, 'AWS::Logs::LogGroup', `${FUNCTION_PREFIXES[fn]}Logs`)[0];
       const logWrites = roleGrants(template, fn).filter((grant) => allows(grant, 'logs:PutLogEvents'));
-      expect(logWrites.flatMap((grant) => asList(grant.statement.Resource).map(render)), fn).toEqual([`\${${logGroup}.Arn}`]);
+      expect(
+        logWrites.flatMap((grant) => asList(grant.statement.Resource).map(render)),
+        fn,
+      ).toEqual([`\${${logGroup}.Arn}`]);
     }
   });
 });

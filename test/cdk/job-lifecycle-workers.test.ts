@@ -4,7 +4,7 @@
  * schedule, the dead-letter consumer's queue event source and its alarm. Each configuration is
  * synthesized once, in `beforeAll`.
  */
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { OPEN_JOBS_INDEX } from '../../lambdas/adapters/dynamodb/items.js';
 import { type CfnResource, render, resourceByPrefix, resourcesOfType, synthesizeOnce } from './support/synth.js';
@@ -12,7 +12,10 @@ import { type CfnResource, render, resourceByPrefix, resourcesOfType, synthesize
 const CONFIGURATIONS = [
   { case: 'dev', context: { stage: 'dev' } },
   { case: 'prod', context: { stage: 'prod' } },
-  { case: 'custom windows', context: { stage: 'dev', jobClaimSeconds: '120', jobCompletionSeconds: '600', envelopeRetentionSeconds: '86400' } },
+  {
+    case: 'custom windows',
+    context: { stage: 'dev', jobClaimSeconds: '120', jobCompletionSeconds: '600', envelopeRetentionSeconds: '86400' },
+  },
 ] as const;
 
 const synthesized = synthesizeOnce(CONFIGURATIONS);
@@ -55,7 +58,8 @@ describe.each(CASES)('control-plane table ($case)', ({ case: name }) => {
       },
     ]);
     expect(OPEN_JOBS_INDEX).toBe('OpenJobs');
-    const projected = (table.Properties?.GlobalSecondaryIndexes as { Projection: { NonKeyAttributes: string[] } }[])[0]!.Projection.NonKeyAttributes;
+    const projected = (table.Properties?.GlobalSecondaryIndexes as { Projection: { NonKeyAttributes: string[] } }[])[0]!.Projection
+      .NonKeyAttributes;
     expect([...projected].sort()).toEqual(['created_at', 'customer_id', 'job_id', 'node_id', 'reserved_price_wei', 'status']);
     expect(table.Properties?.LocalSecondaryIndexes).toBeUndefined();
   });

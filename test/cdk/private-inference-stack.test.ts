@@ -5,9 +5,18 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StageConfig } from '../../lib/config.js';
 import { API_ROUTES } from '../../lambdas/http/routes.js';
-import { buildStack, type CfnResource, removeAssemblies, render, resourceByPrefix, resourcesOfType, SYNTH_TIMEOUT_MS, templateJson } from './support/synth.js';
+import type { StageConfig } from '../../lib/config.js';
+import {
+  buildStack,
+  type CfnResource,
+  removeAssemblies,
+  render,
+  resourceByPrefix,
+  resourcesOfType,
+  SYNTH_TIMEOUT_MS,
+  templateJson,
+} from './support/synth.js';
 
 type Stage = 'dev' | 'prod';
 const built: Partial<Record<Stage, { template: Template; config: StageConfig }>> = {};
@@ -43,7 +52,10 @@ const WORKER_FUNCTIONS = [
 
 const FUNCTIONS = [...API_FUNCTIONS, ...WORKER_FUNCTIONS] as const;
 
-const functionPrefix = Object.fromEntries(API_FUNCTIONS.map((fn) => [fn.case, fn.prefix])) as Record<(typeof API_FUNCTIONS)[number]['case'], string>;
+const functionPrefix = Object.fromEntries(API_FUNCTIONS.map((fn) => [fn.case, fn.prefix])) as Record<
+  (typeof API_FUNCTIONS)[number]['case'],
+  string
+>;
 
 function logicalId(template: Template, type: string, prefix: string): string {
   return resourceByPrefix(template, type, prefix)[0];
@@ -92,13 +104,16 @@ describe('DynamoDB table', () => {
   it.each([
     { case: 'prod', deletionProtection: true, policy: 'Retain' },
     { case: 'dev', deletionProtection: false, policy: 'Delete' },
-  ] as const)('has deletion protection $deletionProtection and removal policy $policy for stage $case', ({ case: name, deletionProtection, policy }) => {
-    stage(name).template.hasResource('AWS::DynamoDB::Table', {
-      Properties: Match.objectLike({ DeletionProtectionEnabled: deletionProtection }),
-      DeletionPolicy: policy,
-      UpdateReplacePolicy: policy,
-    });
-  });
+  ] as const)(
+    'has deletion protection $deletionProtection and removal policy $policy for stage $case',
+    ({ case: name, deletionProtection, policy }) => {
+      stage(name).template.hasResource('AWS::DynamoDB::Table', {
+        Properties: Match.objectLike({ DeletionProtectionEnabled: deletionProtection }),
+        DeletionPolicy: policy,
+        UpdateReplacePolicy: policy,
+      });
+    },
+  );
 });
 
 describe('data retention', () => {
@@ -289,14 +304,17 @@ describe('Lambda functions', () => {
       buildStack({ stage: 'dev', jobClaimSeconds: '120', jobCompletionSeconds: '600', envelopeRetentionSeconds: '86400' }).stack,
     ));
 
-  it.each(FUNCTIONS)('$case gets the job windows of -c jobClaimSeconds, jobCompletionSeconds and envelopeRetentionSeconds', ({ prefix }) => {
-    const [, fn] = resourceByPrefix(withCustomWindows(), 'AWS::Lambda::Function', prefix);
-    expect((fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
-      JOB_CLAIM_SECONDS: '120',
-      JOB_COMPLETION_SECONDS: '600',
-      ENVELOPE_RETENTION_SECONDS: '86400',
-    });
-  });
+  it.each(FUNCTIONS)(
+    '$case gets the job windows of -c jobClaimSeconds, jobCompletionSeconds and envelopeRetentionSeconds',
+    ({ prefix }) => {
+      const [, fn] = resourceByPrefix(withCustomWindows(), 'AWS::Lambda::Function', prefix);
+      expect((fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        JOB_CLAIM_SECONDS: '120',
+        JOB_COMPLETION_SECONDS: '600',
+        ENVELOPE_RETENTION_SECONDS: '86400',
+      });
+    },
+  );
 });
 
 describe('REST API', () => {

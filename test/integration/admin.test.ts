@@ -153,7 +153,10 @@ describe('PUT /v1/admin/nodes/{node_id}', () => {
   it.each([
     { case: 'no models', patch: { models: [] } },
     { case: 'no transport keys', patch: { transport_keys: [] } },
-    { case: 'a low-order transport key', patch: { transport_keys: [{ key_id: 'k', public_key_x25519: encodeBase64url(new Uint8Array(32)) }] } },
+    {
+      case: 'a low-order transport key',
+      patch: { transport_keys: [{ key_id: 'k', public_key_x25519: encodeBase64url(new Uint8Array(32)) }] },
+    },
     { case: 'an unknown status', patch: { status: 'paused' } },
   ])('answers 400 invalid_request for $case and enrolls nothing', async ({ patch }) => {
     const nodeId = uniqueId('node');

@@ -26,7 +26,10 @@ const CANCEL = '/v1/private-inference/jobs/{job_id}/cancel';
 async function queuedJob(price = 1_000n, balance = 10_000n) {
   const customer = await newCustomer(balance);
   const node = await newNode({ priceWei: price });
-  const accepted = await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: sealedJob(node, { job_id: uniqueId('job') }) });
+  const accepted = await callApi('POST', '/v1/private-inference/jobs', {
+    headers: customer.headers,
+    json: sealedJob(node, { job_id: uniqueId('job') }),
+  });
   expect(accepted.status).toBe(202);
   return { customer, node, jobId: accepted.body.job_id as string, commandId: accepted.body.command_id as string };
 }
@@ -100,7 +103,12 @@ describe('cancelling an open job', () => {
 
     // Assess: the cancel.
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body).toMatchObject({ job_id: jobId, status: 'cancelled', billing: { status: 'released' }, completed_at: expect.any(String) });
+    expect(cancelled.body).toMatchObject({
+      job_id: jobId,
+      status: 'cancelled',
+      billing: { status: 'released' },
+      completed_at: expect.any(String),
+    });
     expect(cancelled.body).toEqual((await getJob(customer, jobId)).body);
     // What the node is told.
     expect(lease.status).toBe(200);
@@ -119,7 +127,11 @@ describe('cancelling an open job', () => {
     ]);
     expect(await store.getEarnings(node.nodeId)).toMatchObject({ payout_wei: 0n, protocol_fee_wei: 0n });
     expect(await store.nodeLedger(node.nodeId, 10)).toEqual([]);
-    expect(await storedJob(customer.customerId, jobId)).toMatchObject({ status: 'cancelled', billing_status: 'released', receipt_hash: null });
+    expect(await storedJob(customer.customerId, jobId)).toMatchObject({
+      status: 'cancelled',
+      billing_status: 'released',
+      receipt_hash: null,
+    });
   });
 });
 
@@ -136,7 +148,9 @@ describe('cancelling a job that has ended', () => {
 
     // Assess
     expect(answer.status).toBe(409);
-    expect(answer.body).toEqual({ error: { status: 409, title: expect.any(String), detail: expect.any(String), code: 'job_not_cancellable' } });
+    expect(answer.body).toEqual({
+      error: { status: 409, title: expect.any(String), detail: expect.any(String), code: 'job_not_cancellable' },
+    });
     expect(await footprint(customer, node)).toEqual(before.footprint);
     expect((await getJob(customer, jobId)).body).toEqual(before.view);
     expect(before.view).toMatchObject({ status: 'completed', billing: { status: 'debited' } });
@@ -213,7 +227,12 @@ const REFUSALS: Refusal[] = [
   { case: 'an unknown job id', status: 404, code: 'job_not_found', call: (w) => asOwner(w, {}, uniqueId('job')) },
   { case: 'a job id with a space', status: 404, code: 'job_not_found', call: (w) => asOwner(w, {}, `${w.jobId} x`) },
   { case: 'a job id starting with a dash', status: 404, code: 'job_not_found', call: (w) => asOwner(w, {}, `-${w.jobId}`) },
-  { case: 'a job id of 129 characters', status: 404, code: 'job_not_found', call: (w) => asOwner(w, {}, `${w.jobId}${'x'.repeat(129 - w.jobId.length)}`) },
+  {
+    case: 'a job id of 129 characters',
+    status: 404,
+    code: 'job_not_found',
+    call: (w) => asOwner(w, {}, `${w.jobId}${'x'.repeat(129 - w.jobId.length)}`),
+  },
   {
     case: 'a wrong token',
     status: 401,
@@ -268,7 +287,11 @@ describe('cancel refusals', () => {
     // Prepare
     const { customer, node, jobId } = await queuedJob(1_000n, 10_000n);
     const world: World = { customer, node, jobId, other: await newCustomer(10_000n) };
-    const before = { owner: await footprint(customer, node), other: await footprint(world.other), job: await storedJob(customer.customerId, jobId) };
+    const before = {
+      owner: await footprint(customer, node),
+      other: await footprint(world.other),
+      job: await storedJob(customer.customerId, jobId),
+    };
 
     // Act
     const answer = await callApi('POST', CANCEL, call(world));
@@ -309,7 +332,10 @@ describe('cancel and other customers', () => {
     const [mine, theirs] = [await newCustomer(10_000n), await newCustomer(10_000n)];
     const jobId = uniqueId('job');
     for (const customer of [mine, theirs]) {
-      const accepted = await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: sealedJob(node, { job_id: jobId }) });
+      const accepted = await callApi('POST', '/v1/private-inference/jobs', {
+        headers: customer.headers,
+        json: sealedJob(node, { job_id: jobId }),
+      });
       expect(accepted.status).toBe(202);
     }
     const before = { theirs: await footprint(theirs), job: await storedJob(theirs.customerId, jobId) };
@@ -318,7 +344,11 @@ describe('cancel and other customers', () => {
     const answer = await cancelJob(mine, jobId);
 
     // Assess
-    expect(answer.body).toMatchObject({ job_id: jobId, status: 'cancelled', billing: { customer_id: mine.customerId, status: 'released' } });
+    expect(answer.body).toMatchObject({
+      job_id: jobId,
+      status: 'cancelled',
+      billing: { customer_id: mine.customerId, status: 'released' },
+    });
     expect(await footprint(theirs)).toEqual(before.theirs);
     expect(await storedJob(theirs.customerId, jobId)).toEqual(before.job);
     expect(before.job?.status).toBe('queued');
@@ -394,7 +424,10 @@ describe('concurrent cancels', () => {
     // Act
     const [cancelled, pulled] = await Promise.all([cancelJob(customer, jobId), pull(node, 10, 1)]);
     const handedOut = pulled.find((command) => command.command.job_id === jobId);
-    const lease = handedOut === undefined ? undefined : await nodeCall(node, 'lease', { lease_id: handedOut.lease_id, lease_seconds: 60 }, { commandId });
+    const lease =
+      handedOut === undefined
+        ? undefined
+        : await nodeCall(node, 'lease', { lease_id: handedOut.lease_id, lease_seconds: 60 }, { commandId });
 
     // Assess
     expect(cancelled.status).toBe(200);

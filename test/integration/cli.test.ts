@@ -72,7 +72,10 @@ describe('b3iq', () => {
 
   it('submits a prompt from stdin, shows it queued, and opens the answer once it comes', async () => {
     // Act
-    const submitted = await b3iq(['jobs', 'submit', '--node', node.nodeId, '--model', node.modelId, '--json'], { env, stdin: 'What is 2+2?\n' });
+    const submitted = await b3iq(['jobs', 'submit', '--node', node.nodeId, '--model', node.modelId, '--json'], {
+      env,
+      stdin: 'What is 2+2?\n',
+    });
     const accepted = JSON.parse(submitted.stdout);
     const queued = await b3iq(['jobs', 'get', accepted.job_id], { env });
     await answerJob(node, accepted.job_id, (prompt) => `you asked: ${prompt}`);
@@ -88,11 +91,22 @@ describe('b3iq', () => {
 
   it('takes a messages JSON file as input', async () => {
     const input = path.join(workDir, 'messages.json');
-    writeFileSync(input, JSON.stringify({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi there' }] }));
+    writeFileSync(
+      input,
+      JSON.stringify({
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi there' },
+        ],
+      }),
+    );
 
     const submitted = await b3iq(['jobs', 'submit', '--node', node.nodeId, '--model', node.modelId, '--input', input, '--json'], { env });
     let prompt = '';
-    await answerJob(node, JSON.parse(submitted.stdout).job_id, (text) => ((prompt = text), 'ok'));
+    await answerJob(node, JSON.parse(submitted.stdout).job_id, (text) => {
+      prompt = text;
+      return 'ok';
+    });
 
     expect(submitted.code).toBe(0);
     expect(prompt).toBe('Hi there');
@@ -111,11 +125,24 @@ describe('b3iq', () => {
     { case: 'an unknown command', args: ['jobs', 'fly'], code: 2, says: 'unknown command' },
     { case: 'a token on the command line', args: ['account', '--token', 'x'], code: 2, says: "Unknown option '--token'" },
     { case: 'a missing --model', args: ['jobs', 'submit', '--node', 'n-1'], code: 2, says: '--model is required' },
-    { case: 'an empty input', args: ['jobs', 'submit', '--node', 'n-1', '--model', 'm', '--input', '/dev/null'], code: 2, says: 'input is empty' },
-    { case: 'a model the node does not serve', args: ['jobs', 'submit', '--node', 'NODE', '--model', 'nope'], code: 1, says: 'model_not_served' },
+    {
+      case: 'an empty input',
+      args: ['jobs', 'submit', '--node', 'n-1', '--model', 'm', '--input', '/dev/null'],
+      code: 2,
+      says: 'input is empty',
+    },
+    {
+      case: 'a model the node does not serve',
+      args: ['jobs', 'submit', '--node', 'NODE', '--model', 'nope'],
+      code: 1,
+      says: 'model_not_served',
+    },
     { case: 'an unknown job', args: ['jobs', 'get', 'job-unknown'], code: 1, says: 'job_not_found' },
   ])('exits $code for $case and says what to do', async ({ args, code, says }) => {
-    const run = await b3iq(args.map((arg) => (arg === 'NODE' ? node.nodeId : arg)), { env, stdin: 'hello' });
+    const run = await b3iq(
+      args.map((arg) => (arg === 'NODE' ? node.nodeId : arg)),
+      { env, stdin: 'hello' },
+    );
 
     expect(run.code).toBe(code);
     expect(run.stderr).toContain(says);

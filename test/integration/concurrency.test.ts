@@ -13,7 +13,9 @@ describe('concurrent job submissions', () => {
     const node = await newNode({ priceWei: price });
 
     // Act
-    const answers = await Promise.all(Array.from({ length: 50 }, () => submit(customer.headers, sealedJob(node, { job_id: uniqueId('job') }))));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => submit(customer.headers, sealedJob(node, { job_id: uniqueId('job') }))),
+    );
 
     // Assess
     const accepted = answers.filter((answer) => answer.status === 202);

@@ -78,14 +78,23 @@ describe('GET /v1/private-inference/nodes/{node_id}', () => {
     const customer = await newCustomer();
     const node = await newNode({ priceWei: 42n });
 
-    const answer = await callApi('GET', '/v1/private-inference/nodes/{node_id}', { headers: customer.headers, params: { node_id: node.nodeId } });
+    const answer = await callApi('GET', '/v1/private-inference/nodes/{node_id}', {
+      headers: customer.headers,
+      params: { node_id: node.nodeId },
+    });
 
     expect(answer.body).toEqual({
       node_id: node.nodeId,
       status: 'active',
       models: [{ model_id: node.modelId, price_wei: '42' }],
       transport_keys: [
-        { key_id: node.keyId, public_key_x25519: expect.any(String), signed_record: expect.any(String), signature: expect.any(String), valid_until: null },
+        {
+          key_id: node.keyId,
+          public_key_x25519: expect.any(String),
+          signed_record: expect.any(String),
+          signature: expect.any(String),
+          valid_until: null,
+        },
       ],
     });
   });
@@ -93,7 +102,10 @@ describe('GET /v1/private-inference/nodes/{node_id}', () => {
   it.each(['ghost-node', 'bad.node.id'])('answers 404 node_not_found for %s', async (nodeId) => {
     const customer = await newCustomer();
 
-    const answer = await callApi('GET', '/v1/private-inference/nodes/{node_id}', { headers: customer.headers, params: { node_id: nodeId } });
+    const answer = await callApi('GET', '/v1/private-inference/nodes/{node_id}', {
+      headers: customer.headers,
+      params: { node_id: nodeId },
+    });
 
     expect(answer.body.error.code).toBe('node_not_found');
   });

@@ -23,7 +23,12 @@ describe('dead letters', () => {
     for (let delivery = 1; delivery <= MAX_RECEIVES; delivery++) {
       const pulled = await pullJob(node, jobId);
       expect(pulled.delivery).toBe(delivery);
-      const given = await nodeCall(node, 'lease', { lease_id: pulled.lease_id, lease_seconds: 0 }, { commandId: pulled.command.command_id });
+      const given = await nodeCall(
+        node,
+        'lease',
+        { lease_id: pulled.lease_id, lease_seconds: 0 },
+        { commandId: pulled.command.command_id },
+      );
       expect(given.status).toBe(200);
     }
 

@@ -12,13 +12,28 @@ import { expireListedJob, expireOverdueJobs } from '../../lambdas/services/deadl
 import { callApi } from './support/api.js';
 import { backdate, getJob, jobRows, plane } from './support/lifecycle.js';
 import { nodeCall, pull, pullJob, resultFor } from './support/node-calls.js';
-import { account, ledger, newCustomer, newNode, queueDepth, sealedJob, store, storedJob, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
+import {
+  account,
+  ledger,
+  newCustomer,
+  newNode,
+  queueDepth,
+  sealedJob,
+  store,
+  storedJob,
+  type TestCustomer,
+  type TestNode,
+  uniqueId,
+} from './support/world.js';
 
 const CLAIM_SECONDS = 900;
 const COMPLETION_SECONDS = 3_600;
 
 async function submit(customer: TestCustomer, node: TestNode): Promise<{ jobId: string; commandId: string; createdAt: string }> {
-  const accepted = await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: sealedJob(node, { job_id: uniqueId('job') }) });
+  const accepted = await callApi('POST', '/v1/private-inference/jobs', {
+    headers: customer.headers,
+    json: sealedJob(node, { job_id: uniqueId('job') }),
+  });
   expect(accepted.status).toBe(202);
   return { jobId: accepted.body.job_id, commandId: accepted.body.command_id, createdAt: accepted.body.created_at };
 }
@@ -85,7 +100,11 @@ describe('job deadlines', () => {
     expect((await storedJob(customer.customerId, fresh.jobId))?.status).toBe('claimed');
     // The job is expired (by the pull, or by the deployed sweeper first) and released exactly once.
     expect(await storedJob(customer.customerId, jobId)).toMatchObject({ status: 'expired', billing_status: 'released', claimed_at: null });
-    expect((await getJob(customer, jobId)).body).toMatchObject({ status: 'expired', billing: { status: 'released' }, completed_at: expect.any(String) });
+    expect((await getJob(customer, jobId)).body).toMatchObject({
+      status: 'expired',
+      billing: { status: 'released' },
+      completed_at: expect.any(String),
+    });
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 10_000n, reserved_wei: 1_000n });
     expect(await jobRows(customer.customerId, jobId)).toEqual([
       ['release', 1_000n, 10_000n, 1_000n],
@@ -107,7 +126,11 @@ describe('job deadlines', () => {
     expect(result.body.error.code).toBe('job_closed');
     expect(lease.status).toBe(200);
     expect(lease.body).toMatchObject({ job_id: jobId, status: 'expired' });
-    expect(await storedJob(customer.customerId, jobId)).toMatchObject({ status: 'expired', billing_status: 'released', receipt_hash: null });
+    expect(await storedJob(customer.customerId, jobId)).toMatchObject({
+      status: 'expired',
+      billing_status: 'released',
+      receipt_hash: null,
+    });
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 10_000n, reserved_wei: 0n });
     expect(await jobRows(customer.customerId, jobId)).toEqual([
       ['release', 1_000n, 10_000n, 0n],
@@ -176,7 +199,9 @@ describe('the deadline sweeper', () => {
     const releases = (await ledger(customer.customerId)).filter((row) => row.kind === 'release');
     expect(releases.map((row) => row.private_job_id).sort()).toEqual([...jobs].sort());
     // Each release saw the one before it: reserved after each is k × price, k = 0..4.
-    expect(releases.map((row) => row.reserved_after_wei).sort((a, b) => (a < b ? -1 : 1))).toEqual([0n, 1n, 2n, 3n, 4n].map((k) => k * price));
+    expect(releases.map((row) => row.reserved_after_wei).sort((a, b) => (a < b ? -1 : 1))).toEqual(
+      [0n, 1n, 2n, 3n, 4n].map((k) => k * price),
+    );
     expect(releases.every((row) => row.amount_wei === price && row.balance_after_wei === 10_000n)).toBe(true);
   });
 

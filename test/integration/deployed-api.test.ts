@@ -26,7 +26,14 @@ describe('the deployed API', () => {
     const created = await http('POST', '/v1/admin/customers', admin, { customer_id: uniqueId('cus') });
     expect(created.status).toBe(201);
     const customer = { 'X-B3IQ-Customer-ID': created.body.customer_id, 'X-B3IQ-Customer-Token': created.body.customer_token };
-    expect((await http('POST', `/v1/admin/customers/${created.body.customer_id}/credits`, admin, { credit_id: uniqueId('c'), amount_wei: '1000' })).status).toBe(200);
+    expect(
+      (
+        await http('POST', `/v1/admin/customers/${created.body.customer_id}/credits`, admin, {
+          credit_id: uniqueId('c'),
+          amount_wei: '1000',
+        })
+      ).status,
+    ).toBe(200);
     const key = newTransportKey();
     const node = { nodeId: uniqueId('node'), keyId: 'tk-1', modelId: 'org/model:8b', priceWei: 400n, ...key };
     const enrolled = await http('PUT', `/v1/admin/nodes/${node.nodeId}`, admin, {
@@ -46,7 +53,11 @@ describe('the deployed API', () => {
     // Assess
     expect(accepted.status).toBe(202);
     expect(accepted.contentType).toContain('application/json');
-    expect(accepted.body).toMatchObject({ status: 'queued', job_id: body.job_id, billing: { quoted_price_wei: '400', status: 'reserved' } });
+    expect(accepted.body).toMatchObject({
+      status: 'queued',
+      job_id: body.job_id,
+      billing: { quoted_price_wei: '400', status: 'reserved' },
+    });
     expect(replayed.body).toEqual(accepted.body);
     expect(read.body).toMatchObject({ status: 'queued', encrypted_request: body.encrypted_request, encrypted_response: null });
     expect(balance.body).toMatchObject({ balance_wei: '1000', reserved_wei: '400', available_wei: '600' });

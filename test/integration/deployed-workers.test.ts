@@ -27,7 +27,10 @@ describe('the deployed deadline sweeper', () => {
     // Assess
     for (const run of runs) {
       expect(run.FunctionError).toBeUndefined();
-      expect(JSON.parse(Buffer.from(run.Payload ?? []).toString())).toMatchObject({ as_of: expect.any(String), examined: expect.any(Number) });
+      expect(JSON.parse(Buffer.from(run.Payload ?? []).toString())).toMatchObject({
+        as_of: expect.any(String),
+        examined: expect.any(Number),
+      });
     }
     expect(await storedJob(customer.customerId, jobId)).toMatchObject({ status: 'expired', billing_status: 'released' });
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 5_000n, reserved_wei: 0n });

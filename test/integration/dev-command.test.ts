@@ -50,7 +50,13 @@ describe('npm run dev', () => {
       aws_endpoint_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       aws_region: 'us-east-1',
       admin_token: expect.any(String),
-      demo: { customer_id: expect.any(String), customer_token: expect.any(String), node_id: 'demo-node', model_id: expect.any(String), key_id: expect.any(String) },
+      demo: {
+        customer_id: expect.any(String),
+        customer_token: expect.any(String),
+        node_id: 'demo-node',
+        model_id: expect.any(String),
+        key_id: expect.any(String),
+      },
     });
     await waitFor(() => printed.includes('Ctrl+C'), 10_000);
     expect(printed).toContain(`${local.api_url}/v1/private-inference/jobs`);
@@ -74,11 +80,22 @@ describe('npm run dev', () => {
     // An independent client, the b3iq binary configured from the environment, gets its answer too.
     const tokenFile = path.join(localDir, 'token');
     writeFileSync(tokenFile, local.demo.customer_token, { mode: 0o600 });
-    const cliEnv = { ...env, B3IQ_API_URL: local.api_url, B3IQ_CUSTOMER_ID: local.demo.customer_id, B3IQ_CUSTOMER_TOKEN_FILE: tokenFile, B3IQ_KEY_DIR: path.join(localDir, 'keys') };
+    const cliEnv = {
+      ...env,
+      B3IQ_API_URL: local.api_url,
+      B3IQ_CUSTOMER_ID: local.demo.customer_id,
+      B3IQ_CUSTOMER_TOKEN_FILE: tokenFile,
+      B3IQ_KEY_DIR: path.join(localDir, 'keys'),
+    };
     const submitted = JSON.parse(
-      execFileSync(process.execPath, [CLI, 'jobs', 'submit', '--node', local.demo.node_id, '--model', local.demo.model_id, '--json'], { env: cliEnv, input: 'Are you there?' }).toString(),
+      execFileSync(process.execPath, [CLI, 'jobs', 'submit', '--node', local.demo.node_id, '--model', local.demo.model_id, '--json'], {
+        env: cliEnv,
+        input: 'Are you there?',
+      }).toString(),
     );
-    const answered = execFileSync(process.execPath, [CLI, 'jobs', 'wait', submitted.job_id, '--decrypt', '--timeout', '30'], { env: cliEnv }).toString();
+    const answered = execFileSync(process.execPath, [CLI, 'jobs', 'wait', submitted.job_id, '--decrypt', '--timeout', '30'], {
+      env: cliEnv,
+    }).toString();
     expect(answered).toContain('Are you there?');
     const balance = (await (await fetch(`${local.api_url}/v1/billing/account`, { headers })).json()) as Record<string, string>;
     expect(BigInt(balance.available_wei)).toBeGreaterThan(100n * BigInt(balance.reserved_wei));

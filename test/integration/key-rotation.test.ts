@@ -34,12 +34,17 @@ describe('transport key rotation', () => {
     const node = await newNode({ priceWei: 10n });
     const next = { key_id: uniqueId('tk'), ...newTransportKey() };
     const validUntil = new Date(Date.now() + 2_000).toISOString();
-    const rotated = await enroll(node, [{ key_id: node.keyId, publicKey: node.publicKey, valid_until: validUntil }, { key_id: next.key_id, publicKey: next.publicKey }]);
-    expect(rotated.status).toBe(200);
-    expect(rotated.body.transport_keys.map((key: { key_id: string; valid_until: string | null }) => [key.key_id, key.valid_until])).toEqual([
-      [node.keyId, validUntil],
-      [next.key_id, null],
+    const rotated = await enroll(node, [
+      { key_id: node.keyId, publicKey: node.publicKey, valid_until: validUntil },
+      { key_id: next.key_id, publicKey: next.publicKey },
     ]);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.transport_keys.map((key: { key_id: string; valid_until: string | null }) => [key.key_id, key.valid_until])).toEqual(
+      [
+        [node.keyId, validUntil],
+        [next.key_id, null],
+      ],
+    );
     expect(JSON.parse(rotated.body.transport_keys[0].signed_record)).toMatchObject({ key_id: node.keyId, valid_until: validUntil });
 
     // Act + Assess: during the overlap both keys are accepted.
@@ -57,7 +62,10 @@ describe('transport key rotation', () => {
     expect(stale.body.error.detail).toContain(next.key_id);
     expect(stale.body.error.detail).toMatch(new RegExp(`current keys: ${next.key_id}$`));
     expect(await footprint(customer, node)).toEqual(before);
-    const view = await callApi('GET', '/v1/private-inference/nodes/{node_id}', { params: { node_id: node.nodeId }, headers: customer.headers });
+    const view = await callApi('GET', '/v1/private-inference/nodes/{node_id}', {
+      params: { node_id: node.nodeId },
+      headers: customer.headers,
+    });
     expect(view.body.transport_keys.map((key: { key_id: string }) => key.key_id)).toEqual([next.key_id]);
   });
 

@@ -6,7 +6,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { adminHeaders, callApi } from './support/api.js';
 import { nodeCall, type Pulled, pull, resultFor } from './support/node-calls.js';
-import { account, ledger, newCustomer, newNode, sealedJob, store, storedJob, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
+import {
+  account,
+  ledger,
+  newCustomer,
+  newNode,
+  sealedJob,
+  store,
+  storedJob,
+  type TestCustomer,
+  type TestNode,
+  uniqueId,
+} from './support/world.js';
 
 type Step =
   | { kind: 'credit'; customer: number; amount: number }
@@ -83,7 +94,8 @@ async function checkInvariant(world: World): Promise<void> {
     expect(stored.reserved_wei).toBe(sum(open.map((job) => job!.quote.reserved_price_wei)));
     expect(stored.balance_wei - stored.reserved_wei).toBeGreaterThanOrEqual(0n);
     // The newest row's snapshot is the account.
-    if (rows[0] !== undefined) expect([rows[0].balance_after_wei, rows[0].reserved_after_wei]).toEqual([stored.balance_wei, stored.reserved_wei]);
+    if (rows[0] !== undefined)
+      expect([rows[0].balance_after_wei, rows[0].reserved_after_wei]).toEqual([stored.balance_wei, stored.reserved_wei]);
     // Every closed job has exactly one closing row, and only closed jobs have one.
     for (const job of jobs) {
       const closing = rows.filter((row) => row.private_job_id === job!.job_id && (row.kind === 'debit' || row.kind === 'release'));

@@ -8,14 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { isOpenStatus, type JobStatus } from '../../lambdas/domain/job-lifecycle.js';
 import { nodeCommand } from '../../lambdas/domain/job.js';
+import { isOpenStatus, type JobStatus } from '../../lambdas/domain/job-lifecycle.js';
+import { logger } from '../../lambdas/observability/logger.js';
 import { relayNewJobs } from '../../lambdas/services/command-relay.js';
 import { expireListedJob } from '../../lambdas/services/deadline-sweeper.js';
 import { releaseOpenJob } from '../../lambdas/services/job-closing.js';
-import { logger } from '../../lambdas/observability/logger.js';
 import { type ApiAnswer, callApi } from './support/api.js';
-import { ledgerViolations, type LedgerSnapshot, readLedgerSnapshot } from './support/ledger-invariant.js';
+import { type LedgerSnapshot, ledgerViolations, readLedgerSnapshot } from './support/ledger-invariant.js';
 import { backdate, cancelJob, plane } from './support/lifecycle.js';
 import { nodeCall, type Pulled, pullJob, resultFor } from './support/node-calls.js';
 import { newCustomer, newNode, sealedJob, store, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
@@ -77,7 +77,8 @@ function unexplainedErrors(): string[] {
   return loggedErrors.mock.calls.map((call) => JSON.stringify(call).slice(0, 400));
 }
 
-const submit = (customer: TestCustomer, body: unknown) => callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: body });
+const submit = (customer: TestCustomer, body: unknown) =>
+  callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: body });
 
 const brief = (answer: ApiAnswer) => `${answer.status}${answer.status >= 300 ? ` ${answer.body?.error?.code}` : ''}`;
 
@@ -149,7 +150,8 @@ async function runOp(world: World, op: Op, accepted: TrackedJob[], all: TrackedJ
       const answer = await submit(customer, job.body);
       expectAnswer(name, answer, wasAccepted ? ['202'] : ['202', '402 insufficient_balance']);
       if (answer.status === 202) {
-        if (wasAccepted && answer.body.command_id !== job.commandId) throw new Error(`${name} replayed another command: ${answer.body.command_id}`);
+        if (wasAccepted && answer.body.command_id !== job.commandId)
+          throw new Error(`${name} replayed another command: ${answer.body.command_id}`);
         job.accepted = true;
         job.commandId = answer.body.command_id;
       }
@@ -171,7 +173,12 @@ async function runOp(world: World, op: Op, accepted: TrackedJob[], all: TrackedJ
     }
     case 'fail': {
       const lease = world.pulls.get(job.jobId)?.lease_id;
-      const answer = await nodeCall(node, 'failure', { ...(lease === undefined ? {} : { lease_id: lease }), code: 'inference_failed' }, { commandId: job.commandId! });
+      const answer = await nodeCall(
+        node,
+        'failure',
+        { ...(lease === undefined ? {} : { lease_id: lease }), code: 'inference_failed' },
+        { commandId: job.commandId! },
+      );
       expectAnswer(name, answer, ['200', '409 job_closed']);
       if (answer.status !== 500) expectJob(world, job, answer.status === 200 ? ['failed'] : ['completed', 'expired', 'cancelled'], name);
       return `${name} → ${brief(answer)}`;
@@ -179,7 +186,8 @@ async function runOp(world: World, op: Op, accepted: TrackedJob[], all: TrackedJ
     case 'cancel': {
       const answer = await cancelJob(customer, job.jobId);
       expectAnswer(name, answer, ['200', '409 job_not_cancellable']);
-      if (answer.status === 200 && !['cancelled', 'expired'].includes(answer.body.status)) throw new Error(`${name} answered status ${answer.body.status}`);
+      if (answer.status === 200 && !['cancelled', 'expired'].includes(answer.body.status))
+        throw new Error(`${name} answered status ${answer.body.status}`);
       if (answer.status !== 500) expectJob(world, job, answer.status === 200 ? [answer.body.status] : ['completed', 'failed'], name);
       return `${name} → ${brief(answer)}${answer.status === 200 ? ` ${answer.body.status}` : ''}`;
     }
@@ -200,7 +208,12 @@ async function runOp(world: World, op: Op, accepted: TrackedJob[], all: TrackedJ
     case 'redeliver': {
       const pulled = world.pulls.get(job.jobId);
       if (op.via === 'lease' && pulled !== undefined) {
-        const answer = await nodeCall(node, 'lease', { lease_id: pulled.lease_id, lease_seconds: 0 }, { commandId: pulled.command.command_id });
+        const answer = await nodeCall(
+          node,
+          'lease',
+          { lease_id: pulled.lease_id, lease_seconds: 0 },
+          { commandId: pulled.command.command_id },
+        );
         expectAnswer(`give back ${job.label}`, answer, ['200', '409 lease_expired']);
         return `give back ${job.label} → ${brief(answer)}${answer.status === 200 ? ` ${answer.body.status}` : ''}, pull → ${await pullInto(world)}`;
       }
@@ -217,13 +230,16 @@ function worldViolations(world: World, snapshot: LedgerSnapshot): string[] {
   const label = (jobId: string) => world.jobs.find((job) => job.jobId === jobId)?.label ?? jobId;
   for (const job of world.jobs) {
     const stored = snapshot.jobs.get(job.jobId);
-    if (job.accepted !== (stored !== undefined)) problems.push(`job ${job.label} was ${job.accepted ? '' : 'not '}accepted but is ${stored?.status ?? 'absent'}`);
+    if (job.accepted !== (stored !== undefined))
+      problems.push(`job ${job.label} was ${job.accepted ? '' : 'not '}accepted but is ${stored?.status ?? 'absent'}`);
     const before = world.seen.get(job.jobId);
-    if (before !== undefined && !isOpenStatus(before) && stored?.status !== before) problems.push(`job ${job.label} was ${before}, is now ${stored?.status}`);
+    if (before !== undefined && !isOpenStatus(before) && stored?.status !== before)
+      problems.push(`job ${job.label} was ${before}, is now ${stored?.status}`);
   }
   for (const { jobId, statuses, by } of world.expectations) {
     const status = snapshot.jobs.get(jobId)?.status;
-    if (status === undefined || !statuses.includes(status)) problems.push(`after "${by}" job ${label(jobId)} is ${status}, expected ${statuses.join('|')}`);
+    if (status === undefined || !statuses.includes(status))
+      problems.push(`after "${by}" job ${label(jobId)} is ${status}, expected ${statuses.join('|')}`);
   }
   for (const [jobId, closers] of world.closers) {
     if (closers.length > 1) problems.push(`job ${label(jobId)} was closed by each of: ${closers.join('; ')}`);
@@ -232,7 +248,12 @@ function worldViolations(world: World, snapshot: LedgerSnapshot): string[] {
 }
 
 async function checkWorld(world: World): Promise<void> {
-  const read = () => readLedgerSnapshot(world.customer.customerId, world.jobs.map((job) => job.jobId), world.node.nodeId);
+  const read = () =>
+    readLedgerSnapshot(
+      world.customer.customerId,
+      world.jobs.map((job) => job.jobId),
+      world.node.nodeId,
+    );
   let snapshot = await read();
   let problems = [...ledgerViolations(snapshot), ...worldViolations(world, snapshot), ...unexplainedErrors()];
   if (problems.length > 0) {
@@ -277,7 +298,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('fail' as const), target }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), target }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('expire' as const), target }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('redeliver' as const), target, via: fc.constantFrom('lease' as const, 'relay' as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('redeliver' as const), target, via: fc.constantFrom('lease' as const, 'relay' as const) }),
+  },
 );
 /** A group of 2–3 at once, half the time all aimed at the same job. */
 const group: fc.Arbitrary<Step> = fc
@@ -296,7 +320,16 @@ describe('random job lifecycles', () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (steps) => {
         const [customer, node] = await Promise.all([newCustomer(BALANCE), newNode({ priceWei: PRICE })]);
-        const world: World = { customer, node, jobs: [], pulls: new Map(), expectations: [], closers: new Map(), seen: new Map(), trace: [] };
+        const world: World = {
+          customer,
+          node,
+          jobs: [],
+          pulls: new Map(),
+          expectations: [],
+          closers: new Map(),
+          seen: new Map(),
+          trace: [],
+        };
         for (const group of steps) {
           const accepted = world.jobs.filter((job) => job.accepted);
           const all = [...world.jobs];
@@ -364,7 +397,9 @@ describe('one job closed four ways at once', () => {
         answers.cancel.status === 200 && answers.cancel.body.status === 'cancelled' && 'cancelled',
         answers.expire && 'expired',
       ].filter(Boolean);
-      world.trace.push(`round ${round}: ${order.join(',')} → ${stored.status}; ${JSON.stringify({ ...answers, complete: brief(answers.complete), fail: brief(answers.fail), cancel: brief(answers.cancel) })}`);
+      world.trace.push(
+        `round ${round}: ${order.join(',')} → ${stored.status}; ${JSON.stringify({ ...answers, complete: brief(answers.complete), fail: brief(answers.fail), cancel: brief(answers.cancel) })}`,
+      );
       expect(TERMINAL).toContain(stored.status);
       // An expiry may also be done by the result itself (it finds the job overdue) or by the deployed sweeper.
       expect(winners).toEqual(stored.status === 'expired' && !answers.expire ? [] : [stored.status]);

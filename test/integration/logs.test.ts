@@ -1,14 +1,13 @@
 /** Nothing secret reaches a log line: no token, key, ciphertext or envelope field. */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { inject } from 'vitest';
-import { encodeBase64url } from '../../lambdas/transport/base64url.js';
-import { adminHeaders, callApi } from './support/api.js';
-import { nodeCall, pull, resultFor } from './support/node-calls.js';
-import { newCustomer, newNode, sealedJob, store, uniqueId } from './support/world.js';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { handler as relay } from '../../lambdas/handlers/command-relay.js';
 import { handler as deadLetters } from '../../lambdas/handlers/dead-letters.js';
 import { handler as sweeper } from '../../lambdas/handlers/deadline-sweeper.js';
+import { encodeBase64url } from '../../lambdas/transport/base64url.js';
+import { adminHeaders, callApi } from './support/api.js';
 import { backdate, cancelJob } from './support/lifecycle.js';
+import { nodeCall, pull, resultFor } from './support/node-calls.js';
+import { newCustomer, newNode, sealedJob, store, uniqueId } from './support/world.js';
 
 describe('logs', () => {
   let lines: string[] = [];
@@ -38,12 +37,18 @@ describe('logs', () => {
     await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: body });
     await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: body });
     await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: sealedJob(node, { job_id: body.job_id }) });
-    await callApi('POST', '/v1/private-inference/jobs', { headers: { ...customer.headers, 'X-B3IQ-Customer-Token': `${customer.token}x` }, json: body });
+    await callApi('POST', '/v1/private-inference/jobs', {
+      headers: { ...customer.headers, 'X-B3IQ-Customer-Token': `${customer.token}x` },
+      json: body,
+    });
     await callApi('POST', '/v1/private-inference/jobs', {
       headers: customer.headers,
       json: { ...body, encrypted_request: { ...envelope, secret_field: customer.token } },
     });
-    await callApi('POST', '/v1/private-inference/jobs', { headers: { ...customer.headers, 'Content-Type': 'application/json' }, body: `{"token":"${customer.token}"` });
+    await callApi('POST', '/v1/private-inference/jobs', {
+      headers: { ...customer.headers, 'Content-Type': 'application/json' },
+      body: `{"token":"${customer.token}"`,
+    });
     await callApi('GET', '/v1/private-inference/jobs/{job_id}', { headers: customer.headers, params: { job_id: body.job_id! } });
     const created = await callApi('POST', '/v1/admin/customers', { headers: adminHeaders(), json: {} });
     await callApi('POST', '/v1/admin/customers', { headers: { 'X-B3IQ-Admin-Token': `${inject('localStack').adminToken}x` }, json: {} });
@@ -52,7 +57,12 @@ describe('logs', () => {
     const [pulled] = await pull(node);
     const result = resultFor(node, pulled!);
     await nodeCall(node, 'result', result, { commandId: pulled!.command.command_id });
-    await nodeCall(node, 'pull', { wait_seconds: 0 }, { headers: (signed) => ({ ...signed, 'X-B3IQ-Signature': `${signed['X-B3IQ-Signature']}A` }) });
+    await nodeCall(
+      node,
+      'pull',
+      { wait_seconds: 0 },
+      { headers: (signed) => ({ ...signed, 'X-B3IQ-Signature': `${signed['X-B3IQ-Signature']}A` }) },
+    );
 
     // Assess
     const logged = lines.join('');

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { signReceipt } from '../../lambdas/domain/receipt.js';
-import { openEnvelope } from '../../lambdas/transport/seal.js';
 import { decodeBase64url } from '../../lambdas/transport/base64url.js';
+import { openEnvelope } from '../../lambdas/transport/seal.js';
 import { callApi } from './support/api.js';
 import { nodeCall, pull, resultFor } from './support/node-calls.js';
 import { account, footprint, ledger, newCustomer, newNode, queueDepth, sealedJob, store, storedJob, uniqueId } from './support/world.js';
@@ -34,7 +34,12 @@ describe('a node answering a job', () => {
 
     // Assess: the command and the claim.
     expect(more).toHaveLength(0);
-    expect(pulled!.command).toMatchObject({ command_id: commandId, job_id: jobId, price_wei: '1000', encrypted_request: body.encrypted_request });
+    expect(pulled!.command).toMatchObject({
+      command_id: commandId,
+      job_id: jobId,
+      price_wei: '1000',
+      encrypted_request: body.encrypted_request,
+    });
     expect(claimed?.status).toBe('claimed');
     // The settlement.
     expect(settled.status).toBe(200);
@@ -145,7 +150,12 @@ describe('a node answering a job', () => {
     const [pulled] = await pull(node);
     const result = resultFor(node, pulled!);
 
-    const answer = await nodeCall(node, 'result', { ...result, encrypted_response: { ...result.encrypted_response, aad_hash: pulled!.command.encrypted_request.aad_hash } }, { commandId });
+    const answer = await nodeCall(
+      node,
+      'result',
+      { ...result, encrypted_response: { ...result.encrypted_response, aad_hash: pulled!.command.encrypted_request.aad_hash } },
+      { commandId },
+    );
 
     expect(answer.body.error.code).toBe('invalid_encrypted_request');
   });
@@ -196,8 +206,14 @@ describe('a node answering a job', () => {
 
   it.each([
     { case: 'no signature', headers: (signed: Record<string, string>) => ({ ...signed, 'X-B3IQ-Signature': '' }) },
-    { case: 'a signature over another body', headers: (signed: Record<string, string>) => ({ ...signed, 'X-B3IQ-Nonce': `${signed['X-B3IQ-Nonce']}x` }) },
-    { case: 'a timestamp ten minutes old', headers: (signed: Record<string, string>) => ({ ...signed, 'X-B3IQ-Timestamp': String(Number(signed['X-B3IQ-Timestamp']) - 600) }) },
+    {
+      case: 'a signature over another body',
+      headers: (signed: Record<string, string>) => ({ ...signed, 'X-B3IQ-Nonce': `${signed['X-B3IQ-Nonce']}x` }),
+    },
+    {
+      case: 'a timestamp ten minutes old',
+      headers: (signed: Record<string, string>) => ({ ...signed, 'X-B3IQ-Timestamp': String(Number(signed['X-B3IQ-Timestamp']) - 600) }),
+    },
     { case: 'an unknown node id', headers: (signed: Record<string, string>) => ({ ...signed, 'X-B3IQ-Node-ID': 'ghost' }) },
   ])('answers 401 invalid_signature for $case', async ({ headers }) => {
     const node = await newNode();
@@ -230,7 +246,10 @@ describe('a node answering a job', () => {
     const [pulled] = await pull(node);
     await nodeCall(node, 'result', resultFor(node, pulled!), { commandId: accepted.body.command_id });
 
-    const job = await callApi('GET', '/v1/private-inference/jobs/{job_id}', { headers: customer.headers, params: { job_id: accepted.body.job_id } });
+    const job = await callApi('GET', '/v1/private-inference/jobs/{job_id}', {
+      headers: customer.headers,
+      params: { job_id: accepted.body.job_id },
+    });
     const opened = openEnvelope('response', sealed.ephemeralSecretKey, job.body.encrypted_response, {
       key_id: node.keyId,
       node_id: node.nodeId,

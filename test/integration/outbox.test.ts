@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { reserveFunds } from '../../lambdas/domain/account.js';
 import { jobDeadlines } from '../../lambdas/domain/job-lifecycle.js';
 import { apiHandler } from '../../lambdas/http/router.js';
-import type { ControlPlane } from '../../lambdas/services/control-plane.js';
 import { relayNewJobs } from '../../lambdas/services/command-relay.js';
+import type { ControlPlane } from '../../lambdas/services/control-plane.js';
 import { submitJob } from '../../lambdas/services/submit-job.js';
 import { envelopeSha256 } from '../../lambdas/transport/envelope.js';
 import { callApi } from './support/api.js';
@@ -21,7 +21,9 @@ import { account, ledger, newCustomer, newNode, sealedJob, store, storedJob, typ
 /** The job path with a queue adapter whose send always fails, as SQS would during an outage. */
 function submitWithFailingSend(customer: TestCustomer, body: unknown) {
   const failing: ControlPlane = Object.create(plane, {
-    queues: { value: { send: async () => Promise.reject(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' })) } },
+    queues: {
+      value: { send: async () => Promise.reject(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' })) },
+    },
   });
   const handler = apiHandler({ 'POST /v1/private-inference/jobs': (request) => submitJob(failing, request) });
   const event = {
@@ -150,9 +152,11 @@ describe('the command reaches the node whatever fails after the commit', () => {
     );
     expect(job).toMatchObject({ status: 'failed', billing_status: 'released' });
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 5_000n, reserved_wei: 0n });
-    expect((await ledger(customer.customerId)).filter((row) => row.private_job_id === jobId).map((row) => row.kind).sort()).toEqual([
-      'release',
-      'reserve',
-    ]);
+    expect(
+      (await ledger(customer.customerId))
+        .filter((row) => row.private_job_id === jobId)
+        .map((row) => row.kind)
+        .sort(),
+    ).toEqual(['release', 'reserve']);
   });
 });

@@ -15,7 +15,9 @@ describe('the package', () => {
       { cwd: ROOT, encoding: 'utf8' },
     );
 
-    expect(printed.trim().split(' ')).toEqual(expect.arrayContaining(['B3iqClient', 'FileKeyStore', 'B3iqApiError', 'sealEnvelope', 'openEnvelope']));
+    expect(printed.trim().split(' ')).toEqual(
+      expect.arrayContaining(['B3iqClient', 'FileKeyStore', 'B3iqApiError', 'sealEnvelope', 'openEnvelope']),
+    );
     expect(existsSync(`${ROOT}/${manifest.exports['./sdk'].types}`)).toBe(true);
   });
 

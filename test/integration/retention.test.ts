@@ -6,8 +6,7 @@
  * reads must survive it.
  */
 import { DeleteItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { sealEnvelope } from '../../lambdas/transport/seal.js';
 import { callApi } from './support/api.js';
 import { getJob, plane } from './support/lifecycle.js';
@@ -21,7 +20,12 @@ const epochSeconds = (at: string) => Math.ceil(Date.parse(at) / 1000);
 
 async function partition(pk: string) {
   const { Items = [] } = await dynamodb.send(
-    new QueryCommand({ TableName: TableName(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ConsistentRead: true }),
+    new QueryCommand({
+      TableName: TableName(),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: pk } },
+      ConsistentRead: true,
+    }),
   );
   return Items;
 }
@@ -69,13 +73,19 @@ describe('envelope retention', () => {
 
     // Act: what DynamoDB's TTL does once the retention has passed.
     for (const item of await partition(pk)) {
-      if (item.sk?.S?.startsWith('ENVELOPE#')) await dynamodb.send(new DeleteItemCommand({ TableName: TableName(), Key: { pk: item.pk!, sk: item.sk } }));
+      if (item.sk?.S?.startsWith('ENVELOPE#'))
+        await dynamodb.send(new DeleteItemCommand({ TableName: TableName(), Key: { pk: item.pk!, sk: item.sk } }));
     }
 
     // Assess
     const job = await getJob(customer, jobId);
     expect(job.status).toBe(200);
-    expect(job.body).toMatchObject({ status: 'completed', encrypted_request: null, encrypted_response: null, billing: { status: 'debited' } });
+    expect(job.body).toMatchObject({
+      status: 'completed',
+      encrypted_request: null,
+      encrypted_response: null,
+      billing: { status: 'debited' },
+    });
     expect(job.body.receipt_hash).toMatch(/^[0-9a-f]{64}$/);
     const billing = await callApi('GET', '/v1/billing/jobs/{job_id}', { params: { job_id: jobId }, headers: customer.headers });
     expect(billing.body).toEqual(billingBefore.body);
@@ -92,7 +102,9 @@ describe('envelope retention', () => {
     const node = await newNode({ priceWei: 1_000n });
     const jobId = uniqueId('job');
     const frame = JSON.stringify({ messages: [{ role: 'user', content: '' }] });
-    const plaintext = new TextEncoder().encode(JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(512 * 1024 - 16 - frame.length) }] }));
+    const plaintext = new TextEncoder().encode(
+      JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(512 * 1024 - 16 - frame.length) }] }),
+    );
     const binding = { key_id: node.keyId, node_id: node.nodeId, model_id: node.modelId };
     const { envelope } = sealEnvelope('request', node.publicKey, binding, plaintext);
     const body = { job_id: jobId, node_id: node.nodeId, model_id: node.modelId, encrypted_request: envelope };
@@ -109,6 +121,8 @@ describe('envelope retention', () => {
     expect(settled.status).toBe(200);
     const job = await getJob(customer, jobId);
     expect(job.body).toMatchObject({ status: 'completed', encrypted_request: envelope, encrypted_response: result.encrypted_response });
-    expect((await partition(`JOB#${customer.customerId}#${jobId}`)).filter((item) => item.sk?.S?.startsWith('ENVELOPE#request#'))).toHaveLength(2);
+    expect(
+      (await partition(`JOB#${customer.customerId}#${jobId}`)).filter((item) => item.sk?.S?.startsWith('ENVELOPE#request#')),
+    ).toHaveLength(2);
   });
 });

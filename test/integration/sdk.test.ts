@@ -2,20 +2,24 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
-import {
-  B3iqApiError,
-  B3iqClient,
-  B3iqJobIdInUseError,
-  B3iqKeyTrustError,
-  B3iqTimeoutError,
-  FileKeyStore,
-} from '../../sdk/index.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { describe, expect, inject, it } from 'vitest';
 import { encodeBase64url } from '../../lambdas/transport/base64url.js';
+import { B3iqApiError, B3iqClient, B3iqJobIdInUseError, B3iqKeyTrustError, B3iqTimeoutError, FileKeyStore } from '../../sdk/index.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { answerJob } from './support/node-calls.js';
-import { account, ledger, newCustomer, newNode, newTransportKey, store, storedJob, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
+import {
+  account,
+  ledger,
+  newCustomer,
+  newNode,
+  newTransportKey,
+  store,
+  storedJob,
+  type TestCustomer,
+  type TestNode,
+  uniqueId,
+} from './support/world.js';
 
 const { apiUrl } = inject('localStack');
 
@@ -67,7 +71,10 @@ describe('B3iqClient', () => {
     const keyMode = statSync(keyFile).mode & 0o777;
     const queued = await client.getJob(accepted.job_id);
     let prompt = '';
-    await answerJob(node, accepted.job_id, (text) => `echo: ${(prompt = text)}`);
+    await answerJob(node, accepted.job_id, (text) => {
+      prompt = text;
+      return `echo: ${text}`;
+    });
     const done = await client.waitForJob(accepted.job_id, { intervalMs: 20 });
     const answer = await client.openAnswer(done);
 
@@ -133,9 +140,14 @@ describe('B3iqClient', () => {
     const stored = (await store.getNode(node.nodeId))!;
     const [key] = stored.node.transport_keys;
     const swapped = encodeBase64url(newTransportKey().publicKey);
-    await store.putNode({ ...stored, node: { ...stored.node, transport_keys: [{ ...key!, public_key_x25519: swapped }] } }, stored.revision);
+    await store.putNode(
+      { ...stored, node: { ...stored.node, transport_keys: [{ ...key!, public_key_x25519: swapped }] } },
+      stored.revision,
+    );
 
-    await expect(clientFor(customer).submitJob({ nodeId: node.nodeId, modelId: node.modelId, prompt: 'hi' })).rejects.toThrow(B3iqKeyTrustError);
+    await expect(clientFor(customer).submitJob({ nodeId: node.nodeId, modelId: node.modelId, prompt: 'hi' })).rejects.toThrow(
+      B3iqKeyTrustError,
+    );
     expect((await ledger(customer.customerId)).filter((entry) => entry.kind === 'reserve')).toHaveLength(0);
   });
 
@@ -155,13 +167,15 @@ describe('B3iqClient', () => {
     });
     const staleView = JSON.stringify(enrolled.body);
     const servesStaleNode: typeof fetch = async (input, init) =>
-      String(input).includes('/v1/private-inference/nodes/') ? new Response(staleView, { headers: { 'content-type': 'application/json' } }) : fetch(input, init);
+      String(input).includes('/v1/private-inference/nodes/')
+        ? new Response(staleView, { headers: { 'content-type': 'application/json' } })
+        : fetch(input, init);
     await new Promise((resolve) => setTimeout(resolve, Date.parse(validUntil) - Date.now() + 50));
 
     // Act / Assess
-    await expect(clientFor(customer, { fetch: servesStaleNode }).submitJob({ nodeId: node.nodeId, modelId: node.modelId, prompt: 'hi' })).rejects.toThrow(
-      B3iqKeyTrustError,
-    );
+    await expect(
+      clientFor(customer, { fetch: servesStaleNode }).submitJob({ nodeId: node.nodeId, modelId: node.modelId, prompt: 'hi' }),
+    ).rejects.toThrow(B3iqKeyTrustError);
     expect((await ledger(customer.customerId)).filter((entry) => entry.kind === 'reserve')).toHaveLength(0);
   });
 
@@ -217,6 +231,11 @@ describe('B3iqClient', () => {
     const keyFile = readFileSync(path.join(keyDir, customer.customerId, `${job_id}.json`), 'utf8');
 
     expect(keyFile).not.toContain(customer.token);
-    expect(JSON.parse(keyFile)).toMatchObject({ job_id, node_id: node.nodeId, key_id: node.keyId, ephemeral_secret_key: expect.any(String) });
+    expect(JSON.parse(keyFile)).toMatchObject({
+      job_id,
+      node_id: node.nodeId,
+      key_id: node.keyId,
+      ephemeral_secret_key: expect.any(String),
+    });
   });
 });

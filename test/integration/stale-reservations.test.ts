@@ -13,7 +13,18 @@ import { describe, expect, inject, it } from 'vitest';
 import { adminHeaders, callApi } from './support/api.js';
 import { backdate } from './support/lifecycle.js';
 import { answerJob, pullJob } from './support/node-calls.js';
-import { account, footprint, ledger, newCustomer, newNode, sealedJob, storedJob, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
+import {
+  account,
+  footprint,
+  ledger,
+  newCustomer,
+  newNode,
+  sealedJob,
+  storedJob,
+  type TestCustomer,
+  type TestNode,
+  uniqueId,
+} from './support/world.js';
 
 const RELEASE_STALE = '/v1/admin/reservations/release-stale';
 const OVERDUE_SECONDS = 900 + 60;
@@ -22,7 +33,10 @@ const dynamodb = new DynamoDBClient({});
 const releaseStale = (json: unknown, headers: Record<string, string> = adminHeaders()) => callApi('POST', RELEASE_STALE, { headers, json });
 
 async function submit(customer: TestCustomer, node: TestNode): Promise<string> {
-  const accepted = await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: sealedJob(node, { job_id: uniqueId('job') }) });
+  const accepted = await callApi('POST', '/v1/private-inference/jobs', {
+    headers: customer.headers,
+    json: sealedJob(node, { job_id: uniqueId('job') }),
+  });
   expect(accepted.status).toBe(202);
   return accepted.body.job_id;
 }
@@ -142,7 +156,10 @@ describe('listing stale reservations (dry run)', () => {
     const { jobId } = await queuedJob();
 
     // Act
-    const [overdueOnly, olderThanAnHour] = await Promise.all([releaseStale({ limit: 1000 }), releaseStale({ older_than_seconds: 3_600, limit: 1000 })]);
+    const [overdueOnly, olderThanAnHour] = await Promise.all([
+      releaseStale({ limit: 1000 }),
+      releaseStale({ older_than_seconds: 3_600, limit: 1000 }),
+    ]);
 
     // Assess
     expect(overdueOnly.status).toBe(200);
@@ -169,7 +186,10 @@ describe('listing stale reservations (dry run)', () => {
     for (let i = 0; i < 3; i++) await submit(customer, node);
 
     // Act
-    const [one, two] = await Promise.all([releaseStale({ older_than_seconds: 0, limit: 1 }), releaseStale({ older_than_seconds: 0, limit: 2 })]);
+    const [one, two] = await Promise.all([
+      releaseStale({ older_than_seconds: 0, limit: 1 }),
+      releaseStale({ older_than_seconds: 0, limit: 2 }),
+    ]);
 
     // Assess
     expect(one.status).toBe(200);
@@ -217,13 +237,25 @@ describe('releasing stale reservations', () => {
       const reason = await closeReason(customer.customerId, jobId);
       const entries = listed(first.body, [jobId]);
       if (reason === 'released_by_operator') {
-        expect(entries).toEqual([expect.objectContaining({ job_id: jobId, customer_id: customer.customerId, status: 'queued', reserved_price_wei: '1000', outcome: 'released' })]);
+        expect(entries).toEqual([
+          expect.objectContaining({
+            job_id: jobId,
+            customer_id: customer.customerId,
+            status: 'queued',
+            reserved_price_wei: '1000',
+            outcome: 'released',
+          }),
+        ]);
       } else {
         // The deployed sweeper got there first: this run did not release it.
         expect(reason).toBe('deadline_passed');
         expect(entries.map((entry) => entry.outcome)).not.toContain('released');
       }
-      expect(await storedJob(customer.customerId, jobId)).toMatchObject({ status: 'expired', billing_status: 'released', completed_at: expect.any(String) });
+      expect(await storedJob(customer.customerId, jobId)).toMatchObject({
+        status: 'expired',
+        billing_status: 'released',
+        completed_at: expect.any(String),
+      });
       expect((await releaseRows(customer.customerId, jobId)).map((row) => row.amount_wei)).toEqual([1_000n]);
     }
     expect(first.body.reservations.every((entry: { outcome: string }) => entry.outcome !== 'would_release')).toBe(true);

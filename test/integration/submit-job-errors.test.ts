@@ -94,7 +94,12 @@ const CASES: Case[] = [
     call: (w) => json(w, { node_id: w.node.nodeId, model_id: w.node.modelId }),
   },
   { case: 'a malformed job_id', status: 400, code: 'invalid_request', call: (w) => json(w, { ...job(w), job_id: 'job 1' }) },
-  { case: 'a max_price_wei with a leading zero', status: 400, code: 'invalid_request', call: (w) => json(w, job(w, { max_price_wei: '01' })) },
+  {
+    case: 'a max_price_wei with a leading zero',
+    status: 400,
+    code: 'invalid_request',
+    call: (w) => json(w, job(w, { max_price_wei: '01' })),
+  },
   { case: 'a numeric max_price_wei', status: 400, code: 'invalid_request', call: (w) => json(w, { ...job(w), max_price_wei: 5 }) },
   { case: 'an unknown envelope field', status: 400, code: 'invalid_encrypted_request', call: (w) => withEnvelope(w, { plaintext: 'hi' }) },
   { case: 'another version', status: 400, code: 'invalid_encrypted_request', call: (w) => withEnvelope(w, { version: 'v2' }) },

@@ -1,7 +1,19 @@
 /** `POST /v1/private-inference/jobs` against the deployed table, queues and keys. */
 import { describe, expect, it } from 'vitest';
 import { adminHeaders, callApi } from './support/api.js';
-import { account, drainQueue, footprint, ledger, newCustomer, newNode, queueDepth, sealedJob, store, storedJob, uniqueId } from './support/world.js';
+import {
+  account,
+  drainQueue,
+  footprint,
+  ledger,
+  newCustomer,
+  newNode,
+  queueDepth,
+  sealedJob,
+  store,
+  storedJob,
+  uniqueId,
+} from './support/world.js';
 
 const submit = (headers: Record<string, string>, json: unknown) => callApi('POST', '/v1/private-inference/jobs', { headers, json });
 

@@ -51,10 +51,7 @@ describe('transport-key records', () => {
     const stored = await store.getNode(node.nodeId);
     const key = stored!.node.transport_keys[0]!;
     const forged = attribute === 'signature' ? `${key.signature.slice(0, -4)}AAAA` : encodeBase64url(newTransportKey().publicKey);
-    await store.putNode(
-      { ...stored!, node: { ...stored!.node, transport_keys: [{ ...key, [attribute]: forged }] } },
-      stored!.revision,
-    );
+    await store.putNode({ ...stored!, node: { ...stored!.node, transport_keys: [{ ...key, [attribute]: forged }] } }, stored!.revision);
     const before = await footprint(customer, node);
 
     // Act

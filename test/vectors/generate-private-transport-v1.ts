@@ -15,7 +15,7 @@ import { decodeBase64url, encodeBase64url } from '../../lambdas/transport/base64
 import { checkEnvelope, type Direction } from '../../lambdas/transport/envelope.js';
 import { openEnvelope, sealEnvelope } from '../../lambdas/transport/seal.js';
 import { refDecodeBase64url, refOpen, refPublicKey, refSeal } from '../unit/transport/reference-openssl.js';
-import { SPEC_VECTORS, toVectorItem, type VectorItem as Vector, type VectorMeta as Meta } from './spec.js';
+import { type VectorMeta as Meta, SPEC_VECTORS, toVectorItem, type VectorItem as Vector } from './spec.js';
 
 const OUTPUT = new URL('./private-transport-v1.json', import.meta.url);
 const LABEL_PREFIX = 'b3iq-private-transport-v1 test vector';
@@ -160,7 +160,8 @@ function crossChecked(vector: Vector, label: string): Vector {
 
   const openedByReference = refOpen(vector.direction, refDecodeBase64url(vector.recipient_secret_key), vector.envelope, binding);
   const openedByNoble = openEnvelope(vector.direction, recipientSecret, vector.envelope, binding);
-  if (!isDeepStrictEqual(Buffer.from(openedByReference), Buffer.from(plaintext))) throw new Error(`${label}: node:crypto opens to other bytes`);
+  if (!isDeepStrictEqual(Buffer.from(openedByReference), Buffer.from(plaintext)))
+    throw new Error(`${label}: node:crypto opens to other bytes`);
   if (!isDeepStrictEqual(Buffer.from(openedByNoble), Buffer.from(plaintext))) throw new Error(`${label}: noble opens to other bytes`);
   const check = checkEnvelope(vector.envelope, vector.direction, binding);
   if (!check.ok) throw new Error(`${label}: checkEnvelope refuses it: ${check.reason}`);

@@ -47,8 +47,7 @@ export const SPEC_REQUEST: SpecVector = {
     algorithm: 'x25519-hkdf-sha256-chacha20poly1305',
     client_public_key_x25519: 'GvoI097AR6ZDiFFj8RgEdvp921TGqAKeoz-VeWvyrEo',
     nonce: 'AAECAwQFBgcICQoL',
-    ciphertext:
-      'Hd1EFpdghMANfn8Ah3nCWVeiZkX0KIEiCv3JlRm2k00wzWd7f217l-qSYqtPGQqLVK13Li5gpHSbJaa-UCRgAaZhw6DwYog8N8wM0iZAiMXXcDx-Ty7EOQ',
+    ciphertext: 'Hd1EFpdghMANfn8Ah3nCWVeiZkX0KIEiCv3JlRm2k00wzWd7f217l-qSYqtPGQqLVK13Li5gpHSbJaa-UCRgAaZhw6DwYog8N8wM0iZAiMXXcDx-Ty7EOQ',
     aad_hash: 'q5-CubowXpWnxCY8JOVl1rVoPmCw7Ew6Q4XdrfWg_-w',
   },
 };
@@ -60,8 +59,7 @@ export const SPEC_RESPONSE: SpecVector = {
   ephemeral_secret_key: 'kJqbNdPcRxOl5ypNonS1XT04IaN-XQmedKZH21g6kEs',
   nonce: 'DA0ODxAREhMUFRYX',
   meta: SPEC_META,
-  plaintext:
-    '{"message":{"role":"assistant","content":"Beauty is truth, truth beauty"},"usage":{"prompt_tokens":7,"completion_tokens":7}}',
+  plaintext: '{"message":{"role":"assistant","content":"Beauty is truth, truth beauty"},"usage":{"prompt_tokens":7,"completion_tokens":7}}',
   envelope: {
     version: 'b3iq-private-transport-v1',
     key_id: 'tk-2026-11',

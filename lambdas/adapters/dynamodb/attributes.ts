@@ -43,5 +43,5 @@ function readList(item: Item, name: string): Item[] {
   });
 }
 
-export { n, nullableS, readInt, readList, readNullableS, readS, readWei, s, stringMap };
 export type { Item };
+export { n, nullableS, readInt, readList, readNullableS, readS, readWei, s, stringMap };

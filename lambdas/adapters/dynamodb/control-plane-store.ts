@@ -22,33 +22,33 @@ import type { Envelope } from '../../transport/envelope.js';
 import { type Item, n, readS, readWei, s } from './attributes.js';
 import {
   type CommandRef,
-  envelopeToItems,
-  jobEnvelopesFromItems,
-  OPEN_JOBS_INDEX,
-  OPEN_SHARDS,
-  type OpenShard,
-  openShardKey,
-  openShardOf,
   commandFromItem,
   commandToItem,
-  earningsFromItem,
-  earningsToItem,
-  nodeLedgerFromItem,
-  nodeLedgerToItem,
-  receiptFromItem,
-  receiptToItem,
-  type StoredReceipt,
   creditFromItem,
   creditToItem,
   customerFromItem,
   customerToItem,
+  earningsFromItem,
+  earningsToItem,
+  envelopeToItems,
+  jobEnvelopesFromItems,
   jobFromItem,
   jobToItem,
   keys,
   ledgerFromItem,
   ledgerToItem,
   nodeFromItem,
+  nodeLedgerFromItem,
+  nodeLedgerToItem,
   nodeToItem,
+  OPEN_JOBS_INDEX,
+  OPEN_SHARDS,
+  type OpenShard,
+  openShardKey,
+  openShardOf,
+  receiptFromItem,
+  receiptToItem,
+  type StoredReceipt,
 } from './items.js';
 import { type TransactionOutcome, transactWrite } from './transactions.js';
 
@@ -144,12 +144,7 @@ function accountUpdate(table: string, change: AccountChange, expectedVersion: nu
  * `deadline` adds a guard on its next deadline: `before` (settling: the deadline has not passed)
  * or `reached` (expiring: it has).
  */
-function closeJob(
-  table: string,
-  job: Job,
-  values: Record<string, AttributeValue>,
-  deadline?: { before: string } | { reached: string },
-) {
+function closeJob(table: string, job: Job, values: Record<string, AttributeValue>, deadline?: { before: string } | { reached: string }) {
   const names = Object.keys(values);
   const guard = deadline === undefined ? '' : 'before' in deadline ? ' AND #due_at > :deadline' : ' AND #due_at <= :deadline';
   return {
@@ -359,7 +354,10 @@ class ControlPlaneStore {
         TableName: this.#table,
         IndexName: OPEN_JOBS_INDEX,
         KeyConditionExpression: options.dueBy === undefined ? 'open_shard = :shard' : 'open_shard = :shard AND due_at <= :due',
-        ExpressionAttributeValues: { ':shard': s(openShardKey(shard)), ...(options.dueBy === undefined ? {} : { ':due': s(options.dueBy) }) },
+        ExpressionAttributeValues: {
+          ':shard': s(openShardKey(shard)),
+          ...(options.dueBy === undefined ? {} : { ':due': s(options.dueBy) }),
+        },
         Limit: options.limit,
         ExclusiveStartKey: options.start,
       }),
@@ -444,7 +442,12 @@ class ControlPlaneStore {
       closeJob(
         this.#table,
         job,
-        { status: s('completed'), billing_status: s('debited'), receipt_hash: s(receipt.receipt_hash), completed_at: s(settlement.settledAt) },
+        {
+          status: s('completed'),
+          billing_status: s('debited'),
+          receipt_hash: s(receipt.receipt_hash),
+          completed_at: s(settlement.settledAt),
+        },
         { before: settlement.settledAt },
       ),
       accountUpdate(this.#table, customer.change, customer.expectedVersion),
@@ -510,7 +513,8 @@ class ControlPlaneStore {
       if (item !== undefined) return { type: 'job_changed', job: jobFromItem(item) };
     }
     if (outcome.failedIndex === earningsIndex) return { type: 'earnings_changed' };
-    if (outcome.failedIndex === 1 && outcome.item !== undefined) return { type: 'account_changed', customer: customerFromItem(outcome.item) };
+    if (outcome.failedIndex === 1 && outcome.item !== undefined)
+      return { type: 'account_changed', customer: customerFromItem(outcome.item) };
     return { type: 'account_changed', customer: undefined };
   }
 
@@ -534,5 +538,5 @@ class ControlPlaneStore {
   }
 }
 
-export { ControlPlaneStore };
 export type { CloseOutcome, CreditOutcome, CustomerChange, OpenJobPage, OpenJobRef, Release, ReserveOutcome, Settlement, Snapshot };
+export { ControlPlaneStore };

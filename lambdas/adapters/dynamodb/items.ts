@@ -32,18 +32,7 @@ import { nextDeadline } from '../../domain/job-lifecycle.js';
 import type { InferenceNode, StoredNode } from '../../domain/node.js';
 import type { NodeEarnings, NodeLedgerEntry } from '../../domain/node-earnings.js';
 import type { Envelope } from '../../transport/envelope.js';
-import {
-  type Item,
-  n,
-  nullableS,
-  readInt,
-  readList,
-  readNullableS,
-  readS,
-  readWei,
-  s,
-  stringMap,
-} from './attributes.js';
+import { type Item, n, nullableS, readInt, readList, readNullableS, readS, readWei, s, stringMap } from './attributes.js';
 
 type EnvelopeKind = 'request' | 'response';
 
@@ -80,9 +69,9 @@ const keys = {
 
 /** The customer and job a job item's key names (ids cannot contain `#`). */
 function jobIdsFromKey(key: Item): { customerId: string; jobId: string } | undefined {
-  const parts = key.pk?.S?.split('#');
-  if (key.sk?.S !== 'JOB' || parts?.length !== 3 || parts[0] !== 'JOB') return undefined;
-  return { customerId: parts[1]!, jobId: parts[2]! };
+  const [kind, customerId, jobId, ...rest] = key.pk?.S?.split('#') ?? [];
+  if (key.sk?.S !== 'JOB' || kind !== 'JOB' || customerId === undefined || jobId === undefined || rest.length > 0) return undefined;
+  return { customerId, jobId };
 }
 
 /** Where a command's job is: the node never learns the customer, the control plane looks it up. */
@@ -266,7 +255,7 @@ const openShardKey = (shard: OpenShard): string => `OPEN#${shard.status}#${shard
 
 /** The index partition of a job while it has `status`: the shard is fixed by the job's key. */
 function openShardOf(customerId: string, jobId: string, status: OpenShard['status']): string {
-  const index = createHash('sha256').update(keys.jobPartition(customerId, jobId)).digest()[0]! % OPEN_JOB_SHARDS;
+  const index = createHash('sha256').update(keys.jobPartition(customerId, jobId)).digest().readUInt8(0) % OPEN_JOB_SHARDS;
   return openShardKey({ status, index });
 }
 
@@ -295,7 +284,8 @@ function envelopeToItems(customerId: string, jobId: string, kind: EnvelopeKind, 
 function envelopeFromItems(items: Item[], kind: EnvelopeKind): Envelope | null {
   const prefix = `ENVELOPE#${kind}#`;
   const parts = items.filter((item) => item.sk?.S?.startsWith(prefix)).sort((a, b) => readInt(a, 'part') - readInt(b, 'part'));
-  if (parts.length === 0 || parts.length !== readInt(parts[0]!, 'parts') || parts.some((item, index) => readInt(item, 'part') !== index)) {
+  const [first] = parts;
+  if (first === undefined || parts.length !== readInt(first, 'parts') || parts.some((item, index) => readInt(item, 'part') !== index)) {
     return null;
   }
   return JSON.parse(parts.map((item) => readS(item, 'text')).join('')) as Envelope;
@@ -422,33 +412,33 @@ function nodeFromItem(item: Item): StoredNode {
   };
 }
 
+export type { CommandRef, EnvelopeKind, OpenShard, StoredReceipt };
 export {
-  jobIdsFromKey,
-  envelopeToItems,
-  jobEnvelopesFromItems,
-  OPEN_JOB_SHARDS,
-  OPEN_JOBS_INDEX,
-  OPEN_SHARDS,
-  openShardKey,
-  openShardOf,
   commandFromItem,
   commandToItem,
-  earningsFromItem,
-  earningsToItem,
-  nodeLedgerFromItem,
-  nodeLedgerToItem,
-  receiptFromItem,
-  receiptToItem,
   creditFromItem,
   creditToItem,
   customerFromItem,
   customerToItem,
+  earningsFromItem,
+  earningsToItem,
+  envelopeToItems,
+  jobEnvelopesFromItems,
   jobFromItem,
+  jobIdsFromKey,
   jobToItem,
   keys,
   ledgerFromItem,
   ledgerToItem,
   nodeFromItem,
+  nodeLedgerFromItem,
+  nodeLedgerToItem,
   nodeToItem,
+  OPEN_JOB_SHARDS,
+  OPEN_JOBS_INDEX,
+  OPEN_SHARDS,
+  openShardKey,
+  openShardOf,
+  receiptFromItem,
+  receiptToItem,
 };
-export type { CommandRef, EnvelopeKind, OpenShard, StoredReceipt };

@@ -29,5 +29,5 @@ async function transactWrite(client: DynamoDBClient, items: TransactWriteItem[])
   }
 }
 
-export { transactWrite };
 export type { TransactionOutcome };
+export { transactWrite };

@@ -35,7 +35,7 @@ const TRANSPORT_KEY_ENROLLMENT = {
   properties: {
     key_id: ID_SCHEMAS.key_id,
     public_key_x25519: X25519_PUBLIC_KEY,
-    valid_until: { ...TIMESTAMP, nullable: true, description: 'the end of the key\'s window; null or absent: no end' },
+    valid_until: { ...TIMESTAMP, nullable: true, description: "the end of the key's window; null or absent: no end" },
   },
   required: ['key_id', 'public_key_x25519'],
 } as const satisfies ObjectSchema;

@@ -77,5 +77,5 @@ function base64urlLength(bytes: number): number {
   return Math.ceil((bytes * 4) / 3);
 }
 
-export { base64urlLength, fieldsOf, patternOf };
 export type { ArraySchema, BooleanSchema, IntegerSchema, ObjectSchema, Schema, StringSchema };
+export { base64urlLength, fieldsOf, patternOf };

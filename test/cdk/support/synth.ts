@@ -66,7 +66,9 @@ interface Configuration<C extends string> {
  * Synthesizes each configuration once, in the file's `beforeAll` (and removes the assemblies
  * afterwards); answers a lookup of a configuration's template and stage config by its case name.
  */
-function synthesizeOnce<C extends string>(configurations: readonly Configuration<C>[]): (name: C) => { template: Template; config: StageConfig } {
+function synthesizeOnce<C extends string>(
+  configurations: readonly Configuration<C>[],
+): (name: C) => { template: Template; config: StageConfig } {
   const built = new Map<C, { template: Template; config: StageConfig }>();
   beforeAll(() => {
     for (const { case: name, context, env } of configurations) {
@@ -140,12 +142,18 @@ function asList<T>(value: T | T[] | undefined): T[] {
 
 /** Whether an IAM action pattern (`sqs:*`, `kms:GenerateDataKey*`, `*`) covers `action`. */
 function actionCovers(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
   return regex.test(action);
 }
 
+export type { Built, CfnResource, CfnTemplate };
 export {
-  synthesizeOnce,
   actionCovers,
   asList,
   buildStack,
@@ -156,7 +164,7 @@ export {
   resourceByPrefix,
   resourcesOfType,
   SYNTH_TIMEOUT_MS,
+  synthesizeOnce,
   TEST_ENV,
   templateJson,
 };
-export type { Built, CfnResource, CfnTemplate };

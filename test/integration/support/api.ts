@@ -6,13 +6,18 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { inject } from 'vitest';
 import { handler as admin } from '../../../lambdas/handlers/admin.js';
+import { handler as customerJobs } from '../../../lambdas/handlers/customer-jobs.js';
 import { handler as customerReads } from '../../../lambdas/handlers/customer-reads.js';
 import { handler as nodeApi } from '../../../lambdas/handlers/node-api.js';
-import { handler as customerJobs } from '../../../lambdas/handlers/customer-jobs.js';
 import { API_ROUTES, type ApiFunction, FALLBACK_FUNCTION } from '../../../lambdas/http/routes.js';
 import { openApiContract } from './openapi-contract.js';
 
-const HANDLERS: Record<ApiFunction, typeof admin> = { 'customer-jobs': customerJobs, 'customer-reads': customerReads, admin, 'node-api': nodeApi };
+const HANDLERS: Record<ApiFunction, typeof admin> = {
+  'customer-jobs': customerJobs,
+  'customer-reads': customerReads,
+  admin,
+  'node-api': nodeApi,
+};
 
 interface ApiCall {
   params?: Record<string, string>;
@@ -80,5 +85,5 @@ async function callApi(method: string, template: string, call: ApiCall = {}): Pr
 
 const adminHeaders = (): Record<string, string> => ({ 'X-B3IQ-Admin-Token': inject('localStack').adminToken });
 
-export { adminHeaders, callApi };
 export type { ApiAnswer, ApiCall };
+export { adminHeaders, callApi };

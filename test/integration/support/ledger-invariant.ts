@@ -77,12 +77,17 @@ function ledgerViolations(snapshot: LedgerSnapshot): string[] {
   }
   const openReserved = sum(open.map((job) => job.quote.reserved_price_wei));
   if (account.reserved_wei !== openReserved) {
-    problems.push(`reserved ${account.reserved_wei} != ${openReserved} reserved by open jobs [${open.map((job) => job.job_id).join(', ')}]`);
+    problems.push(
+      `reserved ${account.reserved_wei} != ${openReserved} reserved by open jobs [${open.map((job) => job.job_id).join(', ')}]`,
+    );
   }
   if (account.reserved_wei < 0n || account.balance_wei - account.reserved_wei < 0n) {
     problems.push(`balance ${account.balance_wei}, reserved ${account.reserved_wei}: available is negative`);
   }
-  if (rows.length > 0 && !rows.some((row) => row.balance_after_wei === account.balance_wei && row.reserved_after_wei === account.reserved_wei)) {
+  if (
+    rows.length > 0 &&
+    !rows.some((row) => row.balance_after_wei === account.balance_wei && row.reserved_after_wei === account.reserved_wei)
+  ) {
     problems.push('no ledger row ends at the account as stored');
   }
   if (!replays(rows, account)) problems.push('the ledger rows, oldest first, do not replay to the account');
@@ -114,7 +119,8 @@ function ledgerViolations(snapshot: LedgerSnapshot): string[] {
       if (row.amount_wei !== price) problems.push(`job ${jobId}: ${row.kind} of ${row.amount_wei}, reserved price ${price}`);
     }
     if (!isOpenStatus(job.status) && job.completed_at === null) problems.push(`job ${jobId} is ${job.status} without completed_at`);
-    if ((job.status === 'completed') !== (job.receipt_hash !== null)) problems.push(`job ${jobId} is ${job.status} with receipt ${job.receipt_hash}`);
+    if ((job.status === 'completed') !== (job.receipt_hash !== null))
+      problems.push(`job ${jobId} is ${job.status} with receipt ${job.receipt_hash}`);
   }
 
   // What the customer paid is what the node earned plus the protocol's fee.
@@ -149,5 +155,5 @@ async function readLedgerSnapshot(customerId: string, jobIds: Iterable<string>, 
   }
 }
 
-export { ledgerViolations, readLedgerSnapshot, replays };
 export type { LedgerSnapshot };
+export { ledgerViolations, readLedgerSnapshot, replays };

@@ -15,7 +15,11 @@ const dynamodb = new DynamoDBClient({});
 /** The control plane as the Lambdas build it, for running a worker's service in-process. */
 const plane = controlPlaneFromEnv();
 
-function cancelJob(customer: TestCustomer, jobId: string, call: { json?: unknown; body?: string; headers?: Record<string, string> } = {}): Promise<ApiAnswer> {
+function cancelJob(
+  customer: TestCustomer,
+  jobId: string,
+  call: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
+): Promise<ApiAnswer> {
   return callApi('POST', '/v1/private-inference/jobs/{job_id}/cancel', {
     params: { job_id: jobId },
     headers: { ...customer.headers, ...call.headers },

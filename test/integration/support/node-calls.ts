@@ -2,8 +2,9 @@
  * A node's calls to the control plane, signed with its identity key as the agent signs them, and
  * the result a node posts: the answer sealed back to the customer and a signed receipt.
  */
-import { signNodeRequest } from '../../../lambdas/domain/node-signature.js';
+
 import type { NodeCommand } from '../../../lambdas/domain/job.js';
+import { signNodeRequest } from '../../../lambdas/domain/node-signature.js';
 import { receiptText, signReceipt } from '../../../lambdas/domain/receipt.js';
 import { decodeBase64url } from '../../../lambdas/transport/base64url.js';
 import { envelopeSha256 } from '../../../lambdas/transport/envelope.js';
@@ -80,7 +81,10 @@ function resultFor(
   const binding = { key_id: command.encrypted_request.key_id, node_id: command.node_id, model_id: command.model_id };
   const request = JSON.parse(new TextDecoder().decode(openEnvelope('request', node.secretKey, command.encrypted_request, binding)));
   const prompt = request.messages.at(-1).content as string;
-  const answer = { message: { role: 'assistant', content: (change.reply ?? ((p: string) => p))(prompt) }, usage: { prompt_tokens: 1, completion_tokens: 1 } };
+  const answer = {
+    message: { role: 'assistant', content: (change.reply ?? ((p: string) => p))(prompt) },
+    usage: { prompt_tokens: 1, completion_tokens: 1 },
+  };
   const { envelope } = sealEnvelope(
     'response',
     decodeBase64url(command.encrypted_request.client_public_key_x25519)!,
@@ -107,5 +111,5 @@ function resultFor(
   };
 }
 
-export { answerJob, nodeCall, pull, pullJob, resultFor };
 export type { Pulled };
+export { answerJob, nodeCall, pull, pullJob, resultFor };

@@ -17,7 +17,9 @@ const BASE = 'https://b3iq.invalid/openapi.json';
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 function describeErrors(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((error) => `${error.instancePath || '(root)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`).join('; ');
+  return (errors ?? [])
+    .map((error) => `${error.instancePath || '(root)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`)
+    .join('; ');
 }
 
 /** Follows a local `$ref` (`#/a/b`) in the document. */
@@ -40,8 +42,9 @@ function deref(document: unknown, value: unknown): unknown {
 
 /** Every `$ref` in the document, with where it is. */
 function collectRefs(node: unknown, at = '#', found: { at: string; ref: string }[] = []): { at: string; ref: string }[] {
-  if (Array.isArray(node)) node.forEach((item, index) => collectRefs(item, `${at}/${index}`, found));
-  else if (node !== null && typeof node === 'object') {
+  if (Array.isArray(node)) {
+    for (const [index, item] of node.entries()) collectRefs(item, `${at}/${index}`, found);
+  } else if (node !== null && typeof node === 'object') {
     for (const [key, value] of Object.entries(node)) {
       if (key === '$ref' && typeof value === 'string') found.push({ at, ref: value });
       else collectRefs(value, `${at}/${key}`, found);
@@ -55,17 +58,21 @@ function collectSchemas(document: OpenApiDocument): { at: string; schema: Json }
   const found: { at: string; schema: Json }[] = [];
   const fromContent = (at: string, holder: unknown) => {
     const content = (holder as { content?: Record<string, { schema?: Json }> } | undefined)?.content ?? {};
-    for (const [type, media] of Object.entries(content)) if (media.schema) found.push({ at: `${at}/content/${type}`, schema: media.schema });
+    for (const [type, media] of Object.entries(content))
+      if (media.schema) found.push({ at: `${at}/content/${type}`, schema: media.schema });
   };
   for (const [name, schema] of Object.entries(document.components.schemas)) found.push({ at: `#/components/schemas/${name}`, schema });
-  for (const [name, parameter] of Object.entries(document.components.parameters)) found.push({ at: `#/components/parameters/${name}`, schema: parameter.schema });
+  for (const [name, parameter] of Object.entries(document.components.parameters))
+    found.push({ at: `#/components/parameters/${name}`, schema: parameter.schema });
   for (const [name, response] of Object.entries(document.components.responses)) fromContent(`#/components/responses/${name}`, response);
   for (const [path, item] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(item) as [string, Json][]) {
       const at = `#/paths/${path}/${method}`;
-      for (const parameter of (operation.parameters ?? []) as Json[]) if (parameter.schema) found.push({ at: `${at}/parameters`, schema: parameter.schema as Json });
+      for (const parameter of (operation.parameters ?? []) as Json[])
+        if (parameter.schema) found.push({ at: `${at}/parameters`, schema: parameter.schema as Json });
       fromContent(`${at}/requestBody`, operation.requestBody);
-      for (const [status, response] of Object.entries((operation.responses ?? {}) as Json)) fromContent(`${at}/responses/${status}`, response);
+      for (const [status, response] of Object.entries((operation.responses ?? {}) as Json))
+        fromContent(`${at}/responses/${status}`, response);
     }
   }
   return found;
@@ -126,7 +133,9 @@ class OpenApiContract {
 
   /** Why a request body does not match the operation's request schema, or `undefined` when it does. */
   requestBodyProblem(method: string, template: string, body: unknown): string | undefined {
-    const requestBody = deref(this.document, this.operation(method, template)?.requestBody) as { content?: Record<string, { schema: Json }> } | undefined;
+    const requestBody = deref(this.document, this.operation(method, template)?.requestBody) as
+      | { content?: Record<string, { schema: Json }> }
+      | undefined;
     const schema = requestBody?.content?.['application/json']?.schema;
     if (schema === undefined) return `${method} ${template} takes no JSON body in the OpenAPI document`;
     const validate = this.#compile(`request ${method} ${template}`, schema);
@@ -142,7 +151,11 @@ class OpenApiContract {
   }
 
   /** Why an answer does not match the document, or `undefined` when it does. */
-  answerProblem(method: string, template: string, answer: { status: number; headers: Record<string, string>; body: unknown }): string | undefined {
+  answerProblem(
+    method: string,
+    template: string,
+    answer: { status: number; headers: Record<string, string>; body: unknown },
+  ): string | undefined {
     const where = `${method} ${template} answered ${answer.status}`;
     const contentType = Object.entries(answer.headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
     if (contentType?.split(';')[0]?.trim().toLowerCase() !== 'application/json') return `${where} with Content-Type ${contentType}`;
@@ -153,9 +166,15 @@ class OpenApiContract {
       // Not in the document: the fallback answers 404 for an unknown path, 405 for an unknown method.
       const unrouted = (this.document.paths as Record<string, unknown>)[template] === undefined ? 'not_found' : 'method_not_allowed';
       key = `unrouted ${unrouted}`;
-      schema = { $ref: '#/components/schemas/Problem', type: 'object', properties: { error: { type: 'object', properties: { code: { const: unrouted } } } } };
+      schema = {
+        $ref: '#/components/schemas/Problem',
+        type: 'object',
+        properties: { error: { type: 'object', properties: { code: { const: unrouted } } } },
+      };
     } else {
-      const response = deref(this.document, (operation.responses as Json)[String(answer.status)]) as { content?: Record<string, { schema: Json }> } | undefined;
+      const response = deref(this.document, (operation.responses as Json)[String(answer.status)]) as
+        | { content?: Record<string, { schema: Json }> }
+        | undefined;
       if (response === undefined) {
         return `${where}, which the OpenAPI document does not list (it lists ${Object.keys(operation.responses as Json).join(', ')})`;
       }

@@ -86,7 +86,10 @@ async function newNode(options: { priceWei?: bigint; status?: 'active' | 'disabl
 }
 
 /** A job body sealed to the node's key, as the SDK would send it. */
-function sealedJob(node: Pick<TestNode, 'nodeId' | 'keyId' | 'modelId' | 'publicKey'>, extra: { job_id?: string; max_price_wei?: string; model_id?: string } = {}) {
+function sealedJob(
+  node: Pick<TestNode, 'nodeId' | 'keyId' | 'modelId' | 'publicKey'>,
+  extra: { job_id?: string; max_price_wei?: string; model_id?: string } = {},
+) {
   const modelId = extra.model_id ?? node.modelId;
   const plaintext = new TextEncoder().encode(JSON.stringify({ messages: [{ role: 'user', content: `hello ${uniqueId('p')}` }] }));
   const { envelope } = sealEnvelope('request', node.publicKey, { key_id: node.keyId, node_id: node.nodeId, model_id: modelId }, plaintext);
@@ -143,5 +146,5 @@ async function footprint(customer: TestCustomer, node?: TestNode) {
   };
 }
 
-export { account, drainQueue, footprint, ledger, newCustomer, newNode, newTransportKey, queueDepth, sealedJob, store, storedJob, uniqueId };
 export type { TestCustomer, TestNode };
+export { account, drainQueue, footprint, ledger, newCustomer, newNode, newTransportKey, queueDepth, sealedJob, store, storedJob, uniqueId };

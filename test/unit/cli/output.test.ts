@@ -9,7 +9,10 @@ describe('wei', () => {
     { amount: '1', shown: '1 wei (0.000000000000000001 ETH)' },
     { amount: '1000000000000000', shown: '1000000000000000 wei (0.001 ETH)' },
     { amount: '1500000000000000000', shown: '1500000000000000000 wei (1.5 ETH)' },
-    { amount: '99999999999999999999999999999999999999', shown: '99999999999999999999999999999999999999 wei (99999999999999999999.999999999999999999 ETH)' },
+    {
+      amount: '99999999999999999999999999999999999999',
+      shown: '99999999999999999999999999999999999999 wei (99999999999999999999.999999999999999999 ETH)',
+    },
   ])('shows $amount exactly, with ETH beside it', ({ amount, shown }) => {
     expect(wei(amount)).toBe(shown);
   });
@@ -34,7 +37,14 @@ describe('formatJob', () => {
     encrypted_request: {} as JobView['encrypted_request'],
     encrypted_response: {} as JobView['encrypted_request'],
     receipt_hash: null,
-    billing: { customer_id: 'c', policy_version: 'flat-v1', quoted_price_wei: '5', reserved_price_wei: '5', payout_price_wei: '4', status: 'reserved' },
+    billing: {
+      customer_id: 'c',
+      policy_version: 'flat-v1',
+      quoted_price_wei: '5',
+      reserved_price_wei: '5',
+      payout_price_wei: '4',
+      status: 'reserved',
+    },
     created_at: '2026-01-01T00:00:00Z',
     claim_deadline: '2026-01-01T00:15:00.000Z',
     completion_deadline: '2026-01-01T01:00:00.000Z',
@@ -59,7 +69,10 @@ describe('formatJob', () => {
   });
 
   it('shows an opened answer, or the node’s error', () => {
-    const answered = formatJob(job, { message: { role: 'assistant', content: 'Hello!' }, usage: { prompt_tokens: 2, completion_tokens: 3 } });
+    const answered = formatJob(job, {
+      message: { role: 'assistant', content: 'Hello!' },
+      usage: { prompt_tokens: 2, completion_tokens: 3 },
+    });
     const failed = formatJob(job, { error: { code: 'model_failed', message: 'out of memory' } });
 
     expect(answered).toContain('\nHello!\n');

@@ -41,7 +41,12 @@ describe('tokenMatches', () => {
   it.each([
     { case: 'right token', presented: token, stored: hash, expected: true },
     { case: 'wrong token', presented: generateToken(), stored: hash, expected: false },
-    { case: 'token with one char changed', presented: `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, stored: hash, expected: false },
+    {
+      case: 'token with one char changed',
+      presented: `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`,
+      stored: hash,
+      expected: false,
+    },
     { case: 'undefined token', presented: undefined, stored: hash, expected: false },
     { case: 'undefined token against the hash of ""', presented: undefined, stored: hashToken(''), expected: false },
     { case: 'undefined hash', presented: token, stored: undefined, expected: false },

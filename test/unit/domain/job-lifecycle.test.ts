@@ -22,9 +22,24 @@ const msAfter = (at: string, ms: number) => new Date(Date.parse(at) + ms);
 describe('jobDeadlines', () => {
   it.each([
     { case: 'milliseconds kept', createdAt: '2026-01-02T03:04:05.678Z', claim: CLAIM_DEADLINE, completion: COMPLETION_DEADLINE },
-    { case: 'whole seconds, written back with .000', createdAt: '2026-01-02T03:04:05Z', claim: '2026-01-02T03:19:05.000Z', completion: '2026-01-02T04:04:05.000Z' },
-    { case: 'across midnight and a month end', createdAt: '2026-01-31T23:50:00.000Z', claim: '2026-02-01T00:05:00.000Z', completion: '2026-02-01T00:50:00.000Z' },
-    { case: 'across a leap day', createdAt: '2028-02-28T23:30:00.000Z', claim: '2028-02-28T23:45:00.000Z', completion: '2028-02-29T00:30:00.000Z' },
+    {
+      case: 'whole seconds, written back with .000',
+      createdAt: '2026-01-02T03:04:05Z',
+      claim: '2026-01-02T03:19:05.000Z',
+      completion: '2026-01-02T04:04:05.000Z',
+    },
+    {
+      case: 'across midnight and a month end',
+      createdAt: '2026-01-31T23:50:00.000Z',
+      claim: '2026-02-01T00:05:00.000Z',
+      completion: '2026-02-01T00:50:00.000Z',
+    },
+    {
+      case: 'across a leap day',
+      createdAt: '2028-02-28T23:30:00.000Z',
+      claim: '2028-02-28T23:45:00.000Z',
+      completion: '2028-02-29T00:30:00.000Z',
+    },
   ])('adds the claim and completion windows to created_at ($case)', ({ createdAt, claim, completion }) => {
     // Act
     const deadlines = jobDeadlines(createdAt, WINDOWS);
@@ -60,7 +75,12 @@ describe('isOverdue', () => {
     { case: 'queued, 1 ms before the claim deadline', status: 'queued', now: msAfter(CLAIM_DEADLINE, -1), overdue: false },
     { case: 'queued, exactly at the claim deadline', status: 'queued', now: msAfter(CLAIM_DEADLINE, 0), overdue: true },
     { case: 'queued, 1 ms after the claim deadline', status: 'queued', now: msAfter(CLAIM_DEADLINE, 1), overdue: true },
-    { case: 'claimed, past the claim deadline but 1 ms before completion', status: 'claimed', now: msAfter(COMPLETION_DEADLINE, -1), overdue: false },
+    {
+      case: 'claimed, past the claim deadline but 1 ms before completion',
+      status: 'claimed',
+      now: msAfter(COMPLETION_DEADLINE, -1),
+      overdue: false,
+    },
     { case: 'claimed, exactly at the completion deadline', status: 'claimed', now: msAfter(COMPLETION_DEADLINE, 0), overdue: true },
     { case: 'claimed, 1 ms after the completion deadline', status: 'claimed', now: msAfter(COMPLETION_DEADLINE, 1), overdue: true },
     { case: 'completed, long after every deadline', status: 'completed', now: msAfter(COMPLETION_DEADLINE, 86_400_000), overdue: false },
@@ -143,7 +163,11 @@ describe('assertJobWindows', () => {
     { case: 'retention 0', change: { envelopeRetentionSeconds: 0 }, message: /positive whole seconds/ },
     { case: 'retention negative', change: { envelopeRetentionSeconds: -1 }, message: /positive whole seconds/ },
     { case: 'retention fractional', change: { envelopeRetentionSeconds: 0.5 }, message: /positive whole seconds/ },
-    { case: 'completion 1 s shorter than claim', change: { claimSeconds: 3601, completionSeconds: 3600 }, message: /completion window must not be shorter/ },
+    {
+      case: 'completion 1 s shorter than claim',
+      change: { claimSeconds: 3601, completionSeconds: 3600 },
+      message: /completion window must not be shorter/,
+    },
   ])('throws RangeError for invalid windows ($case)', ({ change, message }) => {
     // Act / Assess
     expect(() => assertJobWindows({ ...WINDOWS, ...change })).toThrow(RangeError);

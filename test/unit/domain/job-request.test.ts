@@ -88,13 +88,23 @@ describe('parseJobRequest', () => {
     { case: 'max_price_wei leading zero', change: put('max_price_wei', '01'), code: 'invalid_request', status: 400 },
     { case: 'max_price_wei 39 digits', change: put('max_price_wei', `1${'0'.repeat(38)}`), code: 'invalid_request', status: 400 },
     { case: 'max_price_wei null', change: put('max_price_wei', null), code: 'invalid_request', status: 400 },
-    { case: 'bad node_id and bad envelope: body wins', change: (body) => ({ ...body, node_id: '', encrypted_request: 'x' }), code: 'invalid_request', status: 400 },
+    {
+      case: 'bad node_id and bad envelope: body wins',
+      change: (body) => ({ ...body, node_id: '', encrypted_request: 'x' }),
+      code: 'invalid_request',
+      status: 400,
+    },
     { case: 'encrypted_request null', change: put('encrypted_request', null), code: 'invalid_encrypted_request', status: 400 },
     { case: 'encrypted_request string', change: put('encrypted_request', 'sealed'), code: 'invalid_encrypted_request', status: 400 },
     { case: 'envelope unknown field', change: putEnvelope('extra', 'x'), code: 'invalid_encrypted_request', status: 400 },
     { case: 'envelope version wrong', change: putEnvelope('version', 'v2'), code: 'invalid_encrypted_request', status: 400 },
     { case: 'envelope key_id bad', change: putEnvelope('key_id', ''), code: 'invalid_encrypted_request', status: 400 },
-    { case: 'envelope nonce 11 bytes', change: putEnvelope('nonce', encodeBase64url(new Uint8Array(11))), code: 'invalid_encrypted_request', status: 400 },
+    {
+      case: 'envelope nonce 11 bytes',
+      change: putEnvelope('nonce', encodeBase64url(new Uint8Array(11))),
+      code: 'invalid_encrypted_request',
+      status: 400,
+    },
     { case: 'envelope sealed for another model', change: put('model_id', 'mistral-7b'), code: 'invalid_encrypted_request', status: 400 },
     { case: 'envelope sealed for another node', change: put('node_id', 'node-beta'), code: 'invalid_encrypted_request', status: 400 },
     {
@@ -182,23 +192,19 @@ describe('jobRequestFingerprint', () => {
     const request = parseJobRequest(validBody());
     const base = jobRequestFingerprint(request);
     fc.assert(
-      fc.property(
-        fc.constantFrom(...ENVELOPE_FIELDS),
-        fc.option(fc.string({ maxLength: 60 }), { nil: undefined }),
-        (field, value) => {
-          // Prepare
-          fc.pre(value !== request.encrypted_request[field]);
-          const changed = { ...request.encrypted_request } as Record<string, unknown>;
-          if (value === undefined) delete changed[field];
-          else changed[field] = value;
+      fc.property(fc.constantFrom(...ENVELOPE_FIELDS), fc.option(fc.string({ maxLength: 60 }), { nil: undefined }), (field, value) => {
+        // Prepare
+        fc.pre(value !== request.encrypted_request[field]);
+        const changed = { ...request.encrypted_request } as Record<string, unknown>;
+        if (value === undefined) delete changed[field];
+        else changed[field] = value;
 
-          // Act
-          const fingerprint = jobRequestFingerprint({ ...request, encrypted_request: changed as unknown as Envelope });
+        // Act
+        const fingerprint = jobRequestFingerprint({ ...request, encrypted_request: changed as unknown as Envelope });
 
-          // Assess
-          expect(fingerprint).not.toBe(base);
-        },
-      ),
+        // Assess
+        expect(fingerprint).not.toBe(base);
+      }),
     );
   });
 });

@@ -58,8 +58,20 @@ describe('routeToNode', () => {
     { case: 'node disabled', node: stored({ status: 'disabled' }), keyId: 'tk-1', code: 'node_unavailable', status: 409 },
     { case: 'model not offered', node: stored(), keyId: 'tk-1', modelId: 'gpt-5', code: 'model_not_served', status: 404 },
     { case: 'unknown key id', node: stored(), keyId: 'tk-9', code: 'stale_transport_key', status: 409 },
-    { case: 'key signed by another directory', node: stored({ transport_keys: [KEY_1, FORGED] }), keyId: 'tk-forged', code: 'stale_transport_key', status: 409 },
-    { case: 'key whose record was altered', node: stored({ transport_keys: [KEY_1, TAMPERED] }), keyId: 'tk-3', code: 'stale_transport_key', status: 409 },
+    {
+      case: 'key signed by another directory',
+      node: stored({ transport_keys: [KEY_1, FORGED] }),
+      keyId: 'tk-forged',
+      code: 'stale_transport_key',
+      status: 409,
+    },
+    {
+      case: 'key whose record was altered',
+      node: stored({ transport_keys: [KEY_1, TAMPERED] }),
+      keyId: 'tk-3',
+      code: 'stale_transport_key',
+      status: 409,
+    },
   ])('throws the contract problem ($case)', ({ node, keyId, modelId, code, status }) => {
     // Act
     const problem = problemOf(() => routeToNode(node, request(keyId, modelId), signer.directory, NOW));

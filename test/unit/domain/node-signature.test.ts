@@ -45,7 +45,13 @@ function signedParts(overrides: Partial<NodeRequestParts>): { parts: NodeRequest
 describe('nodeSigningBytes', () => {
   it('is the six lines joined by "\\n" with the body as base64url SHA-256 (pinned)', () => {
     // Prepare
-    const parts = { method: 'post', path: '/v1/nodes/node-a/commands/pull', timestamp: '1767323045', nonce: 'AAAAAAAAAAAAAAAAAAAAAA', body: '{"max_commands":1}' };
+    const parts = {
+      method: 'post',
+      path: '/v1/nodes/node-a/commands/pull',
+      timestamp: '1767323045',
+      nonce: 'AAAAAAAAAAAAAAAAAAAAAA',
+      body: '{"max_commands":1}',
+    };
 
     // Act
     const text = new TextDecoder().decode(nodeSigningBytes(parts));
@@ -82,7 +88,11 @@ describe('signNodeRequest', () => {
     const headers = signNodeRequest(SECRET_KEY, 'node-a', PULL, NOW_MS + 999);
 
     // Assess
-    expect(Object.keys(headers).map((name) => name.toLowerCase()).sort()).toEqual(Object.values(NODE_HEADERS).sort());
+    expect(
+      Object.keys(headers)
+        .map((name) => name.toLowerCase())
+        .sort(),
+    ).toEqual(Object.values(NODE_HEADERS).sort());
     expect(headers['X-B3IQ-Node-ID']).toBe('node-a');
     expect(headers['X-B3IQ-Timestamp']).toBe('1767323045');
     expect(headers['X-B3IQ-Nonce']).toMatch(/^[A-Za-z0-9_-]{22}$/);
@@ -129,18 +139,33 @@ describe('nodeSignatureProblem', () => {
     expect(problem).toBeUndefined();
   });
 
-  it.each<{ case: string; tamper: (request: { parts: NodeRequestParts; signature: string }) => { parts: NodeRequestParts; signature: string; key?: string } }>([
+  it.each<{
+    case: string;
+    tamper: (request: { parts: NodeRequestParts; signature: string }) => { parts: NodeRequestParts; signature: string; key?: string };
+  }>([
     { case: 'method', tamper: ({ parts, signature }) => ({ parts: { ...parts, method: 'PUT' }, signature }) },
     { case: 'path', tamper: ({ parts, signature }) => ({ parts: { ...parts, path: '/v1/nodes/node-b/commands/pull' }, signature }) },
     { case: 'path with a trailing slash', tamper: ({ parts, signature }) => ({ parts: { ...parts, path: `${parts.path}/` }, signature }) },
     { case: 'body', tamper: ({ parts, signature }) => ({ parts: { ...parts, body: '{"max_commands":10}' }, signature }) },
     { case: 'body with added whitespace', tamper: ({ parts, signature }) => ({ parts: { ...parts, body: `${parts.body} ` }, signature }) },
     { case: 'empty body', tamper: ({ parts, signature }) => ({ parts: { ...parts, body: '' }, signature }) },
-    { case: 'timestamp one second later', tamper: ({ parts, signature }) => ({ parts: { ...parts, timestamp: String(Number(parts.timestamp) + 1) }, signature }) },
-    { case: 'timestamp with a leading zero', tamper: ({ parts, signature }) => ({ parts: { ...parts, timestamp: `0${parts.timestamp}` }, signature }) },
+    {
+      case: 'timestamp one second later',
+      tamper: ({ parts, signature }) => ({ parts: { ...parts, timestamp: String(Number(parts.timestamp) + 1) }, signature }),
+    },
+    {
+      case: 'timestamp with a leading zero',
+      tamper: ({ parts, signature }) => ({ parts: { ...parts, timestamp: `0${parts.timestamp}` }, signature }),
+    },
     { case: 'nonce', tamper: ({ parts, signature }) => ({ parts: { ...parts, nonce: 'BBBBBBBBBBBBBBBBBBBBBB' }, signature }) },
-    { case: 'signature bit flip in R', tamper: ({ parts, signature }) => ({ parts, signature: encodeBase64url(flipBit(decodeBase64url(signature)!, 0)) }) },
-    { case: 'signature bit flip in S', tamper: ({ parts, signature }) => ({ parts, signature: encodeBase64url(flipBit(decodeBase64url(signature)!, 32)) }) },
+    {
+      case: 'signature bit flip in R',
+      tamper: ({ parts, signature }) => ({ parts, signature: encodeBase64url(flipBit(decodeBase64url(signature)!, 0)) }),
+    },
+    {
+      case: 'signature bit flip in S',
+      tamper: ({ parts, signature }) => ({ parts, signature: encodeBase64url(flipBit(decodeBase64url(signature)!, 32)) }),
+    },
     { case: "another node's key", tamper: ({ parts, signature }) => ({ parts, signature, key: OTHER_PUBLIC_KEY }) },
   ])('refuses a request changed after signing ($case)', ({ tamper }) => {
     // Prepare
@@ -225,8 +250,16 @@ describe('nodeSignatureProblem', () => {
     { case: 'empty public key', key: '', reason: /./ },
     { case: 'public key of 31 bytes', key: encodeBase64url(new Uint8Array(31).fill(3)), reason: /./ },
     { case: 'public key of 33 bytes', key: encodeBase64url(new Uint8Array(33).fill(3)), reason: /./ },
-    { case: 'public key not on the curve', key: encodeBase64url(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 2 : 0))), reason: /./ },
-    { case: 'small-order public key (identity)', key: encodeBase64url(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0))), reason: /./ },
+    {
+      case: 'public key not on the curve',
+      key: encodeBase64url(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 2 : 0))),
+      reason: /./,
+    },
+    {
+      case: 'small-order public key (identity)',
+      key: encodeBase64url(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0))),
+      reason: /./,
+    },
   ])('returns a reason instead of throwing for a malformed request ($case)', ({ parts = {}, key = PUBLIC_KEY, reason, ...rest }) => {
     // Prepare
     const request = signed();

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type InferenceNode, isCurrentKey, nodeView, parseNodeEnrollment, planTransportKeys, type TransportKey } from '../../../lambdas/domain/node.js';
+import {
+  type InferenceNode,
+  isCurrentKey,
+  nodeView,
+  parseNodeEnrollment,
+  planTransportKeys,
+  type TransportKey,
+} from '../../../lambdas/domain/node.js';
 import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
 import { x25519PublicKey } from '../support/key-directory.js';
 import { problemOf } from '../support/problem.js';
@@ -162,7 +169,12 @@ describe('planTransportKeys', () => {
     { case: 'same window', existing: windowed },
   ])('keeps an unchanged key with its record and issued_at (unchanged, $case)', ({ existing }) => {
     // Act
-    const plan = planTransportKeys('node-alpha', [existing], [{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: existing.valid_until }], NOW);
+    const plan = planTransportKeys(
+      'node-alpha',
+      [existing],
+      [{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: existing.valid_until }],
+      NOW,
+    );
 
     // Assess
     expect(plan).toEqual({ kept: [existing], toSign: [] });

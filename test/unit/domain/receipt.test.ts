@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import {
   acceptReceipt,
   type ExpectedReceipt,
-  type Receipt,
   RECEIPT_TYPE,
+  type Receipt,
   receiptHash,
   receiptText,
   signReceipt,
@@ -288,11 +288,18 @@ describe('acceptReceipt', () => {
 
   it.each<{ case: string; text?: string; signature: unknown; key?: string }>([
     { case: 'signature by another key', signature: signReceipt(OTHER_SECRET_KEY, TEXT) },
-    { case: "the node's signature checked with another key", signature: SIGNATURE, key: encodeBase64url(ed25519.getPublicKey(OTHER_SECRET_KEY)) },
+    {
+      case: "the node's signature checked with another key",
+      signature: SIGNATURE,
+      key: encodeBase64url(ed25519.getPublicKey(OTHER_SECRET_KEY)),
+    },
     { case: 'bit flipped in R', signature: encodeBase64url(flipBit(decodeBase64url(SIGNATURE)!, 3, 5)) },
     { case: 'bit flipped in S', signature: encodeBase64url(flipBit(decodeBase64url(SIGNATURE)!, 40, 2)) },
     { case: 'signature over a re-serialized text', signature: signReceipt(SECRET_KEY, JSON.stringify(RECEIPT, null, 2)) },
-    { case: 'signature that only ZIP-215 accepts', signature: encodeBase64url(zip215OnlySignature(SECRET_KEY, new TextEncoder().encode(TEXT))) },
+    {
+      case: 'signature that only ZIP-215 accepts',
+      signature: encodeBase64url(zip215OnlySignature(SECRET_KEY, new TextEncoder().encode(TEXT))),
+    },
     { case: 'missing signature', signature: undefined },
     { case: 'signature as bytes', signature: decodeBase64url(SIGNATURE) },
     { case: 'signature of 63 bytes', signature: encodeBase64url(decodeBase64url(SIGNATURE)!.subarray(0, 63)) },
@@ -314,7 +321,13 @@ describe('acceptReceipt', () => {
   it.each([
     { case: 're-serialized with spaces', text: JSON.stringify(RECEIPT, null, 2) },
     { case: 'a trailing newline', text: `${TEXT}\n` },
-    { case: 'usage fields swapped', text: TEXT.replace(/"usage":\{"prompt_tokens":(\d+),"completion_tokens":(\d+)\}/, '"usage":{"completion_tokens":$2,"prompt_tokens":$1}') },
+    {
+      case: 'usage fields swapped',
+      text: TEXT.replace(
+        /"usage":\{"prompt_tokens":(\d+),"completion_tokens":(\d+)\}/,
+        '"usage":{"completion_tokens":$2,"prompt_tokens":$1}',
+      ),
+    },
   ])('refuses a receipt text that is not canonical, even when signed ($case)', ({ text }) => {
     // Prepare: the node signed exactly this text.
     const signature = signReceipt(SECRET_KEY, text);

@@ -1,17 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { KEY_RECORD_TYPE, KeyDirectory, type SignedTransportKey, transportKeyRecord } from '../../../lambdas/domain/transport-key-record.js';
+import {
+  KEY_RECORD_TYPE,
+  KeyDirectory,
+  type SignedTransportKey,
+  transportKeyRecord,
+} from '../../../lambdas/domain/transport-key-record.js';
 import { decodeBase64url, encodeBase64url } from '../../../lambdas/transport/base64url.js';
 import { directoryKey, signedKey, signRecord, x25519PublicKey } from '../support/key-directory.js';
 
 const NODE_ID = 'node-alpha';
 
 describe('transportKeyRecord', () => {
-  const BASE = '{"type":"b3iq-node-transport-key-v1","node_id":"node-alpha","key_id":"tk-1","public_key_x25519":"PUB","issued_at":"2026-01-01T00:00:00Z"';
+  const BASE =
+    '{"type":"b3iq-node-transport-key-v1","node_id":"node-alpha","key_id":"tk-1","public_key_x25519":"PUB","issued_at":"2026-01-01T00:00:00Z"';
 
   it.each([
     { case: 'no validity window', validUntil: null, expected: `${BASE}}` },
     { case: 'valid_until last', validUntil: '2026-02-01T00:00:00Z', expected: `${BASE},"valid_until":"2026-02-01T00:00:00Z"}` },
-    { case: 'fractional valid_until kept as given', validUntil: '2026-02-01T00:00:00.5Z', expected: `${BASE},"valid_until":"2026-02-01T00:00:00.5Z"}` },
+    {
+      case: 'fractional valid_until kept as given',
+      validUntil: '2026-02-01T00:00:00.5Z',
+      expected: `${BASE},"valid_until":"2026-02-01T00:00:00.5Z"}`,
+    },
   ])('writes the record fields in a fixed order ($case)', ({ validUntil, expected }) => {
     // Act
     const record = transportKeyRecord(NODE_ID, 'tk-1', 'PUB', '2026-01-01T00:00:00Z', validUntil);

@@ -5,10 +5,21 @@ import { ID_PATTERNS, type IdKind, isId } from '../../../lambdas/domain/ids.js';
 import { parseJobRequest } from '../../../lambdas/domain/job-request.js';
 import { parseWei } from '../../../lambdas/domain/money.js';
 import { parseNodeEnrollment } from '../../../lambdas/domain/node.js';
-import { Problem, PROBLEMS, type ProblemCode } from '../../../lambdas/domain/problems.js';
+import { PROBLEMS, Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
 import { ENVELOPE } from '../../../lambdas/domain/schemas/envelope.js';
 import { ID_SCHEMAS, TIMESTAMP, WEI } from '../../../lambdas/domain/schemas/fields.js';
-import { CANCEL, CREATE_CUSTOMER, CREDIT, FAILURE, JOB_REQUEST, LEASE, NODE_ENROLLMENT, PULL, RELEASE_STALE, RESULT } from '../../../lambdas/domain/schemas/requests.js';
+import {
+  CANCEL,
+  CREATE_CUSTOMER,
+  CREDIT,
+  FAILURE,
+  JOB_REQUEST,
+  LEASE,
+  NODE_ENROLLMENT,
+  PULL,
+  RELEASE_STALE,
+  RESULT,
+} from '../../../lambdas/domain/schemas/requests.js';
 import { fieldsOf, type ObjectSchema } from '../../../lambdas/domain/schemas/schema.js';
 import { isTimestamp } from '../../../lambdas/domain/timestamp.js';
 import { openApiDocument, UNROUTED } from '../../../lambdas/http/openapi.js';
@@ -29,7 +40,9 @@ const OMIT = Symbol('omit');
 function mutated(fields: Record<string, [valid: unknown, ...broken: unknown[]]>): fc.Arbitrary<Json> {
   const entries = Object.entries(fields).map(([name, [valid, ...broken]]) => [
     name,
-    broken.length === 0 ? fc.constant(valid) : fc.oneof({ weight: 6, arbitrary: fc.constant(valid) }, { weight: 1, arbitrary: fc.constantFrom(...broken) }),
+    broken.length === 0
+      ? fc.constant(valid)
+      : fc.oneof({ weight: 6, arbitrary: fc.constant(valid) }, { weight: 1, arbitrary: fc.constantFrom(...broken) }),
   ]);
   return fc
     .record(Object.fromEntries(entries) as Record<string, fc.Arbitrary<unknown>>)
@@ -153,7 +166,9 @@ describe('the OpenAPI document', () => {
       const codes = problemCodesOf(operation);
       expect(codes, `${method} ${path}`).toEqual(expect.arrayContaining(['rate_limited', 'internal_error']));
       if (operation.requestBody !== undefined) {
-        expect(codes, `${method} ${path}`).toEqual(expect.arrayContaining(['invalid_request', 'payload_too_large', 'unsupported_media_type']));
+        expect(codes, `${method} ${path}`).toEqual(
+          expect.arrayContaining(['invalid_request', 'payload_too_large', 'unsupported_media_type']),
+        );
       }
     }
   });
@@ -186,7 +201,14 @@ describe('the OpenAPI document', () => {
 
   it('shows the identifier, wei, timestamp and envelope rules the validators compile', () => {
     const schemas = document.components.schemas as Record<string, { pattern?: string; properties?: Json; required?: string[] }>;
-    const names: Record<IdKind, string> = { node_id: 'NodeId', customer_id: 'CustomerId', job_id: 'JobId', credit_id: 'CreditId', key_id: 'KeyId', model_id: 'ModelId' };
+    const names: Record<IdKind, string> = {
+      node_id: 'NodeId',
+      customer_id: 'CustomerId',
+      job_id: 'JobId',
+      credit_id: 'CreditId',
+      key_id: 'KeyId',
+      model_id: 'ModelId',
+    };
 
     for (const [kind, name] of Object.entries(names) as [IdKind, string][]) {
       expect(schemas[name]!.pattern).toBe(ID_PATTERNS[kind].source);
@@ -194,7 +216,15 @@ describe('the OpenAPI document', () => {
     }
     expect(schemas.Wei!.pattern).toBe(WEI.pattern);
     expect(schemas.Timestamp!.pattern).toBe(TIMESTAMP.pattern);
-    expect(Object.keys(schemas.Envelope!.properties!)).toEqual(['version', 'key_id', 'algorithm', 'client_public_key_x25519', 'nonce', 'ciphertext', 'aad_hash']);
+    expect(Object.keys(schemas.Envelope!.properties!)).toEqual([
+      'version',
+      'key_id',
+      'algorithm',
+      'client_public_key_x25519',
+      'nonce',
+      'ciphertext',
+      'aad_hash',
+    ]);
     expect(schemas.Envelope!.required).toEqual([...ENVELOPE.required]);
     expect((schemas.Envelope!.properties!.nonce as Json).maxLength).toBe(16);
     expect((schemas.Envelope!.properties!.ciphertext as Json).maxLength).toBe(Math.ceil((512 * 1024 * 4) / 3));
@@ -213,17 +243,16 @@ describe('the OpenAPI document', () => {
     expect(first.status).toBe(200);
     expect(first.body).toBe(openApiDocument());
     expect(second.body).toBe(first.body);
-    expect(contract.answerProblem('GET', '/v1/openapi.json', { ...first, headers: { 'Content-Type': 'application/json' } })).toBeUndefined();
+    expect(
+      contract.answerProblem('GET', '/v1/openapi.json', { ...first, headers: { 'Content-Type': 'application/json' } }),
+    ).toBeUndefined();
     expect(JSON.stringify(first.body).length).toBeLessThan(48 * 1024);
   });
 });
 
 describe('the request validators and the document agree', () => {
   const idCharacter = fc.constantFrom(...'aZ09_-.:/ é'.split(''));
-  const idLike = fc.oneof(
-    fc.string({ unit: idCharacter, maxLength: 8 }),
-    fc.string({ unit: idCharacter, minLength: 60, maxLength: 132 }),
-  );
+  const idLike = fc.oneof(fc.string({ unit: idCharacter, maxLength: 8 }), fc.string({ unit: idCharacter, minLength: 60, maxLength: 132 }));
   const component = (name: string) => contract.validator({ $ref: `#/components/schemas/${name}` });
 
   it.each<{ kind: IdKind; name: string }>([
@@ -246,7 +275,11 @@ describe('the request validators and the document agree', () => {
 
   it('on every timestamp the validator takes (isTimestamp and the Timestamp schema)', () => {
     const validate = component('Timestamp');
-    const stamps = fc.oneof(fc.date({ noInvalidDate: true }).map((date) => date.toISOString()), fc.string(), fc.constant('2026-02-30T00:00:00Z'));
+    const stamps = fc.oneof(
+      fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+      fc.string(),
+      fc.constant('2026-02-30T00:00:00Z'),
+    );
     fc.assert(fc.property(stamps, (value) => !isTimestamp(value) || validate(value)));
   });
 
@@ -273,7 +306,12 @@ describe('the request validators and the document agree', () => {
   it('on job requests: the parser accepts only what the schema allows, and the schema only what the parser takes (but for the envelope binding)', () => {
     // Prepare: one envelope sealed for node-alpha and meta/llama, and values that break each rule.
     const nodePublicKey = x25519.getPublicKey(x25519.utils.randomSecretKey());
-    const sealed: Envelope = sealEnvelope('request', nodePublicKey, { key_id: 'tk-1', node_id: 'node-alpha', model_id: 'meta/llama' }, new Uint8Array(8)).envelope;
+    const sealed: Envelope = sealEnvelope(
+      'request',
+      nodePublicKey,
+      { key_id: 'tk-1', node_id: 'node-alpha', model_id: 'meta/llama' },
+      new Uint8Array(8),
+    ).envelope;
     const body = mutated({
       job_id: ['job-1', OMIT, '', '-job', 'j'.repeat(129), 7, null],
       node_id: ['node-alpha', OMIT, 'node-beta', 'node.alpha', '', 5, null],
@@ -322,7 +360,10 @@ describe('the request validators and the document agree', () => {
       valid_until: [OMIT, null, '2030-01-01T00:00:00Z', 'tomorrow'],
     });
     const list = (item: fc.Arbitrary<Json>) =>
-      fc.oneof({ weight: 6, arbitrary: fc.array(item, { minLength: 1, maxLength: 1 }) }, { weight: 1, arbitrary: fc.constantFrom<unknown>([], 'm', null) });
+      fc.oneof(
+        { weight: 6, arbitrary: fc.array(item, { minLength: 1, maxLength: 1 }) },
+        { weight: 1, arbitrary: fc.constantFrom<unknown>([], 'm', null) },
+      );
     const body = fc
       .tuple(
         mutated({

@@ -39,16 +39,48 @@ describe('readJsonBody', () => {
     { case: 'no content type', body: '{}', code: 'unsupported_media_type', status: 415 },
     { case: 'text/plain', body: '{}', contentType: 'text/plain', code: 'unsupported_media_type', status: 415 },
     { case: 'json suffix type', body: '{}', contentType: 'application/merge-patch+json', code: 'unsupported_media_type', status: 415 },
-    { case: 'json as a parameter', body: '{}', contentType: 'text/plain; type=application/json', code: 'unsupported_media_type', status: 415 },
+    {
+      case: 'json as a parameter',
+      body: '{}',
+      contentType: 'text/plain; type=application/json',
+      code: 'unsupported_media_type',
+      status: 415,
+    },
     { case: 'empty content type', body: '{}', contentType: '', code: 'unsupported_media_type', status: 415 },
     { case: 'body over 1 MiB', body: jsonOfBytes(MIB + 1), contentType: 'application/json', code: 'payload_too_large', status: 413 },
-    { case: 'body over 1 MiB in UTF-8 bytes, not in chars', body: `"${'é'.repeat(MIB / 2)}"`, contentType: 'application/json', code: 'payload_too_large', status: 413 },
-    { case: 'media type checked before size', body: jsonOfBytes(MIB + 1), contentType: 'text/plain', code: 'unsupported_media_type', status: 415 },
+    {
+      case: 'body over 1 MiB in UTF-8 bytes, not in chars',
+      body: `"${'é'.repeat(MIB / 2)}"`,
+      contentType: 'application/json',
+      code: 'payload_too_large',
+      status: 413,
+    },
+    {
+      case: 'media type checked before size',
+      body: jsonOfBytes(MIB + 1),
+      contentType: 'text/plain',
+      code: 'unsupported_media_type',
+      status: 415,
+    },
     { case: 'invalid JSON', body: '{"a":', contentType: 'application/json', code: 'invalid_request', status: 400 },
     { case: 'invalid JSON, trailing comma', body: '{"a":1,}', contentType: 'application/json', code: 'invalid_request', status: 400 },
     { case: 'empty body', body: '', contentType: 'application/json', code: 'invalid_request', status: 400 },
-    { case: 'empty body, emptyIsObject false', body: '', contentType: 'application/json', options: { emptyIsObject: false }, code: 'invalid_request', status: 400 },
-    { case: 'whitespace body with emptyIsObject', body: '  ', contentType: 'application/json', options: { emptyIsObject: true }, code: 'invalid_request', status: 400 },
+    {
+      case: 'empty body, emptyIsObject false',
+      body: '',
+      contentType: 'application/json',
+      options: { emptyIsObject: false },
+      code: 'invalid_request',
+      status: 400,
+    },
+    {
+      case: 'whitespace body with emptyIsObject',
+      body: '  ',
+      contentType: 'application/json',
+      options: { emptyIsObject: true },
+      code: 'invalid_request',
+      status: 400,
+    },
   ])('throws the contract problem ($case)', ({ body, contentType, options, code, status }) => {
     // Act
     const problem = problemOf(() => readJsonBody(httpRequest(body, contentType), options));
@@ -66,7 +98,9 @@ describe('readJsonBody', () => {
   });
 
   it('still parses a non-empty body when emptyIsObject is set (emptyIsObject)', () => {
-    expect(readJsonBody(httpRequest('{"customer_id":"acme"}', 'application/json'), { emptyIsObject: true })).toEqual({ customer_id: 'acme' });
+    expect(readJsonBody(httpRequest('{"customer_id":"acme"}', 'application/json'), { emptyIsObject: true })).toEqual({
+      customer_id: 'acme',
+    });
   });
 });
 

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeBase64url } from '../../../lambdas/transport/base64url.js';
 import { openEnvelope, sealEnvelope } from '../../../lambdas/transport/seal.js';
 import { NodeAgent, type NodeAgentOptions } from '../../../node-agent/agent.js';
-import { echoBackend, InferenceBackendError, type InferenceBackend } from '../../../node-agent/backends.js';
+import { echoBackend, type InferenceBackend, InferenceBackendError } from '../../../node-agent/backends.js';
 import { addTransportKey, createKeyFile, type NodeKeys } from '../../../node-agent/key-file.js';
 import { B3iqApiError } from '../../../sdk/errors.js';
 import type { InferenceRequest } from '../../../sdk/types.js';
@@ -42,13 +42,21 @@ afterEach(async () => {
 let sequence = 0;
 
 /** Seals `request` as a client would and queues it; returns what the client keeps. */
-function submit(request: InferenceRequest | string, options: { keyId?: string; publicKey?: string; modelId?: string; sealedModelId?: string } = {}) {
+function submit(
+  request: InferenceRequest | string,
+  options: { keyId?: string; publicKey?: string; modelId?: string; sealedModelId?: string } = {},
+) {
   sequence += 1;
   const key = keys.transportKeys.find((candidate) => candidate.keyId === (options.keyId ?? 'tk-1'));
   const keyId = options.keyId ?? 'tk-1';
   const modelId = options.modelId ?? MODEL;
   const plaintext = new TextEncoder().encode(typeof request === 'string' ? request : JSON.stringify(request));
-  const sealed = sealEnvelope('request', decodeBase64url(options.publicKey ?? key!.publicKey)!, { key_id: keyId, node_id: keys.nodeId, model_id: options.sealedModelId ?? modelId }, plaintext);
+  const sealed = sealEnvelope(
+    'request',
+    decodeBase64url(options.publicKey ?? key!.publicKey)!,
+    { key_id: keyId, node_id: keys.nodeId, model_id: options.sealedModelId ?? modelId },
+    plaintext,
+  );
   const command = {
     type: 'private_inference' as const,
     command_id: `cmd-${sequence}`,
@@ -99,7 +107,12 @@ describe('NodeAgent', () => {
   it('answers a sealed request: the client opens the prompt back, and the receipt verifies', async () => {
     // Prepare
     const prompt = 'Beauty is truth, truth beauty — ünïcødé 🚀';
-    const { command, ephemeralSecretKey } = submit({ messages: [{ role: 'system', content: 'Echo.' }, { role: 'user', content: prompt }] });
+    const { command, ephemeralSecretKey } = submit({
+      messages: [
+        { role: 'system', content: 'Echo.' },
+        { role: 'user', content: prompt },
+      ],
+    });
     let polling = 0;
 
     // Act
@@ -112,11 +125,20 @@ describe('NodeAgent', () => {
     const [result] = api.results;
     const answer = JSON.parse(
       new TextDecoder().decode(
-        openEnvelope('response', ephemeralSecretKey, result!.encrypted_response, { key_id: 'tk-1', node_id: keys.nodeId, model_id: MODEL, job_id: command.job_id }),
+        openEnvelope('response', ephemeralSecretKey, result!.encrypted_response, {
+          key_id: 'tk-1',
+          node_id: keys.nodeId,
+          model_id: MODEL,
+          job_id: command.job_id,
+        }),
       ),
     );
     expect(answer).toEqual({ message: { role: 'assistant', content: prompt }, usage: { prompt_tokens: 9, completion_tokens: 8 } });
-    expect(result!.receipt).toMatchObject({ command_id: command.command_id, price_wei: PRICE, usage: { prompt_tokens: 9, completion_tokens: 8 } });
+    expect(result!.receipt).toMatchObject({
+      command_id: command.command_id,
+      price_wei: PRICE,
+      usage: { prompt_tokens: 9, completion_tokens: 8 },
+    });
     expect(result!.lease_id).toBe('lease-cmd-1-1');
     expect(api.problems).toEqual([]);
     expect(api.failures).toEqual([]);
@@ -147,13 +169,24 @@ describe('NodeAgent', () => {
       });
       return [result.command_id, JSON.parse(new TextDecoder().decode(plaintext)).message.content];
     });
-    expect(Object.fromEntries(opened)).toEqual({ [old.command.command_id]: 'to the old key', [current.command.command_id]: 'to the new key' });
+    expect(Object.fromEntries(opened)).toEqual({
+      [old.command.command_id]: 'to the old key',
+      [current.command.command_id]: 'to the new key',
+    });
     expect(api.problems).toEqual([]);
   });
 
   it.each([
-    { case: 'a backend error', error: new InferenceBackendError('the inference backend answered HTTP 500'), message: 'the inference backend answered HTTP 500' },
-    { case: 'any other error, whose message may quote the prompt', error: new Error('cannot answer SECRET-PROMPT'), message: 'the inference backend failed' },
+    {
+      case: 'a backend error',
+      error: new InferenceBackendError('the inference backend answered HTTP 500'),
+      message: 'the inference backend answered HTTP 500',
+    },
+    {
+      case: 'any other error, whose message may quote the prompt',
+      error: new Error('cannot answer SECRET-PROMPT'),
+      message: 'the inference backend failed',
+    },
   ])('posts inference_failed on $case, never quoting the prompt', async ({ error, message }) => {
     // Prepare
     submit({ messages: [{ role: 'user', content: 'SECRET-PROMPT' }] });
@@ -164,7 +197,9 @@ describe('NodeAgent', () => {
     await eventually(() => api.failures.length === 1);
 
     // Assess
-    expect(api.failures).toEqual([{ command_id: 'cmd-' + sequence, lease_id: `lease-cmd-${sequence}-1`, code: 'inference_failed', message }]);
+    expect(api.failures).toEqual([
+      { command_id: `cmd-${sequence}`, lease_id: `lease-cmd-${sequence}-1`, code: 'inference_failed', message },
+    ]);
     expect(api.results).toEqual([]);
     expect(api.problems).toEqual([]);
     await eventually(() => logs.some((line) => line.includes('outcome=failed:inference_failed')));
@@ -180,7 +215,12 @@ describe('NodeAgent', () => {
     // Prepare
     submit(plaintext ?? { messages: [{ role: 'user', content: 'hi' }] }, seal);
     let called = false;
-    const backend: InferenceBackend = { complete: async (...args) => ((called = true), echoBackend.complete(...args)) };
+    const backend: InferenceBackend = {
+      complete: async (...args) => {
+        called = true;
+        return echoBackend.complete(...args);
+      },
+    };
 
     // Act
     start({ backend });
@@ -204,7 +244,7 @@ describe('NodeAgent', () => {
     await eventually(() => logs.some((line) => line.includes('outcome=closed:cancelled')));
 
     // Assess
-    expect(api.leases[0]).toEqual({ command_id: command.command_id, lease_id: 'lease-cmd-' + sequence + '-1', lease_seconds: 60 });
+    expect(api.leases[0]).toEqual({ command_id: command.command_id, lease_id: `lease-cmd-${sequence}-1`, lease_seconds: 60 });
     expect(api.results).toEqual([]);
     expect(api.failures).toEqual([]);
     expect(agent!.inFlight).toBe(0);
@@ -243,9 +283,12 @@ describe('NodeAgent', () => {
     await running;
 
     // Assess
-    expect(api.leases.filter((lease) => lease.lease_seconds === 0).map((lease) => lease.command_id).sort()).toEqual(
-      [first.command.command_id, second.command.command_id].sort(),
-    );
+    expect(
+      api.leases
+        .filter((lease) => lease.lease_seconds === 0)
+        .map((lease) => lease.command_id)
+        .sort(),
+    ).toEqual([first.command.command_id, second.command.command_id].sort());
     expect(api.results).toEqual([]);
     expect(api.failures).toEqual([]);
     expect(api.queue.sort()).toEqual([first.command.command_id, second.command.command_id].sort());

@@ -87,11 +87,20 @@ describe('openAiBackend', () => {
     expect(seen[0]!.url).toBe('/v1/chat/completions');
     expect(seen[0]!.headers.authorization).toBe('Bearer sk-test');
     expect(seen[0]!.headers['content-type']).toBe('application/json');
-    expect(seen[0]!.body).toEqual({ model: 'llama3.1:8b', messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 16, temperature: 0.2, stream: false });
+    expect(seen[0]!.body).toEqual({
+      model: 'llama3.1:8b',
+      messages: [{ role: 'user', content: 'Hello there' }],
+      max_tokens: 16,
+      temperature: 0.2,
+      stream: false,
+    });
   });
 
   it('sends the model id as it is and no optional fields when none are given', async () => {
-    const { seen, baseUrl } = await chatServer(200, { choices: [{ message: { content: 'ok' } }], usage: { prompt_tokens: 1, completion_tokens: 1 } });
+    const { seen, baseUrl } = await chatServer(200, {
+      choices: [{ message: { content: 'ok' } }],
+      usage: { prompt_tokens: 1, completion_tokens: 1 },
+    });
 
     await openAiBackend({ baseUrl }).complete({ messages: [{ role: 'user', content: 'hi' }] }, 'm-1', signal);
 

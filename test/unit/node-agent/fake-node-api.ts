@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { NODE_HEADERS, nodeSignatureProblem } from '../../../lambdas/domain/node-signature.js';
 import { acceptReceipt, type Receipt } from '../../../lambdas/domain/receipt.js';
-import { checkEnvelope, envelopeSha256, type Envelope } from '../../../lambdas/transport/envelope.js';
+import { checkEnvelope, type Envelope, envelopeSha256 } from '../../../lambdas/transport/envelope.js';
 
 const STAGE = '/_aws/execute-api/abc123/dev';
 
@@ -63,7 +63,8 @@ class FakeNodeApi {
     this.#server = createServer((request, response) => {
       void this.#handle(request, response).catch((error: unknown) => {
         this.problems.push(`fake crashed: ${(error as Error).message}`);
-        if (!response.headersSent) this.#answer(response, 500, { error: { status: 500, title: 'Internal error', detail: 'fake crashed', code: 'internal_error' } });
+        if (!response.headersSent)
+          this.#answer(response, 500, { error: { status: 500, title: 'Internal error', detail: 'fake crashed', code: 'internal_error' } });
       });
     });
   }
@@ -108,7 +109,13 @@ class FakeNodeApi {
       const value = request.headers[name];
       return typeof value === 'string' ? value : undefined;
     };
-    const parts = { method: request.method ?? '', path, timestamp: header(NODE_HEADERS.timestamp) ?? '', nonce: header(NODE_HEADERS.nonce) ?? '', body };
+    const parts = {
+      method: request.method ?? '',
+      path,
+      timestamp: header(NODE_HEADERS.timestamp) ?? '',
+      nonce: header(NODE_HEADERS.nonce) ?? '',
+      body,
+    };
     const signatureProblem =
       header(NODE_HEADERS.nodeId) !== this.nodeId
         ? 'wrong node id header'
@@ -124,7 +131,8 @@ class FakeNodeApi {
     this.#nonces.add(parts.nonce);
 
     const match = /^\/v1\/nodes\/([^/]+)\/commands\/(?:pull|([^/]+)\/(lease|result|failure))$/.exec(path);
-    if (request.method !== 'POST' || match === null || match[1] !== this.nodeId) return this.#problem(response, 404, 'not_found', 'no such route');
+    if (request.method !== 'POST' || match === null || match[1] !== this.nodeId)
+      return this.#problem(response, 404, 'not_found', 'no such route');
     const fields = JSON.parse(body) as Fields;
     if (match[2] === undefined) return this.#pull(request, response, fields);
     const job = this.jobs.get(match[2]);
@@ -133,7 +141,11 @@ class FakeNodeApi {
     const open = job.status === 'queued' || job.status === 'claimed';
     switch (match[3]) {
       case 'lease': {
-        this.leases.push({ command_id: job.command.command_id, lease_id: fields.lease_id as string, lease_seconds: fields.lease_seconds as number });
+        this.leases.push({
+          command_id: job.command.command_id,
+          lease_id: fields.lease_id as string,
+          lease_seconds: fields.lease_seconds as number,
+        });
         if (!open) return this.#answer(response, 200, view());
         if (fields.lease_id !== job.leaseId) return this.#problem(response, 409, 'lease_expired', 'the lease ended');
         if (fields.lease_seconds === 0) {
@@ -141,11 +153,18 @@ class FakeNodeApi {
           job.status = 'queued';
           this.queue.push(job.command.command_id);
         }
-        return this.#answer(response, 200, { ...view(), lease_expires_at: new Date(Date.now() + (fields.lease_seconds as number) * 1000).toISOString() });
+        return this.#answer(response, 200, {
+          ...view(),
+          lease_expires_at: new Date(Date.now() + (fields.lease_seconds as number) * 1000).toISOString(),
+        });
       }
       case 'result': {
         if (!open) return this.#problem(response, 409, 'job_closed', `the job is ${job.status}`);
-        const check = checkEnvelope(fields.encrypted_response, 'response', { node_id: job.command.node_id, model_id: job.command.model_id, job_id: job.command.job_id });
+        const check = checkEnvelope(fields.encrypted_response, 'response', {
+          node_id: job.command.node_id,
+          model_id: job.command.model_id,
+          job_id: job.command.job_id,
+        });
         if (!check.ok) {
           this.problems.push(`response envelope: ${check.reason}`);
           return this.#problem(response, 400, 'invalid_encrypted_request', check.reason);
@@ -166,13 +185,23 @@ class FakeNodeApi {
           return this.#problem(response, 400, 'invalid_receipt', (error as Error).message);
         }
         job.status = 'completed';
-        this.results.push({ command_id: job.command.command_id, lease_id: fields.lease_id as string, encrypted_response: check.envelope, receipt });
+        this.results.push({
+          command_id: job.command.command_id,
+          lease_id: fields.lease_id as string,
+          encrypted_response: check.envelope,
+          receipt,
+        });
         return this.#answer(response, 200, view());
       }
       default: {
         if (!open) return this.#problem(response, 409, 'job_closed', `the job is ${job.status}`);
         job.status = 'failed';
-        this.failures.push({ command_id: job.command.command_id, lease_id: fields.lease_id as string, code: fields.code as string, ...(fields.message === undefined ? {} : { message: fields.message as string }) });
+        this.failures.push({
+          command_id: job.command.command_id,
+          lease_id: fields.lease_id as string,
+          code: fields.code as string,
+          ...(fields.message === undefined ? {} : { message: fields.message as string }),
+        });
         return this.#answer(response, 200, view());
       }
     }
@@ -199,7 +228,12 @@ class FakeNodeApi {
       job.status = 'claimed';
       job.deliveries += 1;
       job.leaseId = `lease-${commandId}-${job.deliveries}`;
-      return { command: job.command, lease_id: job.leaseId, lease_expires_at: new Date(Date.now() + 120_000).toISOString(), delivery: job.deliveries };
+      return {
+        command: job.command,
+        lease_id: job.leaseId,
+        lease_expires_at: new Date(Date.now() + 120_000).toISOString(),
+        delivery: job.deliveries,
+      };
     });
     this.#answer(response, 200, { commands });
   }
@@ -214,5 +248,5 @@ async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<
   }
 }
 
-export { eventually, FakeNodeApi, STAGE };
 export type { FakeCommand, PostedResult };
+export { eventually, FakeNodeApi, STAGE };

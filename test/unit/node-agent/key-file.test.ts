@@ -1,10 +1,17 @@
-import { mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
-import { addTransportKey, createKeyFile, enrollmentBody, KeyFileError, loadKeyFile } from '../../../node-agent/key-file.js';
+import {
+  addTransportKey,
+  createKeyFile,
+  enrollmentBody,
+  KeyFileError,
+  loadKeyFile,
+  type NodeKeyFile,
+} from '../../../node-agent/key-file.js';
 
 let directory: string;
 
@@ -41,7 +48,9 @@ describe('createKeyFile', () => {
     expect(loaded).toEqual(created);
     expect(loaded.nodeId).toBe('node-a');
     expect(encodeBase64url(ed25519.getPublicKey(loaded.identitySecretKey))).toBe(loaded.identityPublicKey);
-    expect(loaded.transportKeys.map((key) => [key.keyId, encodeBase64url(x25519.getPublicKey(key.secretKey)) === key.publicKey])).toEqual([['tk-1', true]]);
+    expect(loaded.transportKeys.map((key) => [key.keyId, encodeBase64url(x25519.getPublicKey(key.secretKey)) === key.publicKey])).toEqual([
+      ['tk-1', true],
+    ]);
   });
 
   it('refuses to overwrite an existing file', async () => {
@@ -75,10 +84,13 @@ describe('loadKeyFile', () => {
   });
 
   it.each([
-    { case: 'a public key that is not the secret key\'s', edit: (stored: any) => (stored.identity.public_key = stored.transport_keys[0].public_key) },
-    { case: 'no transport key', edit: (stored: any) => (stored.transport_keys = []) },
-    { case: 'a short secret key', edit: (stored: any) => (stored.transport_keys[0].secret_key = 'AAAA') },
-    { case: 'a bad node id', edit: (stored: any) => (stored.node_id = '') },
+    {
+      case: "a public key that is not the secret key's",
+      edit: (stored: NodeKeyFile) => (stored.identity.public_key = stored.transport_keys[0]!.public_key),
+    },
+    { case: 'no transport key', edit: (stored: NodeKeyFile) => (stored.transport_keys = []) },
+    { case: 'a short secret key', edit: (stored: NodeKeyFile) => (stored.transport_keys[0]!.secret_key = 'AAAA') },
+    { case: 'a bad node id', edit: (stored: NodeKeyFile) => (stored.node_id = '') },
   ])('refuses $case', async ({ edit }) => {
     // Prepare
     const file = path.join(directory, 'keys.json');
@@ -118,7 +130,7 @@ describe('addTransportKey', () => {
 });
 
 describe('enrollmentBody', () => {
-  it('holds the public keys only, in the admin API\'s shape', async () => {
+  it("holds the public keys only, in the admin API's shape", async () => {
     // Prepare
     const file = path.join(directory, 'keys.json');
     const keys = await createKeyFile(file, { nodeId: 'node-a', keyId: 'tk-1' });

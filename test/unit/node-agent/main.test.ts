@@ -64,9 +64,19 @@ describe('b3iq-node', () => {
 
   it.each([
     { case: 'no command', args: [], code: 2, message: /name a command/ },
-    { case: 'an unknown backend', args: ['run', '--api-url', 'http://127.0.0.1:9', '--backend', 'gpt'], code: 2, message: /echo or openai/ },
+    {
+      case: 'an unknown backend',
+      args: ['run', '--api-url', 'http://127.0.0.1:9', '--backend', 'gpt'],
+      code: 2,
+      message: /echo or openai/,
+    },
     { case: 'no API URL', args: ['run'], code: 3, message: /B3IQ_API_URL/ },
-    { case: 'a missing key file', args: ['run', '--api-url', 'http://127.0.0.1:9', '--key-file', '/nonexistent/keys.json'], code: 3, message: /b3iq-node init/ },
+    {
+      case: 'a missing key file',
+      args: ['run', '--api-url', 'http://127.0.0.1:9', '--key-file', '/nonexistent/keys.json'],
+      code: 3,
+      message: /b3iq-node init/,
+    },
   ])('exits $code with what to do next for $case', async ({ args, code, message }) => {
     const run = b3iqNode(args);
 
@@ -80,9 +90,22 @@ describe('b3iq-node', () => {
     expect(await b3iqNode(['init', '--node-id', 'node-a', '--key-file', file]).exited).toBe(0);
     const keys = await loadKeyFile(file);
     const api = await new FakeNodeApi(keys.nodeId, keys.identityPublicKey).start();
-    const sealed = sealEnvelope('request', decodeBase64url(keys.transportKeys[0]!.publicKey)!, { key_id: keys.transportKeys[0]!.keyId, node_id: 'node-a', model_id: 'm-1' },
-      new TextEncoder().encode(JSON.stringify({ messages: [{ role: 'user', content: 'hello' }] })));
-    api.enqueue({ type: 'private_inference', command_id: 'cmd-1', job_id: 'job-1', node_id: 'node-a', model_id: 'm-1', encrypted_request: sealed.envelope, created_at: new Date().toISOString(), price_wei: '7' });
+    const sealed = sealEnvelope(
+      'request',
+      decodeBase64url(keys.transportKeys[0]!.publicKey)!,
+      { key_id: keys.transportKeys[0]!.keyId, node_id: 'node-a', model_id: 'm-1' },
+      new TextEncoder().encode(JSON.stringify({ messages: [{ role: 'user', content: 'hello' }] })),
+    );
+    api.enqueue({
+      type: 'private_inference',
+      command_id: 'cmd-1',
+      job_id: 'job-1',
+      node_id: 'node-a',
+      model_id: 'm-1',
+      encrypted_request: sealed.envelope,
+      created_at: new Date().toISOString(),
+      price_wei: '7',
+    });
 
     try {
       // Act

@@ -36,7 +36,10 @@ afterEach(() => {
 
 function flushed(): Emf[] {
   publishMetrics();
-  return written.flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('_aws')).map((line) => JSON.parse(line) as Emf);
+  return written
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes('_aws'))
+    .map((line) => JSON.parse(line) as Emf);
 }
 
 describe('business metrics', () => {

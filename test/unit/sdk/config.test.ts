@@ -33,7 +33,12 @@ describe('clientConfigFromEnvironment', () => {
     const config = clientConfigFromEnvironment(env, project().nested);
 
     // Assess
-    expect(config).toMatchObject({ apiUrl: 'https://api.example/prod', customerId: 'cus-1', customerToken: 'secret', source: 'environment' });
+    expect(config).toMatchObject({
+      apiUrl: 'https://api.example/prod',
+      customerId: 'cus-1',
+      customerToken: 'secret',
+      source: 'environment',
+    });
   });
 
   it('falls back to .b3iq/local.json in a parent folder', () => {

@@ -11,7 +11,15 @@ function scripted(answers: (Response | Error)[]) {
     if (next instanceof Error) throw next;
     return next;
   }) as typeof globalThis.fetch;
-  return { calls, options: { apiUrl: 'https://api.example', headers: { 'X-B3IQ-Customer-ID': 'c' }, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, fetch } };
+  return {
+    calls,
+    options: {
+      apiUrl: 'https://api.example',
+      headers: { 'X-B3IQ-Customer-ID': 'c' },
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+      fetch,
+    },
+  };
 }
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status });
@@ -32,7 +40,9 @@ describe('requestJson', () => {
   });
 
   it('throws the problem of a 4xx at once, without retrying', async () => {
-    const { calls, options } = scripted([json(402, { error: { status: 402, title: 'Insufficient balance', detail: 'short', code: 'insufficient_balance' } })]);
+    const { calls, options } = scripted([
+      json(402, { error: { status: 402, title: 'Insufficient balance', detail: 'short', code: 'insufficient_balance' } }),
+    ]);
 
     const failure = requestJson(options, 'GET', '/v1/billing/account');
 

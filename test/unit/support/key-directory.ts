@@ -44,5 +44,5 @@ function signedKey(
   };
 }
 
-export { directoryKey, signedKey, signRecord, x25519PublicKey };
 export type { DirectoryKey };
+export { directoryKey, signedKey, signRecord, x25519PublicKey };

@@ -76,7 +76,8 @@ describe('decodeBase64url', () => {
 
         // Assess
         if (decoded !== undefined) expect(encodeBase64url(decoded)).toBe(text);
-        else expect(/^[A-Za-z0-9_-]*$/.test(text) && Buffer.from(Buffer.from(text, 'base64url')).toString('base64url') === text).toBe(false);
+        else
+          expect(/^[A-Za-z0-9_-]*$/.test(text) && Buffer.from(Buffer.from(text, 'base64url')).toString('base64url') === text).toBe(false);
       }),
       { numRuns: 2000 },
     );

@@ -48,7 +48,9 @@ function setWith(field: string, value: (current: string) => unknown): Mutation {
   return (envelope) => ({ ...envelope, [field]: value(envelope[field] as string) });
 }
 
-const LOW_ORDER_KEY = encodeBase64url(Uint8Array.from(Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex')));
+const LOW_ORDER_KEY = encodeBase64url(
+  Uint8Array.from(Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex')),
+);
 
 describe('checkEnvelope', () => {
   it('accepts a freshly sealed request envelope (valid)', () => {
@@ -84,7 +86,11 @@ describe('checkEnvelope', () => {
     { case: 'string', mutate: (envelope) => JSON.stringify(envelope), field: 'encrypted_request' },
     { case: 'number', mutate: () => 42, field: 'encrypted_request' },
     { case: 'unknown field', mutate: set('signature', 'x'), field: 'signature' },
-    { case: 'unknown field __proto__ from JSON', mutate: (envelope) => JSON.parse(JSON.stringify(envelope).replace('{', '{"__proto__":{},')), field: '__proto__' },
+    {
+      case: 'unknown field __proto__ from JSON',
+      mutate: (envelope) => JSON.parse(JSON.stringify(envelope).replace('{', '{"__proto__":{},')),
+      field: '__proto__',
+    },
     { case: 'version missing', mutate: without('version'), field: 'version' },
     { case: 'key_id missing', mutate: without('key_id'), field: 'key_id' },
     { case: 'algorithm missing', mutate: without('algorithm'), field: 'algorithm' },
@@ -102,9 +108,21 @@ describe('checkEnvelope', () => {
     { case: 'wrong algorithm', mutate: set('algorithm', 'x25519-hkdf-sha256-aes256gcm'), field: 'algorithm' },
     { case: 'bad key_id', mutate: set('key_id', 'tk/2026'), field: 'key_id' },
     { case: 'key_id of 65 chars', mutate: set('key_id', `k${'e'.repeat(64)}`), field: 'key_id' },
-    { case: 'client_public_key_x25519 padded', mutate: setWith('client_public_key_x25519', (text) => `${text}=`), field: 'client_public_key_x25519' },
-    { case: 'client_public_key_x25519 trailing bits', mutate: setWith('client_public_key_x25519', withTrailingBits), field: 'client_public_key_x25519' },
-    { case: 'client_public_key_x25519 standard alphabet', mutate: set('client_public_key_x25519', Buffer.alloc(32, 0xfb).toString('base64').replace(/=+$/, '')), field: 'client_public_key_x25519' },
+    {
+      case: 'client_public_key_x25519 padded',
+      mutate: setWith('client_public_key_x25519', (text) => `${text}=`),
+      field: 'client_public_key_x25519',
+    },
+    {
+      case: 'client_public_key_x25519 trailing bits',
+      mutate: setWith('client_public_key_x25519', withTrailingBits),
+      field: 'client_public_key_x25519',
+    },
+    {
+      case: 'client_public_key_x25519 standard alphabet',
+      mutate: set('client_public_key_x25519', Buffer.alloc(32, 0xfb).toString('base64').replace(/=+$/, '')),
+      field: 'client_public_key_x25519',
+    },
     { case: 'nonce padded', mutate: set('nonce', Buffer.alloc(11, 1).toString('base64')), field: 'nonce' },
     { case: 'nonce with whitespace', mutate: setWith('nonce', (text) => `${text.slice(0, 8)} ${text.slice(8)}`), field: 'nonce' },
     { case: 'ciphertext padded', mutate: setWith('ciphertext', (text) => `${text}==`), field: 'ciphertext' },
@@ -124,11 +142,27 @@ describe('checkEnvelope', () => {
     { case: 'ciphertext of 512 KiB + 1', mutate: set('ciphertext', b64u(MAX_CIPHERTEXT_BYTES + 1)), field: 'ciphertext', tooLarge: true },
     { case: 'aad_hash of 31 bytes', mutate: set('aad_hash', b64u(31)), field: 'aad_hash' },
     { case: 'aad_hash of 33 bytes', mutate: set('aad_hash', b64u(33)), field: 'aad_hash' },
-    { case: 'aad_hash for another node', mutate: set('aad_hash', transportAadHash('request', { ...BINDING, node_id: 'node-beta' })), field: 'aad_hash' },
-    { case: 'aad_hash for another model', mutate: set('aad_hash', transportAadHash('request', { ...BINDING, model_id: 'mistral-7b' })), field: 'aad_hash' },
-    { case: 'aad_hash for another key', mutate: set('aad_hash', transportAadHash('request', { ...BINDING, key_id: 'tk-2026-12' })), field: 'aad_hash' },
+    {
+      case: 'aad_hash for another node',
+      mutate: set('aad_hash', transportAadHash('request', { ...BINDING, node_id: 'node-beta' })),
+      field: 'aad_hash',
+    },
+    {
+      case: 'aad_hash for another model',
+      mutate: set('aad_hash', transportAadHash('request', { ...BINDING, model_id: 'mistral-7b' })),
+      field: 'aad_hash',
+    },
+    {
+      case: 'aad_hash for another key',
+      mutate: set('aad_hash', transportAadHash('request', { ...BINDING, key_id: 'tk-2026-12' })),
+      field: 'aad_hash',
+    },
     { case: 'envelope key_id changed under its aad_hash', mutate: set('key_id', 'tk-2026-12'), field: 'aad_hash' },
-    { case: 'aad_hash of the response direction', mutate: set('aad_hash', transportAadHash('response', { ...BINDING, job_id: 'job-1' })), field: 'aad_hash' },
+    {
+      case: 'aad_hash of the response direction',
+      mutate: set('aad_hash', transportAadHash('response', { ...BINDING, job_id: 'job-1' })),
+      field: 'aad_hash',
+    },
   ])('rejects an envelope that breaks a rule ($case)', ({ mutate, field, tooLarge = false }) => {
     // Prepare
     const envelope = mutate({ ...validEnvelope() });

@@ -204,5 +204,5 @@ function refOpen(
   return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]));
 }
 
-export { refAad, refDecodeBase64url, refEncodeBase64url, refOpen, refPublicKey, refSeal };
 export type { RefBinding, RefDirection, RefEnvelope, RefSealOptions };
+export { refAad, refDecodeBase64url, refEncodeBase64url, refOpen, refPublicKey, refSeal };

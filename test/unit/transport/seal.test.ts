@@ -87,26 +87,29 @@ describe('openEnvelope', () => {
 
     // Assess
     expect(_omitted).toBeDefined();
-    expect(openEnvelope(vector.direction, bytes(vector.recipient_secret_key), envelope, bindingFor(vector.direction))).toBeInstanceOf(Uint8Array);
+    expect(openEnvelope(vector.direction, bytes(vector.recipient_secret_key), envelope, bindingFor(vector.direction))).toBeInstanceOf(
+      Uint8Array,
+    );
     expect(open).toThrow();
   });
 
-  it.each(
-    VECTORS.flatMap((vector) => [0, 5, 40, -1].map((index) => ({ ...vector, case: `${vector.case}, byte ${index}`, index }))),
-  )('throws when one bit of the ciphertext is flipped ($case)', (vector) => {
-    // Prepare
-    const ciphertext = Uint8Array.from(bytes(vector.envelope.ciphertext));
-    const at = vector.index < 0 ? ciphertext.length + vector.index : vector.index;
-    ciphertext[at] = ciphertext[at]! ^ 0x01;
-    const envelope = { ...vector.envelope, ciphertext: encodeBase64url(ciphertext) };
+  it.each(VECTORS.flatMap((vector) => [0, 5, 40, -1].map((index) => ({ ...vector, case: `${vector.case}, byte ${index}`, index }))))(
+    'throws when one bit of the ciphertext is flipped ($case)',
+    (vector) => {
+      // Prepare
+      const ciphertext = Uint8Array.from(bytes(vector.envelope.ciphertext));
+      const at = vector.index < 0 ? ciphertext.length + vector.index : vector.index;
+      ciphertext[at] = ciphertext[at]! ^ 0x01;
+      const envelope = { ...vector.envelope, ciphertext: encodeBase64url(ciphertext) };
 
-    // Act
-    const open = () => openEnvelope(vector.direction, bytes(vector.recipient_secret_key), envelope, bindingFor(vector.direction));
+      // Act
+      const open = () => openEnvelope(vector.direction, bytes(vector.recipient_secret_key), envelope, bindingFor(vector.direction));
 
-    // Assess
-    expect(envelope.ciphertext).not.toBe(vector.envelope.ciphertext);
-    expect(open).toThrow();
-  });
+      // Assess
+      expect(envelope.ciphertext).not.toBe(vector.envelope.ciphertext);
+      expect(open).toThrow();
+    },
+  );
 
   it('throws for the wrong recipient secret key (wrong key)', () => {
     // Prepare

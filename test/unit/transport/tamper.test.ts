@@ -19,7 +19,9 @@ const NODE_EPHEMERAL = Uint8Array.from({ length: 32 }, (_, index) => (index * 13
 const OTHER_SECRET = Uint8Array.from({ length: 32 }, (_, index) => (index * 17 + 9) & 0xff);
 const META = { key_id: 'tk-2026-11', node_id: 'node-alpha', model_id: 'meta/llama-3.1-8b:instruct', job_id: 'job-0001' };
 /** 100 bytes: a body with distinct first, middle and last bytes, then the 16-byte tag. */
-const PLAINTEXT = new TextEncoder().encode(`{"messages":[{"role":"user","content":"${'tamper-evident '.repeat(4)}padding"}]}`.padEnd(100, ' '));
+const PLAINTEXT = new TextEncoder().encode(
+  `{"messages":[{"role":"user","content":"${'tamper-evident '.repeat(4)}padding"}]}`.padEnd(100, ' '),
+);
 const TAG_BYTES = 16;
 
 interface Sealed {
@@ -126,7 +128,10 @@ const TAMPERS: { case: string; tamper: Tamper; only?: Direction }[] = [
     case: 'ciphertext: middle body byte flipped',
     tamper: withField('ciphertext', (envelope) => flipBit(envelope.ciphertext, Math.floor(bodyBytes / 2), 0x40)),
   },
-  { case: 'ciphertext: last body byte flipped', tamper: withField('ciphertext', (envelope) => flipBit(envelope.ciphertext, bodyBytes - 1, 0x80)) },
+  {
+    case: 'ciphertext: last body byte flipped',
+    tamper: withField('ciphertext', (envelope) => flipBit(envelope.ciphertext, bodyBytes - 1, 0x80)),
+  },
   { case: 'ciphertext: first tag byte flipped', tamper: withField('ciphertext', (envelope) => flipBit(envelope.ciphertext, -TAG_BYTES)) },
   { case: 'ciphertext: last tag byte flipped', tamper: withField('ciphertext', (envelope) => flipBit(envelope.ciphertext, -1, 0x80)) },
   // One flipped bit in the nonce and in the public key.

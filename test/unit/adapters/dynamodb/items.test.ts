@@ -36,7 +36,8 @@ function itemSize(item: Item): number {
     if (value.N !== undefined) return 21;
     if (value.NULL !== undefined || value.BOOL !== undefined) return 1;
     if (value.L !== undefined) return 3 + value.L.reduce((sum, entry) => sum + 1 + valueSize(entry), 0);
-    if (value.M !== undefined) return 3 + Object.entries(value.M).reduce((sum, [name, entry]) => sum + 1 + utf8(name) + valueSize(entry), 0);
+    if (value.M !== undefined)
+      return 3 + Object.entries(value.M).reduce((sum, [name, entry]) => sum + 1 + utf8(name) + valueSize(entry), 0);
     throw new Error(`unsized attribute ${JSON.stringify(value)}`);
   };
   return Object.entries(item).reduce((sum, [name, value]) => sum + utf8(name) + valueSize(value), 0);
@@ -334,7 +335,9 @@ describe('jobToItem and the OpenJobs index', () => {
     expect(OPEN_JOB_SHARDS).toBe(8);
     expect([...shards].sort()).toEqual(Array.from({ length: OPEN_JOB_SHARDS }, (_, shard) => `OPEN#queued#${shard}`));
     expect(OPEN_SHARDS.map(openShardKey).sort()).toEqual(
-      (['claimed', 'queued'] as const).flatMap((status) => Array.from({ length: OPEN_JOB_SHARDS }, (_, shard) => `OPEN#${status}#${shard}`)),
+      (['claimed', 'queued'] as const).flatMap((status) =>
+        Array.from({ length: OPEN_JOB_SHARDS }, (_, shard) => `OPEN#${status}#${shard}`),
+      ),
     );
   });
 
