@@ -6,10 +6,13 @@
  * retention period after it closed, then purged.
  *
  * ```
- * queued ──pull──▶ claimed ──result + receipt──▶ completed   (debit)
- *   │                 │──failure / dead letter──▶ failed      (release)
- *   │                 │──cancel──────────────────▶ cancelled  (release)
- *   └─────────────────┴──deadline passed─────────▶ expired    (release)
+ * queued ──pull──▶ claimed ──result + receipt──────▶ completed  (debit)
+ *   │                 ├──failure / dead letter──────▶ failed     (release)
+ *   │                 ├──cancel─────────────────────▶ cancelled  (release)
+ *   │                 └──completion deadline passed─▶ expired    (release)
+ *   ├──node queue gone / dead letter────────────────▶ failed     (release)
+ *   ├──cancel───────────────────────────────────────▶ cancelled  (release)
+ *   └──claim deadline passed────────────────────────▶ expired    (release)
  * ```
  */
 
