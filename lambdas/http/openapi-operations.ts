@@ -8,7 +8,7 @@
  * Lambda runs, so a bad body would be answered 400 before the credentials are checked (the
  * contract answers 401 first) and with the gateway's own error shape.
  */
-import { PROBLEMS, type ProblemCode } from '../domain/problems.js';
+import { PROBLEM_BODY, type ProblemCode } from '../domain/problems.js';
 import { ENVELOPE } from '../domain/schemas/envelope.js';
 import { ID_SCHEMAS, POSITIVE_WEI, RECEIPT_HASH, TIMESTAMP, WEI } from '../domain/schemas/fields.js';
 import {
@@ -40,7 +40,6 @@ import {
   STALE_RESERVATIONS,
   USAGE_VIEW,
 } from '../domain/schemas/responses.js';
-import type { ObjectSchema } from '../domain/schemas/schema.js';
 import type { Catalogue, DocumentedOperation } from './openapi-render.js';
 import { API_ROUTES } from './routes.js';
 
@@ -256,25 +255,6 @@ const DESCRIPTION = [
   'API Gateway does not validate requests against these schemas: it would answer 400 before the credentials are checked, which breaks that order.',
 ].join(' ');
 
-/** The body of every non-2xx answer: `Problem.toBody()`. */
-const PROBLEM: ObjectSchema = {
-  type: 'object',
-  name: 'Problem',
-  properties: {
-    error: {
-      type: 'object',
-      properties: {
-        status: { type: 'integer', minimum: 400, maximum: 599 },
-        title: { type: 'string' },
-        detail: { type: 'string', description: 'for a person; never a secret, token, ciphertext or stack trace' },
-        code: { type: 'string', enum: Object.keys(PROBLEMS) },
-      },
-      required: ['status', 'title', 'detail', 'code'],
-    },
-  },
-  required: ['error'],
-};
-
 /** Each route's operation, in the order of the route table, with every problem it can answer. */
 const DOCUMENTED_OPERATIONS: DocumentedOperation[] = API_ROUTES.map((route) => {
   const { access, problems, ...op } = OPERATIONS[`${route.method} ${route.path}` as Route];
@@ -293,7 +273,7 @@ const CATALOGUE: Catalogue = {
   fieldSchemas: [...Object.values(ID_SCHEMAS), WEI, POSITIVE_WEI, TIMESTAMP, ENVELOPE],
   pathParameters: PATH_PARAMETERS,
   operations: DOCUMENTED_OPERATIONS,
-  problem: PROBLEM,
+  problem: PROBLEM_BODY,
   securitySchemes: SECURITY_SCHEMES,
 };
 

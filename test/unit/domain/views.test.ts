@@ -9,6 +9,7 @@ import { type Account, accountView, creditFunds, debitReserved, reserveFunds } f
 import type { Job, JobEnvelopes } from '../../../lambdas/domain/job.js';
 import { acceptanceView, billingJobView, jobView, nodeCommand, nodeJobView } from '../../../lambdas/domain/job.js';
 import { type InferenceNode, nodeView } from '../../../lambdas/domain/node.js';
+import { PROBLEMS, Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
 import { receiptHash, receiptText, receiptView } from '../../../lambdas/domain/receipt.js';
 import { WEI } from '../../../lambdas/domain/schemas/fields.js';
 import {
@@ -239,6 +240,17 @@ describe('the node and receipt views', () => {
     expect(answerProblem('GET /v1/receipts/{receipt_hash}', 200, view)).toBeUndefined();
     expect(view.receipt).toEqual(JSON.parse(text));
     expect(view).not.toHaveProperty('receipt_text');
+  });
+});
+
+describe('the problem body', () => {
+  it.each(Object.keys(PROBLEMS) as ProblemCode[])('of %s is the Problem the document shows', (code) => {
+    const validate = contract.validator({ $ref: '#/components/schemas/Problem' });
+
+    const body = new Problem(code, 'a detail').toBody();
+
+    expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+    expect(body.error).toEqual({ status: PROBLEMS[code].status, title: PROBLEMS[code].title, detail: 'a detail', code });
   });
 });
 
