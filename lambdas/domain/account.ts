@@ -3,7 +3,8 @@
  * account as read to the account as it must be written, plus the ledger row that records it;
  * the store writes both in one transaction conditioned on the `version` that was read.
  */
-import { MAX_WEI } from './money.js';
+import { formatWei, MAX_WEI } from './money.js';
+import type { AccountView, LedgerKind } from './schemas/responses.js';
 
 interface Account {
   customer_id: string;
@@ -26,8 +27,6 @@ interface Credit {
   amount_wei: bigint;
 }
 
-type LedgerKind = 'credit' | 'reserve' | 'release' | 'debit';
-
 interface LedgerEntry {
   entry_id: string;
   customer_id: string;
@@ -47,6 +46,17 @@ interface AccountChange {
 
 function availableWei(account: Account): bigint {
   return account.balance_wei - account.reserved_wei;
+}
+
+/** `GET /v1/billing/account`, and the answer to a credit. */
+function accountView(account: Account, policyVersion: string): AccountView {
+  return {
+    customer_id: account.customer_id,
+    balance_wei: formatWei(account.balance_wei),
+    reserved_wei: formatWei(account.reserved_wei),
+    available_wei: formatWei(availableWei(account)),
+    policy_version: policyVersion,
+  };
 }
 
 function entryFor(
@@ -108,4 +118,4 @@ function releaseReserved(account: Account, amount: bigint, jobId: string, create
 }
 
 export type { Account, AccountChange, Credit, Customer, LedgerEntry, LedgerKind };
-export { availableWei, creditFunds, debitReserved, releaseReserved, reserveFunds };
+export { accountView, availableWei, creditFunds, debitReserved, releaseReserved, reserveFunds };

@@ -16,7 +16,8 @@
  * ```
  */
 
-type JobStatus = 'queued' | 'claimed' | 'completed' | 'failed' | 'expired' | 'cancelled';
+import type { JobStatus } from './schemas/responses.js';
+
 type ReleaseStatus = 'failed' | 'expired' | 'cancelled';
 
 /** Per-stage windows, in seconds. */

@@ -1,14 +1,15 @@
 /**
  * A private-inference job as the control plane keeps it, and the shapes it is shown in:
- * the 202 acceptance, the customer's job view, and the command a node pulls. The envelopes are
- * kept apart from the job (they are large, and purged after retention while the job stays).
+ * the 202 acceptance, the customer's job and billing views, the command a node pulls and the job
+ * as a node sees it. Each view is typed from its declaration in `schemas/responses.ts`. The
+ * envelopes are kept apart from the job (they are large, and purged after retention while the
+ * job stays).
  */
 import type { Envelope } from '../transport/envelope.js';
 import type { JobDeadlines, JobStatus } from './job-lifecycle.js';
 import { formatWei } from './money.js';
 import type { Quote } from './pricing.js';
-
-type BillingStatus = 'reserved' | 'debited' | 'released';
+import type { BillingJobView, BillingStatus, BillingView, JobAccepted, JobView, NodeCommand, NodeJobView } from './schemas/responses.js';
 
 interface Job extends JobDeadlines {
   customer_id: string;
@@ -36,27 +37,6 @@ interface JobEnvelopes {
   encrypted_response: Envelope | null;
 }
 
-interface BillingView {
-  customer_id: string;
-  policy_version: string;
-  quoted_price_wei: string;
-  reserved_price_wei: string;
-  payout_price_wei: string;
-  status: BillingStatus;
-}
-
-interface NodeCommand {
-  type: 'private_inference';
-  command_id: string;
-  job_id: string;
-  node_id: string;
-  model_id: string;
-  /** The quoted price: the node's receipt must state it. */
-  price_wei: string;
-  encrypted_request: Envelope;
-  created_at: string;
-}
-
 function billingView(job: Job, status: BillingStatus = job.billing_status): BillingView {
   return {
     customer_id: job.customer_id,
@@ -69,9 +49,9 @@ function billingView(job: Job, status: BillingStatus = job.billing_status): Bill
 }
 
 /** The 202 body. A replay answers the first acceptance again, whatever happened since. */
-function acceptanceView(job: Job) {
+function acceptanceView(job: Job): JobAccepted {
   return {
-    status: 'queued' as const,
+    status: 'queued',
     job_id: job.job_id,
     node_id: job.node_id,
     command_id: job.command_id,
@@ -81,7 +61,7 @@ function acceptanceView(job: Job) {
 }
 
 /** `GET /v1/private-inference/jobs/{job_id}`, and the answer to a cancel. */
-function jobView(job: Job, envelopes: JobEnvelopes) {
+function jobView(job: Job, envelopes: JobEnvelopes): JobView {
   return {
     job_id: job.job_id,
     node_id: job.node_id,
@@ -99,7 +79,7 @@ function jobView(job: Job, envelopes: JobEnvelopes) {
 }
 
 /** `GET /v1/billing/jobs/{job_id}`: the job's money, never an envelope. */
-function billingJobView(job: Job) {
+function billingJobView(job: Job): BillingJobView {
   return {
     job_id: job.job_id,
     node_id: job.node_id,
@@ -116,7 +96,24 @@ function billingJobView(job: Job) {
   };
 }
 
-/** The message on the node's queue: what the node needs to answer, and no customer identity. */
+/**
+ * The answer to a node's lease, result or failure; `leaseExpiresAt` only when the node still holds
+ * the lease it extended.
+ */
+function nodeJobView(job: Job, leaseExpiresAt?: string): NodeJobView {
+  return {
+    job_id: job.job_id,
+    command_id: job.command_id,
+    status: job.status,
+    receipt_hash: job.receipt_hash,
+    ...(leaseExpiresAt === undefined ? {} : { lease_expires_at: leaseExpiresAt }),
+  };
+}
+
+/**
+ * The message on the node's queue: what the node needs to answer, and no customer identity.
+ * `price_wei` is the quoted price: the node's receipt must state it.
+ */
 function nodeCommand(job: Job, encryptedRequest: Envelope): NodeCommand {
   return {
     type: 'private_inference',
@@ -131,4 +128,4 @@ function nodeCommand(job: Job, encryptedRequest: Envelope): NodeCommand {
 }
 
 export type { BillingStatus, Job, JobEnvelopes, JobStatus, NodeCommand };
-export { acceptanceView, billingJobView, jobView, nodeCommand };
+export { acceptanceView, billingJobView, jobView, nodeCommand, nodeJobView };

@@ -11,6 +11,7 @@ import { closedObject } from './json-object.js';
 import { formatWei, parseWei } from './money.js';
 import { Problem } from './problems.js';
 import { MODEL_OFFER, NODE_ENROLLMENT, NODE_STATUS, TRANSPORT_KEY_ENROLLMENT } from './schemas/requests.js';
+import type { NodeView } from './schemas/responses.js';
 import { isTimestamp } from './timestamp.js';
 import { type SignedTransportKey, transportKeyRecord } from './transport-key-record.js';
 
@@ -163,7 +164,7 @@ function isCurrentKey(key: TransportKey, now: Date): boolean {
 }
 
 /** What a client needs to seal a request and to trust the key: only keys that are current at `now`. */
-function nodeView(node: InferenceNode, now: Date) {
+function nodeView(node: InferenceNode, now: Date): NodeView {
   return {
     node_id: node.node_id,
     status: node.status,

@@ -3,6 +3,7 @@
  * `{"error": {"status", "title", "detail", "code"}}`. Clients branch on `code`.
  * `detail` helps a person and never carries a secret, a token, ciphertext or a stack trace.
  */
+import type { Infer, ObjectSchema } from './schemas/schema.js';
 
 const PROBLEMS = {
   invalid_request: { status: 400, title: 'Invalid request' },
@@ -38,9 +39,26 @@ const PROBLEMS = {
 
 type ProblemCode = keyof typeof PROBLEMS;
 
-interface ProblemBody {
-  error: { status: number; title: string; detail: string; code: ProblemCode };
-}
+/** The body of every non-2xx answer, as the OpenAPI document shows it; `toBody()` is typed from it. */
+const PROBLEM_BODY = {
+  type: 'object',
+  name: 'Problem',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        status: { type: 'integer', minimum: 400, maximum: 599 },
+        title: { type: 'string' },
+        detail: { type: 'string', description: 'for a person; never a secret, token, ciphertext or stack trace' },
+        code: { type: 'string', enum: Object.keys(PROBLEMS) as ProblemCode[] },
+      },
+      required: ['status', 'title', 'detail', 'code'],
+    },
+  },
+  required: ['error'],
+} as const satisfies ObjectSchema;
+
+type ProblemBody = Infer<typeof PROBLEM_BODY>;
 
 /** A failure the client caused or may act on; its `detail` is safe to show. */
 class Problem extends Error {
@@ -61,4 +79,4 @@ class Problem extends Error {
 }
 
 export type { ProblemBody, ProblemCode };
-export { PROBLEMS, Problem };
+export { PROBLEM_BODY, PROBLEMS, Problem };

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { decodeBase64url, encodeBase64url } from '../transport/base64url.js';
 import { Problem } from './problems.js';
+import type { ReceiptView } from './schemas/responses.js';
 import { isTimestamp } from './timestamp.js';
 
 const RECEIPT_TYPE = 'b3iq-receipt-v1';
@@ -100,5 +101,23 @@ function acceptReceipt(text: unknown, signature: unknown, identityPublicKey: str
   return receipt;
 }
 
+/** A receipt as the store keeps it: the fields it is published with, and its exact signed text. */
+type StoredReceiptFields = Omit<ReceiptView, 'receipt'> & { receipt_text: string };
+
+/** `GET /v1/receipts/{receipt_hash}`: the signed text as a document, with nothing that identifies the customer. */
+function receiptView(stored: StoredReceiptFields): ReceiptView {
+  return {
+    receipt_hash: stored.receipt_hash,
+    job_id: stored.job_id,
+    node_id: stored.node_id,
+    model_id: stored.model_id,
+    status: stored.status,
+    received_at: stored.received_at,
+    signature_ed25519: stored.signature_ed25519,
+    // Accepted only as a valid b3iq-receipt-v1 (acceptReceipt), and stored as that exact text.
+    receipt: JSON.parse(stored.receipt_text) as ReceiptView['receipt'],
+  };
+}
+
 export type { ExpectedReceipt, Receipt };
-export { acceptReceipt, RECEIPT_TYPE, receiptHash, receiptText, signReceipt };
+export { acceptReceipt, RECEIPT_TYPE, receiptHash, receiptText, receiptView, signReceipt };

@@ -4,7 +4,7 @@
  * Order of checks: admin credentials, then the body, then the resources it names.
  */
 import { randomUUID } from 'node:crypto';
-import { type Credit, creditFunds } from '../domain/account.js';
+import { accountView, type Credit, creditFunds } from '../domain/account.js';
 import { generateToken, hashToken, tokenMatches } from '../domain/customer-token.js';
 import { invalidId, isId } from '../domain/ids.js';
 import { closedObject } from '../domain/json-object.js';
@@ -12,11 +12,11 @@ import { parseWei } from '../domain/money.js';
 import { type InferenceNode, nodeView, parseNodeEnrollment, planTransportKeys } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
 import { CREATE_CUSTOMER, CREDIT } from '../domain/schemas/requests.js';
+import type { CustomerCreated } from '../domain/schemas/responses.js';
 import { type HttpRequest, readJsonBody } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
-import { accountView } from './customer-reads.js';
 import { releaseStale } from './stale-reservations.js';
 
 async function admitAdmin(plane: ControlPlane, request: HttpRequest): Promise<void> {
@@ -38,7 +38,7 @@ async function createCustomer(plane: ControlPlane, request: HttpRequest): Promis
     plane.now().toISOString(),
   );
   if (!created) throw new Problem('customer_exists', `customer "${customerId}" already exists`);
-  return { status: 201, body: { customer_id: customerId, customer_token: token } };
+  return { status: 201, body: { customer_id: customerId, customer_token: token } satisfies CustomerCreated };
 }
 
 async function creditCustomer(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
@@ -63,8 +63,7 @@ async function creditCustomer(plane: ControlPlane, request: HttpRequest): Promis
     const change = creditFunds(customer.account, amount, creditId, createdAt);
     if (change === undefined) throw new Problem('invalid_request', 'the credit would take the balance past 38 digits');
     const outcome = await plane.store.applyCredit(credit, change, customer.account.version, createdAt);
-    if (outcome.type === 'credited')
-      return { status: 200, body: accountView({ ...customer, account: change.account }, plane.pricing.policyVersion) };
+    if (outcome.type === 'credited') return { status: 200, body: accountView(change.account, plane.pricing.policyVersion) };
     if (outcome.type === 'credit_exists') return repeatedCredit(plane, outcome.credit, credit);
     customer = outcome.customer ?? (await plane.store.getCustomer(credit.customer_id)) ?? customer;
     await backOff(attempt);
@@ -79,7 +78,7 @@ async function repeatedCredit(plane: ControlPlane, first: Credit, repeat: Credit
   }
   const customer = await plane.store.getCustomer(repeat.customer_id);
   if (customer === undefined) throw new Problem('customer_not_found', 'no such customer');
-  return { status: 200, body: accountView(customer, plane.pricing.policyVersion) };
+  return { status: 200, body: accountView(customer.account, plane.pricing.policyVersion) };
 }
 
 async function enrollNode(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {

@@ -1,27 +1,18 @@
 /** The customer's reads: a job, the account, a node's keys, and the key directory. */
-import { availableWei, type Customer } from '../domain/account.js';
+import { accountView } from '../domain/account.js';
 import { billingJobView, jobView } from '../domain/job.js';
-import { formatWei } from '../domain/money.js';
 import { nodeView } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
+import { receiptView } from '../domain/receipt.js';
 import { RECEIPT_HASH } from '../domain/schemas/fields.js';
 import { USAGE_QUERY } from '../domain/schemas/requests.js';
+import type { KeyDirectoryView } from '../domain/schemas/responses.js';
 import { patternOf } from '../domain/schemas/schema.js';
+import { usageView } from '../domain/usage.js';
 import type { HttpRequest } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
 import { pathId, readAsCustomer, readJobAsCustomer } from './customer-access.js';
-
-function accountView(customer: Customer, policyVersion: string) {
-  const { account } = customer;
-  return {
-    customer_id: account.customer_id,
-    balance_wei: formatWei(account.balance_wei),
-    reserved_wei: formatWei(account.reserved_wei),
-    available_wei: formatWei(availableWei(account)),
-    policy_version: policyVersion,
-  };
-}
 
 async function getJob(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const { job, envelopes } = await readJobAsCustomer(plane, request);
@@ -30,7 +21,7 @@ async function getJob(plane: ControlPlane, request: HttpRequest): Promise<HttpRe
 
 async function getAccount(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const { customer } = await readAsCustomer(plane, request);
-  return { status: 200, body: accountView(customer, plane.pricing.policyVersion) };
+  return { status: 200, body: accountView(customer.account, plane.pricing.policyVersion) };
 }
 
 async function getNode(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
@@ -43,7 +34,7 @@ async function getNode(plane: ControlPlane, request: HttpRequest): Promise<HttpR
 async function getKeyDirectory(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   await readAsCustomer(plane, request);
   const directory = await plane.keyDirectory();
-  return { status: 200, body: { algorithm: 'ECDSA_SHA_256', public_key_spki: directory.publicKeySpki } };
+  return { status: 200, body: { algorithm: 'ECDSA_SHA_256', public_key_spki: directory.publicKeySpki } satisfies KeyDirectoryView };
 }
 
 async function getBillingJob(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
@@ -73,32 +64,7 @@ async function getUsage(plane: ControlPlane, request: HttpRequest): Promise<Http
   const now = plane.now();
   const since = new Date(now.getTime() - windowDays * 86_400_000).toISOString();
   const rows = await plane.store.ledger(customer.account.customer_id, MAX_USAGE_ROWS, since);
-  const totals = new Map<string, { kind: string; count: number; amount: bigint }>();
-  for (const row of rows) {
-    const total = totals.get(row.kind) ?? { kind: row.kind, count: 0, amount: 0n };
-    total.count += 1;
-    total.amount += row.amount_wei;
-    totals.set(row.kind, total);
-  }
-  return {
-    status: 200,
-    body: {
-      status: 'ok',
-      customer_id: customer.account.customer_id,
-      generated_at: now.toISOString(),
-      totals: [...totals.values()].map((total) => ({ kind: total.kind, count: total.count, amount_wei: formatWei(total.amount) })),
-      entries: rows.slice(0, limit).map((row) => ({
-        entry_id: row.entry_id,
-        private_job_id: row.private_job_id,
-        receipt_hash: row.receipt_hash,
-        kind: row.kind,
-        amount_wei: formatWei(row.amount_wei),
-        balance_after_wei: formatWei(row.balance_after_wei),
-        reserved_after_wei: formatWei(row.reserved_after_wei),
-        created_at: row.created_at,
-      })),
-    },
-  };
+  return { status: 200, body: usageView(customer.account.customer_id, rows, limit, now) };
 }
 
 /** Public: a receipt by its hash, with nothing that identifies the customer. */
@@ -106,8 +72,7 @@ async function getReceipt(plane: ControlPlane, request: HttpRequest): Promise<Ht
   const hash = request.pathParameters.receipt_hash;
   const stored = hash !== undefined && patternOf(RECEIPT_HASH).test(hash) ? await plane.store.getReceipt(hash) : undefined;
   if (stored === undefined) throw new Problem('receipt_not_found', 'no receipt with that hash');
-  const { receipt_text, ...published } = stored;
-  return { status: 200, body: { ...published, receipt: JSON.parse(receipt_text) as unknown } };
+  return { status: 200, body: receiptView(stored) };
 }
 
-export { accountView, getAccount, getBillingJob, getJob, getKeyDirectory, getNode, getReceipt, getUsage };
+export { getAccount, getBillingJob, getJob, getKeyDirectory, getNode, getReceipt, getUsage };

@@ -6,7 +6,7 @@
 import type { CommandRef } from '../adapters/dynamodb/items.js';
 import type { Customer } from '../domain/account.js';
 import { debitReserved } from '../domain/account.js';
-import type { Job, NodeCommand } from '../domain/job.js';
+import { type Job, type NodeCommand, nodeJobView } from '../domain/job.js';
 import { envelopePurgeTime, isOpenStatus } from '../domain/job-lifecycle.js';
 import { closedObject } from '../domain/json-object.js';
 import { formatWei } from '../domain/money.js';
@@ -15,6 +15,7 @@ import { recordPayout } from '../domain/node-earnings.js';
 import { Problem } from '../domain/problems.js';
 import { acceptReceipt, receiptHash } from '../domain/receipt.js';
 import { FAILURE, LEASE, PULL, RESULT } from '../domain/schemas/requests.js';
+import type { PulledCommands } from '../domain/schemas/responses.js';
 import { type IntegerSchema, patternOf } from '../domain/schemas/schema.js';
 import { type HttpRequest, readJsonBody } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
@@ -65,8 +66,6 @@ async function openJob(plane: ControlPlane, ref: CommandRef): Promise<{ job: Job
   return { job: snapshot.job, customer: snapshot.customer };
 }
 
-const nodeJobView = (job: Job) => ({ job_id: job.job_id, command_id: job.command_id, status: job.status, receipt_hash: job.receipt_hash });
-
 /** `POST /v1/nodes/{node_id}/commands/pull`: long-polls the node's queue; each command is claimed and leased. */
 async function pullCommands(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const stored = await admitNode(plane, request);
@@ -76,7 +75,7 @@ async function pullCommands(plane: ControlPlane, request: HttpRequest): Promise<
   const leaseSeconds = integerField(fields, 'lease_seconds', PULL.properties.lease_seconds);
   const leased = await plane.queues.receive(stored.node.node_id, { max, waitSeconds, leaseSeconds });
   const now = plane.now();
-  const commands = [];
+  const commands: PulledCommands['commands'] = [];
   let answerBytes = 0;
   for (const message of leased) {
     answerBytes += message.body.length;
@@ -120,7 +119,7 @@ async function extendLease(plane: ControlPlane, request: HttpRequest): Promise<H
   if (!(await plane.queues.extendLease(stored.node.node_id, leaseId, seconds))) {
     throw new Problem('lease_expired', 'the lease ended; the command will be delivered again');
   }
-  return { status: 200, body: { ...nodeJobView(job), lease_expires_at: new Date(plane.now().getTime() + seconds * 1000).toISOString() } };
+  return { status: 200, body: nodeJobView(job, new Date(plane.now().getTime() + seconds * 1000).toISOString()) };
 }
 
 /**
@@ -191,7 +190,7 @@ async function postResult(plane: ControlPlane, request: HttpRequest): Promise<Ht
     if (outcome.type === 'closed') {
       recordJobEnded('completed', check.envelope.ciphertext);
       await finishLease();
-      return { status: 200, body: { ...nodeJobView(job), status: 'completed', receipt_hash: hash } };
+      return { status: 200, body: nodeJobView({ ...job, status: 'completed', receipt_hash: hash }) };
     }
     if (outcome.type === 'job_changed') job = outcome.job;
     else if (outcome.type === 'account_changed') {

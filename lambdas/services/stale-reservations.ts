@@ -10,6 +10,7 @@ import { closedObject, integerField } from '../domain/json-object.js';
 import { formatWei } from '../domain/money.js';
 import { Problem } from '../domain/problems.js';
 import { RELEASE_STALE } from '../domain/schemas/requests.js';
+import type { StaleReservations } from '../domain/schemas/responses.js';
 import { type HttpRequest, readJsonBody } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
@@ -50,15 +51,15 @@ async function findStale(plane: ControlPlane, asOf: string, createdBy: string | 
   return found.slice(0, limit);
 }
 
-async function releaseStaleReservations(plane: ControlPlane, query: StaleQuery) {
+async function releaseStaleReservations(plane: ControlPlane, query: StaleQuery): Promise<StaleReservations> {
   const now = plane.now();
   const asOf = now.toISOString();
   const createdBy =
     query.olderThanSeconds === undefined ? undefined : new Date(now.getTime() - query.olderThanSeconds * 1000).toISOString();
   const stale = await findStale(plane, asOf, createdBy, query.limit);
-  const reservations = [];
+  const reservations: StaleReservations['reservations'] = [];
   for (const ref of stale) {
-    let outcome: 'would_release' | 'released' | 'unchanged' = 'would_release';
+    let outcome: StaleReservations['reservations'][number]['outcome'] = 'would_release';
     if (!query.dryRun) {
       const result = await releaseNamedJob(
         plane,
@@ -71,7 +72,8 @@ async function releaseStaleReservations(plane: ControlPlane, query: StaleQuery) 
       customer_id: ref.customer_id,
       job_id: ref.job_id,
       node_id: ref.node_id,
-      status: ref.status,
+      // The index holds a job only while it is open, in the shard of its status (OPEN_SHARDS).
+      status: ref.status as StaleReservations['reservations'][number]['status'],
       reserved_price_wei: formatWei(ref.reserved_price_wei),
       created_at: ref.created_at,
       due_at: ref.due_at,

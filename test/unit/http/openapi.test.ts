@@ -20,6 +20,21 @@ import {
   RELEASE_STALE,
   RESULT,
 } from '../../../lambdas/domain/schemas/requests.js';
+import {
+  ACCOUNT_VIEW,
+  BILLING_JOB_VIEW,
+  CUSTOMER_CREATED,
+  JOB_ACCEPTED,
+  JOB_VIEW,
+  KEY_DIRECTORY_VIEW,
+  NODE_JOB_VIEW,
+  NODE_VIEW,
+  OPENAPI_DOCUMENT,
+  PULLED_COMMANDS,
+  RECEIPT_VIEW,
+  STALE_RESERVATIONS,
+  USAGE_VIEW,
+} from '../../../lambdas/domain/schemas/responses.js';
 import { fieldsOf, type ObjectSchema } from '../../../lambdas/domain/schemas/schema.js';
 import { isTimestamp } from '../../../lambdas/domain/timestamp.js';
 import { openApiDocument, UNROUTED } from '../../../lambdas/http/openapi.js';
@@ -197,6 +212,40 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(schema.properties as Json)).toEqual(fieldsOf(declaration));
     expect(schema.required ?? []).toEqual(declaration.required ?? []);
     expect(schema.additionalProperties).toBe(false);
+  });
+
+  it.each<{ route: string; status: number; declaration: ObjectSchema }>([
+    { route: 'POST /v1/private-inference/jobs', status: 202, declaration: JOB_ACCEPTED },
+    { route: 'POST /v1/private-inference/jobs/{job_id}/cancel', status: 200, declaration: JOB_VIEW },
+    { route: 'GET /v1/private-inference/jobs/{job_id}', status: 200, declaration: JOB_VIEW },
+    { route: 'GET /v1/private-inference/nodes/{node_id}', status: 200, declaration: NODE_VIEW },
+    { route: 'GET /v1/private-inference/key-directory', status: 200, declaration: KEY_DIRECTORY_VIEW },
+    { route: 'GET /v1/billing/account', status: 200, declaration: ACCOUNT_VIEW },
+    { route: 'GET /v1/billing/jobs/{job_id}', status: 200, declaration: BILLING_JOB_VIEW },
+    { route: 'GET /v1/billing/usage', status: 200, declaration: USAGE_VIEW },
+    { route: 'GET /v1/receipts/{receipt_hash}', status: 200, declaration: RECEIPT_VIEW },
+    { route: 'GET /v1/openapi.json', status: 200, declaration: OPENAPI_DOCUMENT },
+    { route: 'POST /v1/nodes/{node_id}/commands/pull', status: 200, declaration: PULLED_COMMANDS },
+    { route: 'POST /v1/nodes/{node_id}/commands/{command_id}/lease', status: 200, declaration: NODE_JOB_VIEW },
+    { route: 'POST /v1/nodes/{node_id}/commands/{command_id}/result', status: 200, declaration: NODE_JOB_VIEW },
+    { route: 'POST /v1/nodes/{node_id}/commands/{command_id}/failure', status: 200, declaration: NODE_JOB_VIEW },
+    { route: 'POST /v1/admin/customers', status: 201, declaration: CUSTOMER_CREATED },
+    { route: 'POST /v1/admin/customers/{customer_id}/credits', status: 200, declaration: ACCOUNT_VIEW },
+    { route: 'PUT /v1/admin/nodes/{node_id}', status: 200, declaration: NODE_VIEW },
+    { route: 'POST /v1/admin/reservations/release-stale', status: 200, declaration: STALE_RESERVATIONS },
+  ])('renders the $status answer of $route from the declaration its view is typed from', ({ route, status, declaration }) => {
+    // Prepare
+    const [method, path] = route.split(' ') as [string, string];
+    const responses = contract.operation(method, path)!.responses as Record<string, { content: Record<string, { schema: Json }> }>;
+
+    // Act
+    const schema = follow(responses[String(status)]!.content['application/json']!.schema);
+
+    // Assess: the only 2xx answer, with the declared fields, required ones and openness.
+    expect(Object.keys(responses).filter((code) => Number(code) < 300)).toEqual([String(status)]);
+    expect(Object.keys(schema.properties as Json)).toEqual(fieldsOf(declaration));
+    expect(schema.required ?? []).toEqual(declaration.required ?? []);
+    expect(schema.additionalProperties).toBe(declaration.open ? undefined : false);
   });
 
   it('shows the identifier, wei, timestamp and envelope rules the validators compile', () => {
