@@ -16,7 +16,8 @@ export default defineConfig({
       },
     },
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Property tests run hundreds of cases: a loaded machine must not turn them into timeouts.
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
       {
         test: {
           name: 'integration',
