@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { METRIC, METRICS_NAMESPACE } from '../../lambdas/observability/metrics.js';
+import { METRIC, METRICS_NAMESPACE } from '../../lambdas/observability/metric-names.js';
 import type { StageConfig } from '../../lib/config.js';
 import { render, resourceByPrefix, resourcesOfType, synthesizeOnce } from './support/synth.js';
 
