@@ -15,7 +15,11 @@
  *   values to the CDKMetadata usage report `cdk synth` writes (not in these test apps unless asked).
  *
  * Every other flag leaves the template as it is; a new flag that changes it fails the "leave the
- * template unchanged" test until its effect is reviewed and pinned here. Flags that act at
+ * template unchanged" test until its effect is reviewed and pinned here. Some would matter but
+ * find the value set explicitly: `aws-lambda:useCdkManagedLogGroup` (each function has its own log
+ * group, with retention), `aws-lambda-nodejs:useLatestRuntimeVersion` (Node.js 24 is pinned),
+ * `aws-lambda-nodejs:sdkV3ExcludeSmithyPackages` (the AWS SDK is bundled) and
+ * `aws-apigateway:disableCloudWatchRole` (the API asks for its CloudWatch role). Flags that act at
  * synthesis rather than on the template are pinned where they matter (validateAgainstDefaultRules).
  */
 import { gunzipSync } from 'node:zlib';
