@@ -1,26 +1,12 @@
 /**
  * The control plane's business metrics as CloudWatch embedded-metric-format lines (Powertools
  * Metrics, bundled): what the dashboard graphs and the alarms watch. Values are counts, bytes
- * and seconds; no metric or dimension carries an id, a token or a payload.
+ * and seconds; no metric or dimension carries an id, a token or a payload. The names live in
+ * `metric-names.ts`, which the CDK app imports without building a Metrics object.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ReleaseStatus } from '../domain/job-lifecycle.js';
-
-const METRICS_NAMESPACE = 'B3IQ/PrivateInference';
-
-/** Every metric name, shared with the CDK dashboard and alarms. */
-const METRIC = {
-  jobsQueued: 'JobsQueued',
-  jobsCompleted: 'JobsCompleted',
-  jobsFailed: 'JobsFailed',
-  jobsExpired: 'JobsExpired',
-  jobsCancelled: 'JobsCancelled',
-  reservationConflicts: 'ReservationConflicts',
-  insufficientBalance: 'InsufficientBalance',
-  requestCiphertextBytes: 'RequestCiphertextBytes',
-  responseCiphertextBytes: 'ResponseCiphertextBytes',
-  oldestReservationAgeSeconds: 'OldestReservationAgeSeconds',
-} as const;
+import { DEFAULT_SERVICE_NAME, METRIC, METRICS_NAMESPACE } from './metric-names.js';
 
 const ENDED: Record<ReleaseStatus | 'completed', string> = {
   completed: METRIC.jobsCompleted,
@@ -29,7 +15,7 @@ const ENDED: Record<ReleaseStatus | 'completed', string> = {
   cancelled: METRIC.jobsCancelled,
 };
 
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'b3iq-control-plane' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME });
 
 /** Bytes a canonical unpadded base64url string decodes to. */
 const decodedBytes = (base64url: string): number => Math.floor((base64url.length * 3) / 4);
@@ -64,8 +50,6 @@ function publishMetrics(): void {
 }
 
 export {
-  METRIC,
-  METRICS_NAMESPACE,
   publishMetrics,
   recordInsufficientBalance,
   recordJobEnded,

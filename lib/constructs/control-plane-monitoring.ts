@@ -1,7 +1,7 @@
 /**
  * What an operator watches: one dashboard and the alarms, each named in the README's runbook.
  * Business metrics come from the Lambdas as embedded-metric-format lines
- * (lambdas/observability/metrics.ts); the rest are AWS's own metrics.
+ * (lambdas/observability/metrics.ts, named in metric-names.ts); the rest are AWS's own metrics.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
@@ -22,7 +22,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE } from '../../lambdas/observability/metrics.js';
+import { METRIC, METRICS_NAMESPACE } from '../../lambdas/observability/metric-names.js';
 
 interface ControlPlaneMonitoringProps {
   api: RestApi;

@@ -81,11 +81,13 @@ class NodeCommandQueues extends Construct {
   }
 
   #acknowledgePrefix(grantee: IGrantable & IConstruct): void {
-    const { region, account } = Stack.of(this);
+    // cdk-nag names the ARN as rendered: with @aws-cdk/core:enablePartitionLiterals and a known
+    // region the partition is a literal (`arn:aws:sqs:…`), otherwise the `AWS::Partition` reference.
+    const { partition, region, account } = Stack.of(this);
     const shown = (value: string, placeholder: string) => (Token.isUnresolved(value) ? placeholder : value);
     const target = grantee.grantPrincipal instanceof Construct ? grantee.grantPrincipal : grantee;
     Validations.of(target).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:${shown(region, '<AWS::Region>')}:${shown(account, '<AWS::AccountId>')}:${this.prefix}*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:${shown(partition, '<AWS::Partition>')}:sqs:${shown(region, '<AWS::Region>')}:${shown(account, '<AWS::AccountId>')}:${this.prefix}*]`,
       reason: 'Node queues are created at enrollment and named by the node id behind a fixed prefix; the prefix is the narrowest scope.',
     });
   }

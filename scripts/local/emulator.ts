@@ -5,16 +5,14 @@
  * Lambdas run on the project's Node.js 24 (first on its PATH), as they do on AWS.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CACHE_DIR, NODE_BIN } from './paths.js';
-import { run } from './run.js';
+import { NODE_BIN } from './paths.js';
+import { installPythonTool } from './python-tool.js';
 
 const PACKAGES = ['ministack==1.5.33', 'cryptography==50.0.2'];
-const VENV = path.join(CACHE_DIR, 'ministack-venv');
-const MARKER = path.join(VENV, 'b3iq-packages.txt');
 const REGION = 'us-east-1';
 
 interface Emulator {
@@ -40,15 +38,7 @@ function awsEnv(endpoint: string, region = REGION): Record<string, string> {
 }
 
 async function installMinistack(log: (line: string) => void): Promise<string> {
-  const wanted = PACKAGES.join('\n');
-  if (!existsSync(MARKER) || readFileSync(MARKER, 'utf8') !== wanted) {
-    log(`installing ${PACKAGES.join(' ')} into ${path.relative(process.cwd(), VENV)} (first run only)`);
-    mkdirSync(CACHE_DIR, { recursive: true });
-    await run('python3', ['-m', 'venv', VENV]);
-    await run(path.join(VENV, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--quiet', ...PACKAGES]);
-    writeFileSync(MARKER, wanted);
-  }
-  return path.join(VENV, 'bin', 'ministack');
+  return path.join(await installPythonTool('ministack-venv', PACKAGES, log), 'ministack');
 }
 
 async function freePort(): Promise<number> {

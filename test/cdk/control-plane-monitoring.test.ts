@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { METRIC, METRICS_NAMESPACE } from '../../lambdas/observability/metrics.js';
+import { METRIC, METRICS_NAMESPACE } from '../../lambdas/observability/metric-names.js';
 import type { StageConfig } from '../../lib/config.js';
-import { render, resourceByPrefix, resourcesOfType, synthesizeOnce } from './support/synth.js';
+import { asList, render, resourceByPrefix, resourcesOfType, synthesizeOnce } from './support/synth.js';
 
 const CONFIGURATIONS = [
   { case: 'dev', context: { stage: 'dev' } },
@@ -445,7 +445,7 @@ describe('README', () => {
     const heading = readme.search(/^## .*\balarms\b/im);
     expect(heading).toBeGreaterThanOrEqual(0);
     const section = readme.slice(heading, readme.indexOf('\n## ', heading + 1) === -1 ? undefined : readme.indexOf('\n## ', heading + 1));
-    const listed = [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]!);
+    const listed = [...section.matchAll(/^\| `([^`]+)` *\|/gm)].map((match) => match[1]!);
     expect([...new Set(ALARMS.map((row) => row.readme))].sort()).toEqual([...listed].sort());
   });
 });
@@ -454,13 +454,28 @@ describe.each(CASES)('alarm notifications ($case)', ({ case: name }) => {
   it('sends every alarm to one KMS-encrypted, TLS-only topic that is a stack output', () => {
     const { template } = synthesized(name);
     const [topicId, topic] = resourceByPrefix(template, 'AWS::SNS::Topic', 'MonitoringAlarmTopic');
-    expect(topic.Properties?.KmsMasterKeyId).toBeDefined();
+    // Encrypted with the stack's data key, the key whose policy lets CloudWatch publish (next test), not any key.
+    const [dataKeyId] = resourceByPrefix(template, 'AWS::KMS::Key', 'DataKey');
+    expect(topic.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [dataKeyId, 'Arn'] });
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBe(ALARMS.length);
     for (const [, alarm] of alarms) expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
-    const policies = resourcesOfType(template, 'AWS::SNS::TopicPolicy').map(([, policy]) => render(policy.Properties?.PolicyDocument));
-    expect(policies.some((policy) => policy.includes('aws:SecureTransport') && policy.includes('Deny'))).toBe(true);
-    expect(render(template.toJSON().Outputs?.AlarmTopicArn)).toContain(topicId);
+    // TLS only: this topic's own policy denies every publish or subscribe that is not over TLS.
+    const policies = resourcesOfType(template, 'AWS::SNS::TopicPolicy').filter(([, policy]) =>
+      asList(policy.Properties?.Topics).some((topic) => render(topic) === `\${${topicId}}`),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0]![1].Properties?.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Resource: { Ref: topicId },
+      }),
+    );
+    expect(template.toJSON().Outputs?.AlarmTopicArn?.Value).toEqual({ Ref: topicId });
   });
 
   it('lets CloudWatch use the data key for the topic only on behalf of this account', () => {

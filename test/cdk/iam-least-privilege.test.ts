@@ -23,10 +23,16 @@ interface Grant {
   statement: Statement;
 }
 
+/** `scope`: how a node queue ARN starts; the partition is a literal where the region is known (enablePartitionLiterals). */
 const CONFIGURATIONS = [
-  { case: 'dev', context: { stage: 'dev' }, env: undefined, scope: 'eu-west-1:111111111111' },
-  { case: 'prod', context: { stage: 'prod' }, env: undefined, scope: 'eu-west-1:111111111111' },
-  { case: 'dev, environment-agnostic', context: { stage: 'dev' }, env: 'agnostic', scope: '${AWS::Region}:${AWS::AccountId}' },
+  { case: 'dev', context: { stage: 'dev' }, env: undefined, scope: 'arn:aws:sqs:eu-west-1:111111111111' },
+  { case: 'prod', context: { stage: 'prod' }, env: undefined, scope: 'arn:aws:sqs:eu-west-1:111111111111' },
+  {
+    case: 'dev, environment-agnostic',
+    context: { stage: 'dev' },
+    env: 'agnostic',
+    scope: 'arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}',
+  },
 ] as const;
 
 type Case = (typeof CONFIGURATIONS)[number]['case'];
@@ -186,9 +192,7 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     expect(sqsGrants.length).toBeGreaterThan(0);
     for (const { roles, statement } of sqsGrants) {
       expect(asList(statement.Action).every((action) => /^sqs:[A-Za-z]+$/.test(action))).toBe(true);
-      const expected = roles.includes(deadLettersRole)
-        ? [deadLetterQueueArn(template)]
-        : [`arn:\${AWS::Partition}:sqs:${scopeOf(name)}:${config.nodeQueuePrefix}*`];
+      const expected = roles.includes(deadLettersRole) ? [deadLetterQueueArn(template)] : [`${scopeOf(name)}:${config.nodeQueuePrefix}*`];
       expect(roles.includes(deadLettersRole) && roles.length > 1).toBe(false);
       expect(asList(statement.Resource).map(render)).toEqual(expected);
     }
@@ -206,9 +210,7 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
   it('lets the relay send only to node queues: never to the dead-letter queue', () => {
     const { template, config } = synthesized(name);
     const sends = roleGrants(template, 'commandRelay').filter((grant) => allows(grant, 'sqs:SendMessage'));
-    expect(sends.flatMap((grant) => asList(grant.statement.Resource).map(render))).toEqual([
-      `arn:\${AWS::Partition}:sqs:${scopeOf(name)}:${config.nodeQueuePrefix}*`,
-    ]);
+    expect(sends.flatMap((grant) => asList(grant.statement.Resource).map(render))).toEqual([`${scopeOf(name)}:${config.nodeQueuePrefix}*`]);
     expect(deadLetterQueueArn(template)).not.toContain(config.nodeQueuePrefix);
   });
 
@@ -260,7 +262,7 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
         grants(template)
           .filter((grant) => grant.roles.includes(role) && allows(grant, action))
           .flatMap((grant) => asList(grant.statement.Resource).map(render));
-      expect(resources(nodeApi)).toEqual([`arn:\${AWS::Partition}:sqs:${scopeOf(name)}:${config.nodeQueuePrefix}*`]);
+      expect(resources(nodeApi)).toEqual([`${scopeOf(name)}:${config.nodeQueuePrefix}*`]);
       expect(resources(deadLetters)).toEqual([deadLetterQueueArn(template)]);
     },
   );

@@ -149,7 +149,8 @@ describe('KMS signing key', () => {
     const [, key] = resourceByPrefix(stage('prod').template, 'AWS::KMS::Key', 'NodeKeySigningKey');
     const statements = (key.Properties?.KeyPolicy as { Statement: { Principal: unknown }[] }).Statement;
     expect(statements.map((statement) => render((statement.Principal as { AWS: unknown }).AWS))).toEqual([
-      'arn:${AWS::Partition}:iam::111111111111:root',
+      // A literal partition: the region is known and cdk.json enables @aws-cdk/core:enablePartitionLiterals.
+      'arn:aws:iam::111111111111:root',
     ]);
   });
 
@@ -400,7 +401,11 @@ describe('REST API', () => {
     const accessLogs = logicalId(template, 'AWS::Logs::LogGroup', 'ControlPlaneApiAccessLogs');
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: name,
-      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [accessLogs, 'Arn'] }, Format: Match.anyValue() },
+      // The log group ARN without `:*` (@aws-cdk/aws-apigateway:logGroupDestinationArnWithoutWildcard).
+      AccessLogSetting: {
+        DestinationArn: { 'Fn::Join': ['', ['arn:aws:logs:eu-west-1:111111111111:log-group:', { Ref: accessLogs }]] },
+        Format: Match.anyValue(),
+      },
       MethodSettings: Match.arrayWith([
         Match.objectLike({
           HttpMethod: '*',

@@ -27,12 +27,23 @@ const assemblyDirs: string[] = [];
  */
 const SYNTH_TIMEOUT_MS = 120_000;
 
+interface AppOptions {
+  /** In place of cdk.json's context (the feature-flag tests synthesize with other flag sets). */
+  baseContext?: Record<string, unknown>;
+  /** The CDKMetadata resource `cdk synth` adds (off in tests unless asked for). */
+  analyticsReporting?: boolean;
+}
+
 /** A fresh App with cdk.json's context plus `context` (values as strings, as `-c key=value` gives them). */
-function newApp(context: Record<string, string> = {}): App {
+function newApp(context: Record<string, string> = {}, options: AppOptions = {}): App {
   const outdir = mkdtempSync(path.join(tmpdir(), 'b3iq-cdk-test-'));
   assemblyDirs.push(outdir);
   // Templates are what these tests read; bundling is exercised by the integration tests' deploy.
-  return new App({ outdir, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } });
+  return new App({
+    outdir,
+    context: { ...(options.baseContext ?? CDK_JSON_CONTEXT), 'aws:cdk:bundling-stacks': [], ...context },
+    ...(options.analyticsReporting === undefined ? {} : { analyticsReporting: options.analyticsReporting }),
+  });
 }
 
 interface Built {
@@ -42,8 +53,8 @@ interface Built {
 }
 
 /** The stack as bin/app.ts builds it; `env: 'agnostic'` leaves account and region unresolved. */
-function buildStack(context: Record<string, string> = {}, options: { env?: 'agnostic' } = {}): Built {
-  const app = newApp(context);
+function buildStack(context: Record<string, string> = {}, options: { env?: 'agnostic' } & AppOptions = {}): Built {
+  const app = newApp(context, options);
   const config = stageConfig(app.node);
   const stack = new PrivateInferenceStack(app, `B3iqPrivateInference-${config.stage}`, {
     config,
@@ -152,7 +163,7 @@ function actionCovers(pattern: string, action: string): boolean {
   return regex.test(action);
 }
 
-export type { Built, CfnResource, CfnTemplate };
+export type { AppOptions, Built, CfnResource, CfnTemplate };
 export {
   actionCovers,
   asList,

@@ -1,8 +1,7 @@
 /** The business metrics as CloudWatch reads them: one EMF line per flush, nothing when there is nothing. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { METRIC, METRICS_NAMESPACE } from '../../../lambdas/observability/metric-names.js';
 import {
-  METRIC,
-  METRICS_NAMESPACE,
   publishMetrics,
   recordInsufficientBalance,
   recordJobEnded,

@@ -1,0 +1,26 @@
+/**
+ * The names of the control plane's business metrics: the CloudWatch namespace, the `service`
+ * dimension's fallback and every metric name. Pure constants, so the CDK dashboard and alarms can
+ * read them without building the Powertools Metrics object that `metrics.ts` builds at import.
+ */
+
+const METRICS_NAMESPACE = 'B3IQ/PrivateInference';
+
+/** The `service` dimension when POWERTOOLS_SERVICE_NAME is unset; the stack sets it to `b3iq-<stage>`. */
+const DEFAULT_SERVICE_NAME = 'b3iq-control-plane';
+
+/** Every metric name, shared with the CDK dashboard and alarms. */
+const METRIC = {
+  jobsQueued: 'JobsQueued',
+  jobsCompleted: 'JobsCompleted',
+  jobsFailed: 'JobsFailed',
+  jobsExpired: 'JobsExpired',
+  jobsCancelled: 'JobsCancelled',
+  reservationConflicts: 'ReservationConflicts',
+  insufficientBalance: 'InsufficientBalance',
+  requestCiphertextBytes: 'RequestCiphertextBytes',
+  responseCiphertextBytes: 'ResponseCiphertextBytes',
+  oldestReservationAgeSeconds: 'OldestReservationAgeSeconds',
+} as const;
+
+export { DEFAULT_SERVICE_NAME, METRIC, METRICS_NAMESPACE };
