@@ -8,6 +8,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AdminTokenSource } from '../adapters/admin-token.js';
+import { AsyncCache } from '../adapters/async-cache.js';
 import { ControlPlaneStore } from '../adapters/dynamodb/control-plane-store.js';
 import { NodeCommandQueues } from '../adapters/node-command-queues.js';
 import { NodeKeySigner } from '../adapters/node-key-signer.js';
@@ -72,7 +73,8 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPlane
         burst: integer('CUSTOMER_RATE_LIMIT_BURST', 500, env),
       }),
   );
-  let directory: Promise<KeyDirectory> | undefined;
+  // Kept once read; a failed read is forgotten, so one KMS error does not fail the container for good.
+  const directory = new AsyncCache<'directory', KeyDirectory>(async () => new KeyDirectory(await signer().publicKey()));
 
   return {
     get store() {
@@ -97,10 +99,7 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPlane
       return rateLimiter();
     },
     keyDirectory() {
-      directory ??= signer()
-        .publicKey()
-        .then((spki) => new KeyDirectory(spki));
-      return directory;
+      return directory.get('directory');
     },
     now: () => new Date(),
   };

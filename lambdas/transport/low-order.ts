@@ -20,7 +20,7 @@ const LOW_ORDER_POINTS = new Set<string>(LOW_ORDER_POINTS_HEX);
 function isLowOrderPoint(publicKey: Uint8Array): boolean {
   if (publicKey.length !== 32) return false;
   const masked = Uint8Array.from(publicKey);
-  masked[31] = (masked[31] ?? 0) & 0x7f;
+  masked[31] &= 0x7f;
   return LOW_ORDER_POINTS.has(Buffer.from(masked).toString('hex'));
 }
 

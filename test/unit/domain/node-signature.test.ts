@@ -307,5 +307,6 @@ describe('nodeSignatureProblem', () => {
         },
       ),
     );
-  });
+    // 100 runs of three Ed25519 operations each: about a second alone, several on a loaded CI machine.
+  }, 60_000);
 });

@@ -49,6 +49,33 @@ describe('CustomerRateLimiter', () => {
     expect(first).toBe(false);
   });
 
+  it('drops only idle (full) buckets once it tracks 10 000 customers (bounded memory)', () => {
+    // Prepare: one customer who used the whole burst, and enough others to reach the cap.
+    const limiter = new CustomerRateLimiter({ perSecond: 1, burst: 2 });
+    takeMany(limiter, 'busy', 2, 0);
+    for (let i = 1; i < 10_000; i++) limiter.tryTake(`idle-${i}`, 0);
+
+    // Act: a second later the idle buckets are full again, and a new customer arrives.
+    const newcomer = limiter.tryTake('newcomer', 1_000);
+    const busy = takeMany(limiter, 'busy', 2, 1_000);
+
+    // Assess: the busy customer kept its (refilled by one) bucket; a dropped bucket would allow two.
+    expect(newcomer).toBe(true);
+    expect(busy).toEqual([true, false]);
+  });
+
+  it('drops nothing while the cap is not reached (below cap)', () => {
+    // Prepare
+    const limiter = new CustomerRateLimiter({ perSecond: 1, burst: 2 });
+    takeMany(limiter, 'busy', 2, 0);
+
+    // Act
+    const busy = takeMany(limiter, 'busy', 2, 1_000);
+
+    // Assess
+    expect(busy).toEqual([true, false]);
+  });
+
   it.each([
     { case: 'perSecond zero', limit: { perSecond: 0, burst: 10 } },
     { case: 'perSecond negative', limit: { perSecond: -1, burst: 10 } },

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64url, encodeBase64url } from '../../../lambdas/transport/base64url.js';
+import { decodeBase64url, decodeCheckedBase64url, encodeBase64url } from '../../../lambdas/transport/base64url.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
@@ -81,5 +81,18 @@ describe('decodeBase64url', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('decodeCheckedBase64url', () => {
+  it('decodes a string that was checked earlier (checked)', () => {
+    expect(decodeCheckedBase64url('-_-_', 'the nonce')).toEqual(Uint8Array.from([0xfb, 0xff, 0xbf]));
+  });
+
+  it.each([
+    { case: 'padding', text: 'AA==' },
+    { case: 'non-zero trailing bits', text: 'AB' },
+  ])('throws, naming what it decoded but not its value, for a non-canonical string ($case)', ({ text }) => {
+    expect(() => decodeCheckedBase64url(text, 'the nonce')).toThrow(new Error('the nonce is not canonical base64url'));
   });
 });
