@@ -254,8 +254,10 @@ describe('NodeAgent', () => {
     // Prepare
     submit({ messages: [{ role: 'user', content: 'finish me' }] });
     const held = heldBackend();
-    const { running } = start({ backend: held.backend, graceMs: 5_000 });
-    await eventually(() => held.started.length === 1);
+    // A long poll that outlasts the test: the only pull in flight at stop is the one stop aborts.
+    const { running } = start({ backend: held.backend, graceMs: 5_000, waitSeconds: 20 });
+    // With a free slot (concurrency 2) the agent is back in its long poll before we stop it.
+    await eventually(() => held.started.length === 1 && api.pulls.length === 2);
     const pullsBefore = api.pulls.length;
 
     // Act
