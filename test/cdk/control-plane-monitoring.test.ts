@@ -445,7 +445,7 @@ describe('README', () => {
     const heading = readme.search(/^## .*\balarms\b/im);
     expect(heading).toBeGreaterThanOrEqual(0);
     const section = readme.slice(heading, readme.indexOf('\n## ', heading + 1) === -1 ? undefined : readme.indexOf('\n## ', heading + 1));
-    const listed = [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]!);
+    const listed = [...section.matchAll(/^\| `([^`]+)` +\|/gm)].map((match) => match[1]!);
     expect([...new Set(ALARMS.map((row) => row.readme))].sort()).toEqual([...listed].sort());
   });
 });
@@ -454,7 +454,9 @@ describe.each(CASES)('alarm notifications ($case)', ({ case: name }) => {
   it('sends every alarm to one KMS-encrypted, TLS-only topic that is a stack output', () => {
     const { template } = synthesized(name);
     const [topicId, topic] = resourceByPrefix(template, 'AWS::SNS::Topic', 'MonitoringAlarmTopic');
-    expect(topic.Properties?.KmsMasterKeyId).toBeDefined();
+    // Encrypted with the stack's data key (the key whose policy lets CloudWatch use it, below).
+    const [dataKeyId] = resourceByPrefix(template, 'AWS::KMS::Key', 'DataKey');
+    expect(topic.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [dataKeyId, 'Arn'] });
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBe(ALARMS.length);
     for (const [, alarm] of alarms) expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
