@@ -129,10 +129,11 @@ describe('job deadlines', () => {
   });
 
   it('still settles a result posted just before the completion deadline', async () => {
-    // Prepare: 20 s left to answer; the claim deadline is long past, which no longer matters.
+    // Prepare: 5 minutes left to answer (a margin no slow run uses up); the claim deadline is long
+    // past, which no longer matters.
     const { customer, node, jobId, commandId, pulled } = await claimedJob(1_000n, 10_000n);
     await sweepLeftovers();
-    await backdate(customer.customerId, jobId, COMPLETION_SECONDS - 20);
+    await backdate(customer.customerId, jobId, COMPLETION_SECONDS - 300);
 
     // Act
     const result = await nodeCall(node, 'result', resultFor(node, pulled), { commandId });
@@ -179,8 +180,8 @@ describe('the deadline sweeper', () => {
   });
 
   it('never touches a job that is not overdue, whatever its other deadline says', async () => {
-    // Prepare: a fresh queued job; a queued job 30 s before its claim deadline; a claimed job
-    // 30 s before its completion deadline (its claim deadline long past).
+    // Prepare: a fresh queued job; a queued job 5 minutes before its claim deadline; a claimed job
+    // 5 minutes before its completion deadline (its claim deadline long past).
     const customer = await newCustomer(10_000n);
     const node = await newNode({ priceWei: 1_000n });
     const claimed = (await acceptedJob(customer, node)).jobId;
@@ -188,8 +189,8 @@ describe('the deadline sweeper', () => {
     const fresh = (await acceptedJob(customer, node)).jobId;
     const nearClaim = (await acceptedJob(customer, node)).jobId;
     await sweepLeftovers();
-    await backdate(customer.customerId, nearClaim, CLAIM_SECONDS - 30);
-    await backdate(customer.customerId, claimed, COMPLETION_SECONDS - 30);
+    await backdate(customer.customerId, nearClaim, CLAIM_SECONDS - 300);
+    await backdate(customer.customerId, claimed, COMPLETION_SECONDS - 300);
     const before = { account: await account(customer.customerId), ledger: await ledger(customer.customerId) };
 
     // Act

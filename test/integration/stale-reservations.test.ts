@@ -25,8 +25,6 @@ const dynamodb = new DynamoDBClient({});
 
 const releaseStale = (json: unknown, headers: Record<string, string> = adminHeaders()) => callApi('POST', RELEASE_STALE, { headers, json });
 
-const submit = async (...args: Parameters<typeof acceptedJob>) => (await acceptedJob(...args)).jobId;
-
 // biome-ignore lint/suspicious/noExplicitAny: answers are loosely typed JSON
 const listed = (body: any, jobIds: string[]) => (body.reservations as any[]).filter((entry) => jobIds.includes(entry.job_id));
 
@@ -100,9 +98,9 @@ describe('listing stale reservations (dry run)', () => {
     // Prepare: one claimed and one queued job, neither overdue.
     const customer = await newCustomer(10_000n);
     const node = await newNode({ priceWei: 1_000n });
-    const claimed = await submit(customer, node);
+    const claimed = (await acceptedJob(customer, node)).jobId;
     await pullJob(node, claimed);
-    const queued = await submit(customer, node);
+    const queued = (await acceptedJob(customer, node)).jobId;
     const before = {
       footprint: await footprint(customer, node),
       jobs: await Promise.all([claimed, queued].map((jobId) => storedJob(customer.customerId, jobId))),
@@ -156,7 +154,7 @@ describe('listing stale reservations (dry run)', () => {
     // Prepare: three fresh open jobs (only this endpoint's age filter finds them; no sweep touches them).
     const customer = await newCustomer(10_000n);
     const node = await newNode({ priceWei: 1_000n });
-    for (let i = 0; i < 3; i++) await submit(customer, node);
+    for (let i = 0; i < 3; i++) await acceptedJob(customer, node);
 
     // Act
     const [one, two] = await Promise.all([
@@ -195,8 +193,8 @@ describe('releasing stale reservations', () => {
     // Prepare: two overdue jobs of one customer, and a fresh one that must stay open.
     const customer = await newCustomer(10_000n);
     const node = await newNode({ priceWei: 1_000n });
-    const overdue = [await submit(customer, node), await submit(customer, node)];
-    const fresh = await submit(customer, node);
+    const overdue = [(await acceptedJob(customer, node)).jobId, (await acceptedJob(customer, node)).jobId];
+    const fresh = (await acceptedJob(customer, node)).jobId;
     await sweepLeftovers();
     await Promise.all(overdue.map((jobId) => backdate(customer.customerId, jobId, OVERDUE_SECONDS)));
 
