@@ -2,12 +2,17 @@
  * `POST /v1/private-inference/jobs/{job_id}/cancel`: an open job becomes `cancelled` and its
  * reservation is released exactly once; a job that already ended without a debit is answered as
  * it stands; a completed or failed job is refused; every refusal changes nothing.
+ *
+ * The file works on a table of its own, so its sweeps end only its own jobs and no deployed
+ * sweeper takes part in its races.
  */
 import { describe, expect, it } from 'vitest';
 import { expireOverdueJobs } from '../../lambdas/services/deadline-sweeper.js';
 import { type ApiCall, callApi } from './support/api.js';
-import { backdate, cancelJob, getJob, jobRows, plane } from './support/lifecycle.js';
+import { queuedJob } from './support/jobs.js';
+import { backdate, cancelJob, getJob, jobRows, plane, sweepLeftovers } from './support/lifecycle.js';
 import { answerJob, nodeCall, pull, pullJob, resultFor } from './support/node-calls.js';
+import { useOwnTable } from './support/table.js';
 import {
   account,
   footprint,
@@ -21,18 +26,9 @@ import {
   uniqueId,
 } from './support/world.js';
 
-const CANCEL = '/v1/private-inference/jobs/{job_id}/cancel';
+useOwnTable();
 
-async function queuedJob(price = 1_000n, balance = 10_000n) {
-  const customer = await newCustomer(balance);
-  const node = await newNode({ priceWei: price });
-  const accepted = await callApi('POST', '/v1/private-inference/jobs', {
-    headers: customer.headers,
-    json: sealedJob(node, { job_id: uniqueId('job') }),
-  });
-  expect(accepted.status).toBe(202);
-  return { customer, node, jobId: accepted.body.job_id as string, commandId: accepted.body.command_id as string };
-}
+const CANCEL = '/v1/private-inference/jobs/{job_id}/cancel';
 
 const billingAccount = (customer: TestCustomer) => callApi('GET', '/v1/billing/account', { headers: customer.headers });
 
@@ -180,10 +176,11 @@ describe('cancelling a job that has ended', () => {
   });
 
   it('answers an expired job as it stands, with no extra ledger row', async () => {
-    // Prepare: past its claim deadline, expired by a sweep (ours or the deployed one).
+    // Prepare: past its claim deadline, expired by a sweep.
     const { customer, jobId } = await queuedJob(1_000n, 10_000n);
+    await sweepLeftovers();
     await backdate(customer.customerId, jobId, 1_000);
-    await expireOverdueJobs(plane);
+    expect(await expireOverdueJobs(plane)).toMatchObject({ expired: 1 });
     const view = (await getJob(customer, jobId)).body;
     const before = await footprint(customer);
 
@@ -444,16 +441,19 @@ describe('concurrent cancels', () => {
   it('ends an overdue job exactly once when a cancel races a sweep: cancelled or expired, released once', async () => {
     // Prepare
     const { customer, jobId } = await queuedJob(1_000n, 10_000n);
+    await sweepLeftovers();
     await backdate(customer.customerId, jobId, 1_000);
 
     // Act
-    const [cancelled] = await Promise.all([cancelJob(customer, jobId), expireOverdueJobs(plane)]);
+    const [cancelled, swept] = await Promise.all([cancelJob(customer, jobId), expireOverdueJobs(plane)]);
 
-    // Assess: the cancel answers the job as it ended, whichever came first.
+    // Assess: the cancel answers the job as it ended, whichever came first (a cancel that finds the
+    // job overdue expires it itself); the sweep counts the job only if it expired it.
     const view = (await getJob(customer, jobId)).body;
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toEqual(view);
     expect(['cancelled', 'expired']).toContain(view.status);
+    expect(swept.expired).toBeLessThanOrEqual(view.status === 'expired' ? 1 : 0);
     expect(view.billing.status).toBe('released');
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 10_000n, reserved_wei: 0n });
     expect(await jobRows(customer.customerId, jobId)).toEqual([

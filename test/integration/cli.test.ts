@@ -188,6 +188,16 @@ describe('b3iq', () => {
       b3iq(['--help'], { env }),
     ]);
 
+    // Each run did its work (a crash prints no token either), and none printed the token.
+    const [human, json, refused, help] = runs;
+    expect(human).toMatchObject({ code: 0, stderr: '' });
+    expect(human?.stdout).toContain(`customer ${customer.customerId}`);
+    expect(json?.code).toBe(0);
+    expect(JSON.parse(json?.stdout ?? '')).toMatchObject({ customer_id: customer.customerId, balance_wei: expect.any(String) });
+    expect(refused?.code).toBe(1);
+    expect(refused?.stderr).toContain('job_not_found');
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help?.stdout).toContain('Usage:');
     for (const run of runs) expect(run.stdout + run.stderr).not.toContain(customer.token);
   });
 });

@@ -1,9 +1,8 @@
 /** Money under concurrency: no request can reserve what another already took, or credit twice. */
 import { describe, expect, it } from 'vitest';
 import { adminHeaders, callApi } from './support/api.js';
+import { submit } from './support/jobs.js';
 import { account, drainQueue, ledger, newCustomer, newNode, queueDepth, sealedJob, uniqueId } from './support/world.js';
-
-const submit = (headers: Record<string, string>, json: unknown) => callApi('POST', '/v1/private-inference/jobs', { headers, json });
 
 describe('concurrent job submissions', () => {
   it('accepts exactly 20 of 50 concurrent jobs against a balance that covers 20', async () => {
@@ -13,9 +12,7 @@ describe('concurrent job submissions', () => {
     const node = await newNode({ priceWei: price });
 
     // Act
-    const answers = await Promise.all(
-      Array.from({ length: 50 }, () => submit(customer.headers, sealedJob(node, { job_id: uniqueId('job') }))),
-    );
+    const answers = await Promise.all(Array.from({ length: 50 }, () => submit(customer, sealedJob(node, { job_id: uniqueId('job') }))));
 
     // Assess
     const accepted = answers.filter((answer) => answer.status === 202);
@@ -38,7 +35,7 @@ describe('concurrent job submissions', () => {
     const node = await newNode({ priceWei: 10n });
     const body = sealedJob(node, { job_id: uniqueId('job') });
 
-    const answers = await Promise.all(Array.from({ length: 20 }, () => submit(customer.headers, body)));
+    const answers = await Promise.all(Array.from({ length: 20 }, () => submit(customer, body)));
 
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(202));
     expect(new Set(answers.map((answer) => JSON.stringify(answer.body))).size).toBe(1);

@@ -43,7 +43,10 @@ describe('GET /v1/private-inference/jobs/{job_id}', () => {
     const [owner, other] = await Promise.all([newCustomer(), newCustomer()]);
     const node = await newNode();
     const own = uniqueId('job');
-    await callApi('POST', '/v1/private-inference/jobs', { headers: owner.headers, json: sealedJob(node, { job_id: own }) });
+    // The job exists for its owner, so only the caller or the id can make it not found.
+    expect(
+      (await callApi('POST', '/v1/private-inference/jobs', { headers: owner.headers, json: sealedJob(node, { job_id: own }) })).status,
+    ).toBe(202);
 
     const answer = await callApi('GET', '/v1/private-inference/jobs/{job_id}', {
       headers: (asOther ? other : owner).headers,

@@ -4,52 +4,21 @@
  * is expired and its reservation released exactly once, by whoever notices first (a pull, the
  * node's own calls, a sweep); a job not yet overdue is never touched.
  *
- * The deployed sweeper also runs every minute, so a backdated job may be expired by it at any
- * time: these tests assert end states that hold whoever expired the job.
+ * The file works on a table of its own: no deployed sweeper reaches its jobs, and a sweep run
+ * here sees only this file's jobs, so who expired a job and how many a sweep expired are exact.
  */
 import { describe, expect, it } from 'vitest';
 import { expireListedJob, expireOverdueJobs } from '../../lambdas/services/deadline-sweeper.js';
-import { callApi } from './support/api.js';
-import { backdate, getJob, jobRows, plane } from './support/lifecycle.js';
+import { acceptedJob, claimedJob, queuedJob } from './support/jobs.js';
+import { backdate, getJob, jobRows, plane, sweepLeftovers } from './support/lifecycle.js';
 import { nodeCall, pull, pullJob, resultFor } from './support/node-calls.js';
-import {
-  account,
-  ledger,
-  newCustomer,
-  newNode,
-  queueDepth,
-  sealedJob,
-  store,
-  storedJob,
-  type TestCustomer,
-  type TestNode,
-  uniqueId,
-} from './support/world.js';
+import { useOwnTable } from './support/table.js';
+import { account, ledger, newCustomer, newNode, queueDepth, store, storedJob } from './support/world.js';
+
+useOwnTable();
 
 const CLAIM_SECONDS = 900;
 const COMPLETION_SECONDS = 3_600;
-
-async function submit(customer: TestCustomer, node: TestNode): Promise<{ jobId: string; commandId: string; createdAt: string }> {
-  const accepted = await callApi('POST', '/v1/private-inference/jobs', {
-    headers: customer.headers,
-    json: sealedJob(node, { job_id: uniqueId('job') }),
-  });
-  expect(accepted.status).toBe(202);
-  return { jobId: accepted.body.job_id, commandId: accepted.body.command_id, createdAt: accepted.body.created_at };
-}
-
-async function queuedJob(price = 1_000n, balance = 10_000n) {
-  const customer = await newCustomer(balance);
-  const node = await newNode({ priceWei: price });
-  return { customer, node, ...(await submit(customer, node)) };
-}
-
-async function claimedJob(price = 1_000n, balance = 10_000n) {
-  const job = await queuedJob(price, balance);
-  const pulled = await pullJob(job.node, job.jobId);
-  expect((await storedJob(job.customer.customerId, job.jobId))?.status).toBe('claimed');
-  return { ...job, pulled };
-}
 
 const plus = (at: string, seconds: number) => new Date(Date.parse(at) + seconds * 1000).toISOString();
 
@@ -89,7 +58,7 @@ describe('job deadlines', () => {
     // Prepare: an overdue job, then a fresh one on the same node.
     const { customer, node, jobId } = await queuedJob(1_000n, 10_000n);
     await backdate(customer.customerId, jobId, CLAIM_SECONDS + 60);
-    const fresh = await submit(customer, node);
+    const fresh = await acceptedJob(customer, node);
 
     // Act
     const pulled = await pull(node, 10, 1);
@@ -98,7 +67,7 @@ describe('job deadlines', () => {
     expect(pulled.map((command) => command.command.job_id)).toEqual([fresh.jobId]);
     expect(await queueDepth(node.nodeId)).toBe(1);
     expect((await storedJob(customer.customerId, fresh.jobId))?.status).toBe('claimed');
-    // The job is expired (by the pull, or by the deployed sweeper first) and released exactly once.
+    // The pull expired the job and released it exactly once.
     expect(await storedJob(customer.customerId, jobId)).toMatchObject({ status: 'expired', billing_status: 'released', claimed_at: null });
     expect((await getJob(customer, jobId)).body).toMatchObject({
       status: 'expired',
@@ -148,10 +117,10 @@ describe('job deadlines', () => {
     // Act
     const failure = await nodeCall(node, 'failure', { lease_id: pulled.lease_id, code: 'inference_failed' }, { commandId });
 
-    // Assess: the job ends without a debit, released exactly once (whether recorded as the node's
-    // failure or as expired by a sweep that got there first).
-    expect([200, 409]).toContain(failure.status);
-    expect(['failed', 'expired']).toContain((await storedJob(customer.customerId, jobId))?.status);
+    // Assess: the failure finds the job overdue, expires it first and is refused; no debit, one release.
+    expect(failure.status).toBe(409);
+    expect(failure.body.error.code).toBe('job_closed');
+    expect(await storedJob(customer.customerId, jobId)).toMatchObject({ status: 'expired', billing_status: 'released' });
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 10_000n, reserved_wei: 0n });
     expect(await jobRows(customer.customerId, jobId)).toEqual([
       ['release', 1_000n, 10_000n, 0n],
@@ -160,16 +129,19 @@ describe('job deadlines', () => {
   });
 
   it('still settles a result posted just before the completion deadline', async () => {
-    // Prepare: 20 s left to answer; the claim deadline is long past, which no longer matters.
+    // Prepare: 5 minutes left to answer (a margin no slow run uses up); the claim deadline is long
+    // past, which no longer matters.
     const { customer, node, jobId, commandId, pulled } = await claimedJob(1_000n, 10_000n);
-    await backdate(customer.customerId, jobId, COMPLETION_SECONDS - 20);
+    await sweepLeftovers();
+    await backdate(customer.customerId, jobId, COMPLETION_SECONDS - 300);
 
     // Act
     const result = await nodeCall(node, 'result', resultFor(node, pulled), { commandId });
-    await expireOverdueJobs(plane);
+    const swept = await expireOverdueJobs(plane);
 
     // Assess
     expect(result.status).toBe(200);
+    expect(swept).toMatchObject({ examined: 0, expired: 0 });
     expect(result.body).toMatchObject({ job_id: jobId, status: 'completed', receipt_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(await storedJob(customer.customerId, jobId)).toMatchObject({ status: 'completed', billing_status: 'debited' });
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 9_000n, reserved_wei: 0n });
@@ -185,14 +157,16 @@ describe('the deadline sweeper', () => {
     const customer = await newCustomer(10_000n);
     const node = await newNode({ priceWei: price });
     const jobs = [];
-    for (let i = 0; i < 5; i++) jobs.push((await submit(customer, node)).jobId);
+    for (let i = 0; i < 5; i++) jobs.push((await acceptedJob(customer, node)).jobId);
+    await sweepLeftovers();
     await Promise.all(jobs.map((jobId) => backdate(customer.customerId, jobId, CLAIM_SECONDS + 60)));
 
     // Act
     const reports = await Promise.all([expireOverdueJobs(plane), expireOverdueJobs(plane)]);
 
-    // Assess
-    for (const report of reports) expect(report.examined).toBeGreaterThanOrEqual(report.expired);
+    // Assess: between them the two sweeps expired exactly the five, and listed nothing else.
+    expect(reports[0].expired + reports[1].expired).toBe(5);
+    for (const report of reports) expect(report.examined).toBeLessThanOrEqual(5);
     const stored = await Promise.all(jobs.map((jobId) => storedJob(customer.customerId, jobId)));
     expect(stored.map((job) => [job?.status, job?.billing_status])).toEqual(Array(5).fill(['expired', 'released']));
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 10_000n, reserved_wei: 0n });
@@ -206,22 +180,24 @@ describe('the deadline sweeper', () => {
   });
 
   it('never touches a job that is not overdue, whatever its other deadline says', async () => {
-    // Prepare: a fresh queued job; a queued job 30 s before its claim deadline; a claimed job
-    // 30 s before its completion deadline (its claim deadline long past).
+    // Prepare: a fresh queued job; a queued job 5 minutes before its claim deadline; a claimed job
+    // 5 minutes before its completion deadline (its claim deadline long past).
     const customer = await newCustomer(10_000n);
     const node = await newNode({ priceWei: 1_000n });
-    const claimed = (await submit(customer, node)).jobId;
+    const claimed = (await acceptedJob(customer, node)).jobId;
     await pullJob(node, claimed);
-    const fresh = (await submit(customer, node)).jobId;
-    const nearClaim = (await submit(customer, node)).jobId;
-    await backdate(customer.customerId, nearClaim, CLAIM_SECONDS - 30);
-    await backdate(customer.customerId, claimed, COMPLETION_SECONDS - 30);
+    const fresh = (await acceptedJob(customer, node)).jobId;
+    const nearClaim = (await acceptedJob(customer, node)).jobId;
+    await sweepLeftovers();
+    await backdate(customer.customerId, nearClaim, CLAIM_SECONDS - 300);
+    await backdate(customer.customerId, claimed, COMPLETION_SECONDS - 300);
     const before = { account: await account(customer.customerId), ledger: await ledger(customer.customerId) };
 
     // Act
-    await Promise.all([expireOverdueJobs(plane), expireOverdueJobs(plane)]);
+    const reports = await Promise.all([expireOverdueJobs(plane), expireOverdueJobs(plane)]);
 
-    // Assess
+    // Assess: neither sweep even listed them.
+    for (const report of reports) expect(report).toMatchObject({ examined: 0, expired: 0 });
     expect((await storedJob(customer.customerId, fresh))?.status).toBe('queued');
     expect((await storedJob(customer.customerId, nearClaim))?.status).toBe('queued');
     expect((await storedJob(customer.customerId, claimed))?.status).toBe('claimed');
@@ -267,8 +243,8 @@ describe('the deadline sweeper', () => {
     const outcomes = await Promise.all([expireListedJob(plane, ref, asOf), expireListedJob(plane, ref, asOf)]);
     const later = await expireListedJob(plane, ref, new Date().toISOString());
 
-    // Assess: at most one of ours did it (the deployed sweeper may have been first), never twice.
-    expect(outcomes.filter(Boolean).length).toBeLessThanOrEqual(1);
+    // Assess: exactly one of the two did it.
+    expect(outcomes.filter(Boolean)).toEqual([true]);
     expect(later).toBe(false);
     expect(await storedJob(customer.customerId, jobId)).toMatchObject({ status: 'expired', billing_status: 'released' });
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 10_000n, reserved_wei: 0n });

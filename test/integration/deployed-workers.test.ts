@@ -2,7 +2,8 @@
  * The workers as deployed: the sweeper function invoked through the Lambda API (its schedule runs
  * it every minute; waiting for that would make the suite slow), with the stack's configuration.
  * The relay and the dead-letter consumer are shown deployed by outbox.test.ts and
- * dead-letters.test.ts, which depend on their event sources.
+ * dead-letters.test.ts, which depend on their event sources. The deployed sweeper works on the
+ * shared table, so only this test's own job, customer and ledger are asserted on.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, inject, it } from 'vitest';
@@ -16,7 +17,9 @@ describe('the deployed deadline sweeper', () => {
     const customer = await newCustomer(5_000n);
     const node = await newNode({ priceWei: 1_500n });
     const jobId = uniqueId('job');
-    await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: sealedJob(node, { job_id: jobId }) });
+    expect(
+      (await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: sealedJob(node, { job_id: jobId }) })).status,
+    ).toBe(202);
     await backdate(customer.customerId, jobId, 3_600);
     const lambda = new LambdaClient({});
     const FunctionName = inject('localStack').outputs.DeadlineSweeperFunctionName;

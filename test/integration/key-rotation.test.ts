@@ -2,10 +2,16 @@
  * Transport keys with validity windows: during a rotation both keys work; a key past its
  * `valid_until`, or left out of the node's enrollment, is refused on the very next request with
  * 409 stale_transport_key naming the current keys. Nothing caches whether a key is current.
+ * Time passes through the control plane's clock (`now()`), never by waiting.
  */
 import { describe, expect, it } from 'vitest';
+import { apiHandler } from '../../lambdas/http/router.js';
+import { getNode } from '../../lambdas/services/customer-reads.js';
+import { submitJob } from '../../lambdas/services/submit-job.js';
 import { encodeBase64url } from '../../lambdas/transport/base64url.js';
-import { adminHeaders, callApi } from './support/api.js';
+import { adminHeaders, callApi, callHandler } from './support/api.js';
+import { submit } from './support/jobs.js';
+import { plane } from './support/lifecycle.js';
 import { footprint, newCustomer, newNode, newTransportKey, sealedJob, type TestNode, uniqueId } from './support/world.js';
 
 function enroll(node: TestNode, keys: { key_id: string; publicKey: Uint8Array; valid_until?: string }[]) {
@@ -24,16 +30,22 @@ function enroll(node: TestNode, keys: { key_id: string; publicKey: Uint8Array; v
   });
 }
 
-const submit = (customer: Awaited<ReturnType<typeof newCustomer>>, body: unknown) =>
-  callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: body });
+/** The customer routes the test needs, served by the same code on a control plane whose clock reads `at`. */
+function handlerAt(at: Date) {
+  const later = { ...plane, now: () => at };
+  return apiHandler({
+    'POST /v1/private-inference/jobs': (request) => submitJob(later, request),
+    'GET /v1/private-inference/nodes/{node_id}': (request) => getNode(later, request),
+  });
+}
 
 describe('transport key rotation', () => {
   it('accepts both keys during the overlap and refuses the old one once its window ends', async () => {
-    // Prepare: the old key stays valid for two more seconds next to the new one.
+    // Prepare: the old key stays valid for another hour next to the new one.
     const customer = await newCustomer(10_000n);
     const node = await newNode({ priceWei: 10n });
     const next = { key_id: uniqueId('tk'), ...newTransportKey() };
-    const validUntil = new Date(Date.now() + 2_000).toISOString();
+    const validUntil = new Date(Date.now() + 3_600_000).toISOString();
     const rotated = await enroll(node, [
       { key_id: node.keyId, publicKey: node.publicKey, valid_until: validUntil },
       { key_id: next.key_id, publicKey: next.publicKey },
@@ -51,10 +63,13 @@ describe('transport key rotation', () => {
     expect((await submit(customer, sealedJob(node))).status).toBe(202);
     expect((await submit(customer, sealedJob({ ...node, keyId: next.key_id, publicKey: next.publicKey }))).status).toBe(202);
 
-    // Act: after the window.
-    await new Promise((resolve) => setTimeout(resolve, Date.parse(validUntil) - Date.now() + 50));
+    // Act: at valid_until itself, by the control plane's clock (the window ends there).
+    const afterWindow = handlerAt(new Date(validUntil));
     const before = await footprint(customer, node);
-    const stale = await submit(customer, sealedJob(node));
+    const stale = await callHandler(afterWindow, 'POST', '/v1/private-inference/jobs', {
+      headers: customer.headers,
+      json: sealedJob(node),
+    });
 
     // Assess: refused, naming only the current key, nothing changed; the node view shows only the new key.
     expect(stale.status).toBe(409);
@@ -62,11 +77,17 @@ describe('transport key rotation', () => {
     expect(stale.body.error.detail).toContain(next.key_id);
     expect(stale.body.error.detail).toMatch(new RegExp(`current keys: ${next.key_id}$`));
     expect(await footprint(customer, node)).toEqual(before);
-    const view = await callApi('GET', '/v1/private-inference/nodes/{node_id}', {
+    const view = await callHandler(afterWindow, 'GET', '/v1/private-inference/nodes/{node_id}', {
       params: { node_id: node.nodeId },
       headers: customer.headers,
     });
     expect(view.body.transport_keys.map((key: { key_id: string }) => key.key_id)).toEqual([next.key_id]);
+    // The same key is still accepted a millisecond before.
+    const atEnd = await callHandler(handlerAt(new Date(Date.parse(validUntil) - 1)), 'POST', '/v1/private-inference/jobs', {
+      headers: customer.headers,
+      json: sealedJob(node),
+    });
+    expect(atEnd.status).toBe(202);
   });
 
   it('refuses a revoked key on the very next request', async () => {

@@ -1,4 +1,9 @@
-/** Nothing secret reaches a log line: no token, key, ciphertext or envelope field. */
+/**
+ * Nothing secret reaches a log line: no token, key, ciphertext or envelope field.
+ *
+ * The file works on a table of its own, so the sweeper run here sees only this file's jobs and
+ * its metrics count exactly what this file left overdue.
+ */
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { handler as relay } from '../../lambdas/handlers/command-relay.js';
 import { handler as deadLetters } from '../../lambdas/handlers/dead-letters.js';
@@ -7,7 +12,10 @@ import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { backdate, cancelJob } from './support/lifecycle.js';
 import { nodeCall, pull, resultFor } from './support/node-calls.js';
+import { useOwnTable } from './support/table.js';
 import { newCustomer, newNode, sealedJob, store, uniqueId } from './support/world.js';
+
+useOwnTable();
 
 describe('logs', () => {
   let lines: string[] = [];

@@ -7,19 +7,9 @@ import { signReceipt } from '../../lambdas/domain/receipt.js';
 import { decodeBase64url } from '../../lambdas/transport/base64url.js';
 import { openEnvelope } from '../../lambdas/transport/seal.js';
 import { callApi } from './support/api.js';
+import { queuedJob, submit } from './support/jobs.js';
 import { nodeCall, pull, resultFor } from './support/node-calls.js';
-import { account, footprint, ledger, newCustomer, newNode, queueDepth, sealedJob, store, storedJob, uniqueId } from './support/world.js';
-
-const submit = (headers: Record<string, string>, json: unknown) => callApi('POST', '/v1/private-inference/jobs', { headers, json });
-
-async function queuedJob(price = 1_000n, balance = 10_000n) {
-  const customer = await newCustomer(balance);
-  const node = await newNode({ priceWei: price });
-  const body = sealedJob(node, { job_id: uniqueId('job') });
-  const accepted = await submit(customer.headers, body);
-  expect(accepted.status).toBe(202);
-  return { customer, node, body, jobId: accepted.body.job_id as string, commandId: accepted.body.command_id as string };
-}
+import { account, footprint, ledger, newCustomer, newNode, queueDepth, store, storedJob } from './support/world.js';
 
 describe('a node answering a job', () => {
   it('claims the job on pull, settles it on result: the customer is debited once and the node paid', async () => {
@@ -242,7 +232,7 @@ describe('a node answering a job', () => {
     const { sealEnvelope } = await import('../../lambdas/transport/seal.js');
     const plaintext = new TextEncoder().encode(JSON.stringify({ messages: [{ role: 'user', content: 'héllo 世界' }] }));
     const sealed = sealEnvelope('request', node.publicKey, { key_id: node.keyId, node_id: node.nodeId, model_id: node.modelId }, plaintext);
-    const accepted = await submit(customer.headers, { node_id: node.nodeId, model_id: node.modelId, encrypted_request: sealed.envelope });
+    const accepted = await submit(customer, { node_id: node.nodeId, model_id: node.modelId, encrypted_request: sealed.envelope });
     const [pulled] = await pull(node);
     await nodeCall(node, 'result', resultFor(node, pulled!), { commandId: accepted.body.command_id });
 

@@ -121,8 +121,12 @@ describe('the command reaches the node whatever fails after the commit', () => {
     const node = await newNode({ priceWei: 100n });
     const jobId = uniqueId('job');
     const body = sealedJob(node, { job_id: jobId });
-    await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: body });
-    await callApi('POST', '/v1/private-inference/jobs/{job_id}/cancel', { params: { job_id: jobId }, headers: customer.headers });
+    expect((await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: body })).status).toBe(202);
+    const cancelled = await callApi('POST', '/v1/private-inference/jobs/{job_id}/cancel', {
+      params: { job_id: jobId },
+      headers: customer.headers,
+    });
+    expect(cancelled.body).toMatchObject({ job_id: jobId, status: 'cancelled' });
 
     // Act
     const outcomes = await relayNewJobs(plane, [{ customerId: customer.customerId, jobId: jobId }]);

@@ -6,22 +6,22 @@
  * reads must survive it.
  */
 import { DeleteItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sealEnvelope } from '../../lambdas/transport/seal.js';
 import { callApi } from './support/api.js';
 import { getJob, plane } from './support/lifecycle.js';
 import { answerJob, nodeCall, pullJob, resultFor } from './support/node-calls.js';
+import { tableName } from './support/table.js';
 import { newCustomer, newNode, sealedJob, store, uniqueId } from './support/world.js';
 
 const dynamodb = new DynamoDBClient({});
-const TableName = () => inject('localStack').outputs.TableName;
 const retention = () => plane.jobWindows.envelopeRetentionSeconds;
 const epochSeconds = (at: string) => Math.ceil(Date.parse(at) / 1000);
 
 async function partition(pk: string) {
   const { Items = [] } = await dynamodb.send(
     new QueryCommand({
-      TableName: TableName(),
+      TableName: tableName(),
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': { S: pk } },
       ConsistentRead: true,
@@ -74,7 +74,7 @@ describe('envelope retention', () => {
     // Act: what DynamoDB's TTL does once the retention has passed.
     for (const item of await partition(pk)) {
       if (item.sk?.S?.startsWith('ENVELOPE#'))
-        await dynamodb.send(new DeleteItemCommand({ TableName: TableName(), Key: { pk: item.pk!, sk: item.sk } }));
+        await dynamodb.send(new DeleteItemCommand({ TableName: tableName(), Key: { pk: item.pk!, sk: item.sk } }));
     }
 
     // Assess

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { CustomerRateLimiter } from '../../lambdas/domain/rate-limit.js';
 import { apiHandler } from '../../lambdas/http/router.js';
 import { controlPlaneFromEnv } from '../../lambdas/services/control-plane.js';
 import { submitJob } from '../../lambdas/services/submit-job.js';
@@ -190,12 +191,21 @@ describe('POST /v1/private-inference/jobs refusals', () => {
       json: sealedJob({ ...node, keyId: 'tk-retired' }),
     });
 
+    expect(answer.status).toBe(409);
+    expect(answer.body.error.code).toBe('stale_transport_key');
     expect(answer.body.error.detail).toContain(node.keyId);
   });
 
   it('answers 429 rate_limited past the customer’s burst, before reading the body', async () => {
-    // Prepare: the same handler code with a burst of 2 and a slow refill.
-    const plane = controlPlaneFromEnv({ ...process.env, CUSTOMER_RATE_LIMIT_BURST: '2', CUSTOMER_RATE_LIMIT_PER_SECOND: '1' });
+    // Prepare: the same handler code with a burst of 2, whose bucket's clock stands still (the
+    // service passes the wall clock; a slow run must not refill the bucket between the requests).
+    const frozenAt = Date.now();
+    class FrozenClockLimiter extends CustomerRateLimiter {
+      override tryTake(customerId: string): boolean {
+        return super.tryTake(customerId, frozenAt);
+      }
+    }
+    const plane = { ...controlPlaneFromEnv(), rateLimiter: new FrozenClockLimiter({ perSecond: 1, burst: 2 }) };
     const handler = apiHandler({ 'POST /v1/private-inference/jobs': (request) => submitJob(plane, request) });
     const customer = await newCustomer();
     const node = await newNode();

@@ -1,9 +1,11 @@
 /** `POST /v1/private-inference/jobs` against the deployed table, queues and keys. */
 import { describe, expect, it } from 'vitest';
-import { adminHeaders, callApi } from './support/api.js';
+import { callApi } from './support/api.js';
+import { submit } from './support/jobs.js';
 import {
   account,
   drainQueue,
+  enrollNode,
   footprint,
   ledger,
   newCustomer,
@@ -15,8 +17,6 @@ import {
   uniqueId,
 } from './support/world.js';
 
-const submit = (headers: Record<string, string>, json: unknown) => callApi('POST', '/v1/private-inference/jobs', { headers, json });
-
 describe('POST /v1/private-inference/jobs', () => {
   it('reserves the price, records the job and a ledger row, and queues a command for the node', async () => {
     // Prepare
@@ -26,7 +26,7 @@ describe('POST /v1/private-inference/jobs', () => {
     const body = sealedJob(node, { job_id: jobId, max_price_wei: '2000' });
 
     // Act
-    const answer = await submit(customer.headers, body);
+    const answer = await submit(customer, body);
 
     // Assess: the 202 is exactly the seed's shape
     expect(answer.status).toBe(202);
@@ -77,7 +77,7 @@ describe('POST /v1/private-inference/jobs', () => {
     const customer = await newCustomer();
     const node = await newNode();
 
-    const answer = await submit(customer.headers, sealedJob(node));
+    const answer = await submit(customer, sealedJob(node));
 
     expect(answer.status).toBe(202);
     expect(answer.body.job_id).toMatch(/^job-[0-9a-f-]{36}$/);
@@ -89,7 +89,7 @@ describe('POST /v1/private-inference/jobs', () => {
     const customer = await newCustomer(10_000n);
     const node = await newNode({ priceWei: 100n });
     const body = sealedJob(node, { job_id: uniqueId('job') });
-    const first = await submit(customer.headers, body);
+    const first = await submit(customer, body);
     const before = await footprint(customer, node);
     // Key order and whitespace do not matter.
     const reordered = `{ "encrypted_request": ${JSON.stringify(
@@ -100,7 +100,7 @@ describe('POST /v1/private-inference/jobs', () => {
 
     // Act
     const replays = await Promise.all([
-      submit(customer.headers, body),
+      submit(customer, body),
       callApi('POST', '/v1/private-inference/jobs', {
         headers: { ...customer.headers, 'Content-Type': 'application/json' },
         body: reordered,
@@ -117,24 +117,28 @@ describe('POST /v1/private-inference/jobs', () => {
   });
 
   it('answers a replay with the first 202 even after the node was disabled and the balance spent', async () => {
+    // Prepare: the job spends the whole balance, then the node is disabled; a new job is refused.
     const customer = await newCustomer(100n);
     const node = await newNode({ priceWei: 100n });
     const body = sealedJob(node, { job_id: uniqueId('job') });
-    const first = await submit(customer.headers, body);
-    await callApi('PUT', '/v1/admin/nodes/{node_id}', {
-      params: { node_id: node.nodeId },
-      headers: adminHeaders(),
-      json: {
-        status: 'disabled',
-        models: [{ model_id: node.modelId, price_wei: '100' }],
-        transport_keys: [{ key_id: node.keyId, public_key_x25519: body.encrypted_request.client_public_key_x25519 }],
-      },
-    });
+    const first = await submit(customer, body);
+    expect(first.status).toBe(202);
+    const disabled = await enrollNode(node, 'disabled');
+    expect(disabled.status).toBe(200);
+    expect(disabled.body.status).toBe('disabled');
+    const refused = await submit(customer, sealedJob(node, { job_id: uniqueId('job') }));
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('node_unavailable');
+    const before = await footprint(customer, node);
 
-    const replay = await submit(customer.headers, body);
+    // Act
+    const replay = await submit(customer, body);
 
+    // Assess: the first answer, and nothing reserved or queued again.
     expect(replay.status).toBe(202);
     expect(replay.body).toEqual(first.body);
+    expect(await footprint(customer, node)).toEqual(before);
+    expect(before.account).toMatchObject({ balance_wei: 100n, reserved_wei: 100n });
   });
 
   it.each([
@@ -148,12 +152,12 @@ describe('POST /v1/private-inference/jobs', () => {
     // Without aad_hash the envelope is not bound to the model, so only `change` differs.
     const { aad_hash: _, ...envelope } = sealedJob(node).encrypted_request;
     const first = { job_id: jobId, node_id: node.nodeId, model_id: node.modelId, encrypted_request: envelope };
-    expect((await submit(customer.headers, first)).status).toBe(202);
+    expect((await submit(customer, first)).status).toBe(202);
     const before = await footprint(customer, node);
     const reused = { ...first, ...change };
 
     // Act
-    const answer = await submit(customer.headers, reused);
+    const answer = await submit(customer, reused);
 
     // Assess
     expect(answer.status).toBe(409);
@@ -165,10 +169,11 @@ describe('POST /v1/private-inference/jobs', () => {
     const customer = await newCustomer();
     const node = await newNode();
     const jobId = uniqueId('job');
-    await submit(customer.headers, sealedJob(node, { job_id: jobId }));
+    expect((await submit(customer, sealedJob(node, { job_id: jobId }))).status).toBe(202);
 
-    const answer = await submit(customer.headers, sealedJob(node, { job_id: jobId }));
+    const answer = await submit(customer, sealedJob(node, { job_id: jobId }));
 
+    expect(answer.status).toBe(409);
     expect(answer.body.error.code).toBe('job_id_conflict');
   });
 
@@ -177,10 +182,7 @@ describe('POST /v1/private-inference/jobs', () => {
     const node = await newNode();
     const jobId = uniqueId('job');
 
-    const answers = await Promise.all([
-      submit(alice.headers, sealedJob(node, { job_id: jobId })),
-      submit(bob.headers, sealedJob(node, { job_id: jobId })),
-    ]);
+    const answers = await Promise.all([submit(alice, sealedJob(node, { job_id: jobId })), submit(bob, sealedJob(node, { job_id: jobId }))]);
 
     expect(answers.map((answer) => answer.status)).toEqual([202, 202]);
     expect(answers[0]?.body.command_id).not.toBe(answers[1]?.body.command_id);

@@ -3,7 +3,7 @@
  * would: the route template picks the function, exactly as the stack wires it.
  */
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { inject } from 'vitest';
 import { handler as admin } from '../../../lambdas/handlers/admin.js';
 import { handler as customerJobs } from '../../../lambdas/handlers/customer-jobs.js';
@@ -12,7 +12,9 @@ import { handler as nodeApi } from '../../../lambdas/handlers/node-api.js';
 import { API_ROUTES, type ApiFunction, FALLBACK_FUNCTION } from '../../../lambdas/http/routes.js';
 import { openApiContract } from './openapi-contract.js';
 
-const HANDLERS: Record<ApiFunction, typeof admin> = {
+type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+const HANDLERS: Record<ApiFunction, ApiHandler> = {
   'customer-jobs': customerJobs,
   'customer-reads': customerReads,
   admin,
@@ -66,9 +68,16 @@ function proxyEvent(method: string, template: string, call: ApiCall): APIGateway
  * Calls the route's handler. Every answer is checked against the OpenAPI document
  * (`GET /v1/openapi.json`): a status or body the document does not describe fails the test.
  */
-async function callApi(method: string, template: string, call: ApiCall = {}): Promise<ApiAnswer> {
+function callApi(method: string, template: string, call: ApiCall = {}): Promise<ApiAnswer> {
   const route = API_ROUTES.find((candidate) => candidate.path === template && candidate.method === method);
-  const handler = HANDLERS[route?.function ?? FALLBACK_FUNCTION];
+  return callHandler(HANDLERS[route?.function ?? FALLBACK_FUNCTION], method, template, call);
+}
+
+/**
+ * Calls `handler` (for instance an `apiHandler` over a control plane with an injected clock) as
+ * the route would be called, with the same check against the OpenAPI document as `callApi`.
+ */
+async function callHandler(handler: ApiHandler, method: string, template: string, call: ApiCall = {}): Promise<ApiAnswer> {
   const result = await handler(proxyEvent(method, template, call), lambdaContext);
   const answer = { status: result.statusCode, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body) };
   const contract = openApiContract();
@@ -85,5 +94,5 @@ async function callApi(method: string, template: string, call: ApiCall = {}): Pr
 
 const adminHeaders = (): Record<string, string> => ({ 'X-B3IQ-Admin-Token': inject('localStack').adminToken });
 
-export type { ApiAnswer, ApiCall };
-export { adminHeaders, callApi };
+export type { ApiAnswer, ApiCall, ApiHandler };
+export { adminHeaders, callApi, callHandler };

@@ -5,9 +5,10 @@
  * poll for what the deployed workers do on their own.
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { inject } from 'vitest';
 import { controlPlaneFromEnv } from '../../../lambdas/services/control-plane.js';
+import { expireOverdueJobs } from '../../../lambdas/services/deadline-sweeper.js';
 import { type ApiAnswer, callApi } from './api.js';
+import { tableName } from './table.js';
 import { ledger, type TestCustomer } from './world.js';
 
 const dynamodb = new DynamoDBClient({});
@@ -36,7 +37,7 @@ const earlier = (at: string, seconds: number) => new Date(Date.parse(at) - secon
 
 /** Moves a job's deadlines (and its place in the open-jobs index) `seconds` into the past. */
 async function backdate(customerId: string, jobId: string, seconds: number): Promise<void> {
-  const TableName = inject('localStack').outputs.TableName;
+  const TableName = tableName();
   const Key = { pk: { S: `JOB#${customerId}#${jobId}` }, sk: { S: 'JOB' } };
   const { Item } = await dynamodb.send(new GetItemCommand({ TableName, Key, ConsistentRead: true }));
   if (Item === undefined) throw new Error(`no job ${jobId}`);
@@ -59,6 +60,15 @@ async function backdate(customerId: string, jobId: string, seconds: number): Pro
   );
 }
 
+/**
+ * Expires whatever an earlier test of the file left overdue, so that a sweep or a release of
+ * stale reservations after it deals only with the calling test's jobs. Only for a file with its
+ * own table (table.ts): on the shared table it would end other files' jobs.
+ */
+async function sweepLeftovers(): Promise<void> {
+  await expireOverdueJobs(plane);
+}
+
 /** Polls `read` until `done` holds (or throws after `timeoutMs`); answers the last value read. */
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -76,4 +86,4 @@ async function jobRows(customerId: string, jobId: string) {
     .map((row) => [row.kind, row.amount_wei, row.balance_after_wei, row.reserved_after_wei]);
 }
 
-export { backdate, cancelJob, eventually, getJob, jobRows, plane };
+export { backdate, cancelJob, eventually, getJob, jobRows, plane, sweepLeftovers };

@@ -13,9 +13,31 @@ import type { Job } from '../../../lambdas/domain/job.js';
 import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
 import type { Envelope } from '../../../lambdas/transport/envelope.js';
 import { sealEnvelope } from '../../../lambdas/transport/seal.js';
-import { adminHeaders, callApi } from './api.js';
+import { type ApiAnswer, adminHeaders, callApi } from './api.js';
+import { tableName } from './table.js';
 
-const store = new ControlPlaneStore(new DynamoDBClient({}), inject('localStack').outputs.TableName);
+const dynamodb = new DynamoDBClient({});
+const stores = new Map<string, ControlPlaneStore>();
+
+/** The store of the file's current table (see table.ts), made on first use. */
+function currentStore(): ControlPlaneStore {
+  const name = tableName();
+  let found = stores.get(name);
+  if (found === undefined) {
+    found = new ControlPlaneStore(dynamodb, name);
+    stores.set(name, found);
+  }
+  return found;
+}
+
+/** The store as the handlers see it: it follows the file's table, so a file with its own table reads that one. */
+const store = new Proxy({} as ControlPlaneStore, {
+  get: (_, property) => {
+    const target = currentStore();
+    const value = Reflect.get(target, property, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  },
+});
 const sqs = new SQSClient({});
 
 const uniqueId = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
@@ -71,18 +93,23 @@ async function newNode(options: { priceWei?: bigint; status?: 'active' | 'disabl
     publicKey,
     identitySecretKey: ed25519.utils.randomSecretKey(),
   };
-  const enrolled = await callApi('PUT', '/v1/admin/nodes/{node_id}', {
+  const enrolled = await enrollNode(node, options.status ?? 'active');
+  expect(enrolled.status).toBe(200);
+  return node;
+}
+
+/** Enrolls the node again as it is (model, price, key, identity), with `status`: the admin's answer. */
+function enrollNode(node: TestNode, status: 'active' | 'disabled'): Promise<ApiAnswer> {
+  return callApi('PUT', '/v1/admin/nodes/{node_id}', {
     params: { node_id: node.nodeId },
     headers: adminHeaders(),
     json: {
-      status: options.status ?? 'active',
+      status,
       models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
-      transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(publicKey) }],
+      transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey) }],
       identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(node.identitySecretKey)),
     },
   });
-  expect(enrolled.status).toBe(200);
-  return node;
 }
 
 /** A job body sealed to the node's key, as the SDK would send it. */
@@ -147,4 +174,18 @@ async function footprint(customer: TestCustomer, node?: TestNode) {
 }
 
 export type { TestCustomer, TestNode };
-export { account, drainQueue, footprint, ledger, newCustomer, newNode, newTransportKey, queueDepth, sealedJob, store, storedJob, uniqueId };
+export {
+  account,
+  drainQueue,
+  enrollNode,
+  footprint,
+  ledger,
+  newCustomer,
+  newNode,
+  newTransportKey,
+  queueDepth,
+  sealedJob,
+  store,
+  storedJob,
+  uniqueId,
+};

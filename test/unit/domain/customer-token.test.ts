@@ -30,7 +30,10 @@ describe('hashToken', () => {
     // Assess
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
     expect(hash).toBe(createHash('sha256').update(token).digest('hex'));
-    expect(hash).not.toContain(token);
+  });
+
+  it('matches the published SHA-256 test vector (FIPS 180-2, "abc")', () => {
+    expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });
 
