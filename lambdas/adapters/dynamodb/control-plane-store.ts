@@ -50,7 +50,7 @@ import {
   receiptToItem,
   type StoredReceipt,
 } from './items.js';
-import { type TransactionOutcome, transactWrite } from './transactions.js';
+import { isNew, isNewOrAnswerExisting, type NamedWrite, type TransactionOutcome, transactWrite } from './transactions.js';
 
 interface Snapshot {
   customer?: Customer;
@@ -118,25 +118,50 @@ type CreditOutcome =
   | { type: 'credit_exists'; credit: Credit }
   | { type: 'account_changed'; customer: Customer | undefined };
 
+/** The account as it stood when its version guard failed; `undefined` when the transaction failed for another reason (re-read it). */
+function changedAccount(outcome: TransactionOutcome<string>): Customer | undefined {
+  return outcome.type === 'condition_failed' && outcome.name === 'account' && outcome.item !== undefined
+    ? customerFromItem(outcome.item)
+    : undefined;
+}
+
+/** A settle or release transaction's outcome, decided by which named write failed. */
+function closeOutcome(outcome: TransactionOutcome<string>): CloseOutcome {
+  if (outcome.type === 'committed') return { type: 'closed' };
+  if (outcome.type === 'condition_failed') {
+    if (outcome.name === 'job' && outcome.item !== undefined) return { type: 'job_changed', job: jobFromItem(outcome.item) };
+    if (outcome.name === 'earnings') return { type: 'earnings_changed' };
+  }
+  return { type: 'account_changed', customer: changedAccount(outcome) };
+}
+
 /** The account as `change` leaves it, written only if it is still at `expectedVersion`. */
-function accountUpdate(table: string, change: AccountChange, expectedVersion: number) {
+function accountUpdate(table: string, change: AccountChange, expectedVersion: number): NamedWrite<'account'> {
   const { account } = change;
   return {
-    Update: {
-      TableName: table,
-      Key: keys.account(account.customer_id),
-      UpdateExpression: 'SET balance_wei = :balance, reserved_wei = :reserved, #version = :next',
-      ConditionExpression: '#version = :expected',
-      ExpressionAttributeNames: { '#version': 'version' },
-      ExpressionAttributeValues: {
-        ':balance': n(account.balance_wei),
-        ':reserved': n(account.reserved_wei),
-        ':next': n(account.version),
-        ':expected': n(expectedVersion),
+    name: 'account',
+    write: {
+      Update: {
+        TableName: table,
+        Key: keys.account(account.customer_id),
+        UpdateExpression: 'SET balance_wei = :balance, reserved_wei = :reserved, #version = :next',
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: {
+          ':balance': n(account.balance_wei),
+          ':reserved': n(account.reserved_wei),
+          ':next': n(account.version),
+          ':expected': n(expectedVersion),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
       },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     },
   };
+}
+
+/** The `reserve`, `debit` or `release` ledger row of an account change. */
+function ledgerRow(table: string, change: AccountChange): NamedWrite<'ledger'> {
+  return { name: 'ledger', write: { Put: { TableName: table, Item: ledgerToItem(change.entry), ...isNew } } };
 }
 
 /**
@@ -144,28 +169,34 @@ function accountUpdate(table: string, change: AccountChange, expectedVersion: nu
  * `deadline` adds a guard on its next deadline: `before` (settling: the deadline has not passed)
  * or `reached` (expiring: it has).
  */
-function closeJob(table: string, job: Job, values: Record<string, AttributeValue>, deadline?: { before: string } | { reached: string }) {
+function closeJob(
+  table: string,
+  job: Job,
+  values: Record<string, AttributeValue>,
+  deadline?: { before: string } | { reached: string },
+): NamedWrite<'job'> {
   const names = Object.keys(values);
   const guard = deadline === undefined ? '' : 'before' in deadline ? ' AND #due_at > :deadline' : ' AND #due_at <= :deadline';
   return {
-    Update: {
-      TableName: table,
-      Key: keys.job(job.customer_id, job.job_id),
-      UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')} REMOVE #open_shard, #due_at`,
-      ConditionExpression: `#status IN (:queued, :claimed)${guard}`,
-      ExpressionAttributeNames: Object.fromEntries([...names, 'status', 'open_shard', 'due_at'].map((name) => [`#${name}`, name])),
-      ExpressionAttributeValues: {
-        ...Object.fromEntries(names.map((name) => [`:${name}`, values[name] as AttributeValue])),
-        ':queued': s('queued'),
-        ':claimed': s('claimed'),
-        ...(deadline === undefined ? {} : { ':deadline': s('before' in deadline ? deadline.before : deadline.reached) }),
+    name: 'job',
+    write: {
+      Update: {
+        TableName: table,
+        Key: keys.job(job.customer_id, job.job_id),
+        UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')} REMOVE #open_shard, #due_at`,
+        ConditionExpression: `#status IN (:queued, :claimed)${guard}`,
+        ExpressionAttributeNames: Object.fromEntries([...names, 'status', 'open_shard', 'due_at'].map((name) => [`#${name}`, name])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(names.map((name) => [`:${name}`, values[name] as AttributeValue])),
+          ':queued': s('queued'),
+          ':claimed': s('claimed'),
+          ...(deadline === undefined ? {} : { ':deadline': s('before' in deadline ? deadline.before : deadline.reached) }),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
       },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     },
   };
 }
-
-const isNew = { ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
 
 class ControlPlaneStore {
   readonly #client: DynamoDBClient;
@@ -219,7 +250,7 @@ class ControlPlaneStore {
         new PutItemCommand({
           TableName: this.#table,
           Item: customerToItem(customer, createdAt),
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ...isNew,
         }),
       );
       return true;
@@ -245,48 +276,49 @@ class ControlPlaneStore {
   ): Promise<ReserveOutcome> {
     const { expectedVersion, nodeRevision, purgeAt } = guards;
     const ref = { command_id: job.command_id, customer_id: job.customer_id, job_id: job.job_id, node_id: job.node_id };
+    const table = this.#table;
     const outcome = await transactWrite(this.#client, [
-      { Put: { TableName: this.#table, Item: jobToItem(job), ...isNew } },
-      accountUpdate(this.#table, change, expectedVersion),
-      { Put: { TableName: this.#table, Item: ledgerToItem(change.entry), ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Put: { TableName: this.#table, Item: commandToItem(ref, purgeAt), ConditionExpression: 'attribute_not_exists(pk)' } },
+      { name: 'job', write: { Put: { TableName: table, Item: jobToItem(job), ...isNewOrAnswerExisting } } },
+      accountUpdate(table, change, expectedVersion),
+      ledgerRow(table, change),
+      { name: 'command', write: { Put: { TableName: table, Item: commandToItem(ref, purgeAt), ...isNew } } },
       {
-        ConditionCheck: {
-          TableName: this.#table,
-          Key: keys.node(job.node_id),
-          ConditionExpression: '#revision = :revision AND #status = :active',
-          ExpressionAttributeNames: { '#revision': 'revision', '#status': 'status' },
-          ExpressionAttributeValues: { ':revision': n(nodeRevision), ':active': s('active') },
+        name: 'node',
+        write: {
+          ConditionCheck: {
+            TableName: table,
+            Key: keys.node(job.node_id),
+            ConditionExpression: '#revision = :revision AND #status = :active',
+            ExpressionAttributeNames: { '#revision': 'revision', '#status': 'status' },
+            ExpressionAttributeValues: { ':revision': n(nodeRevision), ':active': s('active') },
+          },
         },
       },
       ...envelopeToItems(job.customer_id, job.job_id, 'request', encryptedRequest, purgeAt).map((item) => ({
-        Put: { TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+        name: 'envelope' as const,
+        write: { Put: { TableName: table, Item: item, ...isNew } },
       })),
     ]);
-    if (outcome.committed) return { type: 'reserved' };
-    if (outcome.failedIndex === 0 && outcome.item !== undefined) return { type: 'job_exists', job: jobFromItem(outcome.item) };
-    if (outcome.failedIndex === 4) return { type: 'node_changed' };
-    if (outcome.failedIndex === 0) {
-      // An emulator that drops Item: read the job that won.
-      const item = await this.#get(keys.job(job.customer_id, job.job_id));
-      if (item !== undefined) return { type: 'job_exists', job: jobFromItem(item) };
+    if (outcome.type === 'committed') return { type: 'reserved' };
+    if (outcome.type === 'condition_failed') {
+      if (outcome.name === 'job' && outcome.item !== undefined) return { type: 'job_exists', job: jobFromItem(outcome.item) };
+      if (outcome.name === 'node') return { type: 'node_changed' };
     }
-    return { type: 'account_changed', customer: outcome.item === undefined ? undefined : customerFromItem(outcome.item) };
+    return { type: 'account_changed', customer: changedAccount(outcome) };
   }
 
   /** Records the credit id and adds the credit to the balance with its `credit` ledger row. */
   async applyCredit(credit: Credit, change: AccountChange, expectedVersion: number, createdAt: string): Promise<CreditOutcome> {
     const outcome = await transactWrite(this.#client, [
-      { Put: { TableName: this.#table, Item: creditToItem(credit, createdAt), ...isNew } },
+      { name: 'credit', write: { Put: { TableName: this.#table, Item: creditToItem(credit, createdAt), ...isNewOrAnswerExisting } } },
       accountUpdate(this.#table, change, expectedVersion),
-      { Put: { TableName: this.#table, Item: ledgerToItem(change.entry), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ledgerRow(this.#table, change),
     ]);
-    if (outcome.committed) return { type: 'credited' };
-    if (outcome.failedIndex === 0) {
-      const item = outcome.item ?? (await this.#get(keys.credit(credit.credit_id)));
-      if (item !== undefined) return { type: 'credit_exists', credit: creditFromItem(item) };
+    if (outcome.type === 'committed') return { type: 'credited' };
+    if (outcome.type === 'condition_failed' && outcome.name === 'credit' && outcome.item !== undefined) {
+      return { type: 'credit_exists', credit: creditFromItem(outcome.item) };
     }
-    return { type: 'account_changed', customer: outcome.item === undefined ? undefined : customerFromItem(outcome.item) };
+    return { type: 'account_changed', customer: changedAccount(outcome) };
   }
 
   /** Writes a node if its revision is still `expectedRevision` (absent: the node must be new). */
@@ -297,7 +329,7 @@ class ControlPlaneStore {
           TableName: this.#table,
           Item: nodeToItem(stored),
           ...(expectedRevision === undefined
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            ? isNew
             : {
                 ConditionExpression: '#revision = :expected',
                 ExpressionAttributeNames: { '#revision': 'revision' },
@@ -438,9 +470,10 @@ class ControlPlaneStore {
    */
   async settleJob(settlement: Settlement): Promise<CloseOutcome> {
     const { job, customer, earnings, receipt } = settlement;
+    const table = this.#table;
     const outcome = await transactWrite(this.#client, [
       closeJob(
-        this.#table,
+        table,
         job,
         {
           status: s('completed'),
@@ -450,27 +483,31 @@ class ControlPlaneStore {
         },
         { before: settlement.settledAt },
       ),
-      accountUpdate(this.#table, customer.change, customer.expectedVersion),
-      { Put: { TableName: this.#table, Item: ledgerToItem(customer.change.entry), ConditionExpression: 'attribute_not_exists(pk)' } },
+      accountUpdate(table, customer.change, customer.expectedVersion),
+      ledgerRow(table, customer.change),
       {
-        Put: {
-          TableName: this.#table,
-          Item: earningsToItem(earnings.next),
-          ConditionExpression: 'attribute_not_exists(pk) OR #version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': n(earnings.expectedVersion) },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        name: 'earnings',
+        write: {
+          Put: {
+            TableName: table,
+            Item: earningsToItem(earnings.next),
+            ConditionExpression: 'attribute_not_exists(pk) OR #version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': n(earnings.expectedVersion) },
+          },
         },
       },
       ...earnings.entries.map((entry) => ({
-        Put: { TableName: this.#table, Item: nodeLedgerToItem(entry), ConditionExpression: 'attribute_not_exists(pk)' },
+        name: 'node_ledger' as const,
+        write: { Put: { TableName: table, Item: nodeLedgerToItem(entry), ...isNew } },
       })),
-      { Put: { TableName: this.#table, Item: receiptToItem(receipt), ConditionExpression: 'attribute_not_exists(pk)' } },
+      { name: 'receipt', write: { Put: { TableName: table, Item: receiptToItem(receipt), ...isNew } } },
       ...envelopeToItems(job.customer_id, job.job_id, 'response', settlement.encryptedResponse, settlement.responsePurgeAt).map((item) => ({
-        Put: { TableName: this.#table, Item: item },
+        name: 'envelope' as const,
+        write: { Put: { TableName: table, Item: item } },
       })),
     ]);
-    return this.#closeOutcome(outcome, job, 3);
+    return closeOutcome(outcome);
   }
 
   /** Closes an open job without a debit (failed, expired or cancelled) and releases its reservation. */
@@ -484,9 +521,9 @@ class ControlPlaneStore {
         release.dueBy === undefined ? undefined : { reached: release.dueBy },
       ),
       accountUpdate(this.#table, customer.change, customer.expectedVersion),
-      { Put: { TableName: this.#table, Item: ledgerToItem(customer.change.entry), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ledgerRow(this.#table, customer.change),
     ]);
-    return this.#closeOutcome(outcome, job, -1);
+    return closeOutcome(outcome);
   }
 
   /** Remembers a node request's nonce until `expiresAt` (epoch seconds); `false` if it was seen. */
@@ -496,7 +533,7 @@ class ControlPlaneStore {
         new PutItemCommand({
           TableName: this.#table,
           Item: { ...keys.nonce(nodeId, nonce), entity: s('nonce'), expires_at: n(expiresAt) },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ...isNew,
         }),
       );
       return true;
@@ -504,18 +541,6 @@ class ControlPlaneStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
-  }
-
-  async #closeOutcome(outcome: TransactionOutcome, job: Job, earningsIndex: number): Promise<CloseOutcome> {
-    if (outcome.committed) return { type: 'closed' };
-    if (outcome.failedIndex === 0) {
-      const item = outcome.item ?? (await this.#get(keys.job(job.customer_id, job.job_id)));
-      if (item !== undefined) return { type: 'job_changed', job: jobFromItem(item) };
-    }
-    if (outcome.failedIndex === earningsIndex) return { type: 'earnings_changed' };
-    if (outcome.failedIndex === 1 && outcome.item !== undefined)
-      return { type: 'account_changed', customer: customerFromItem(outcome.item) };
-    return { type: 'account_changed', customer: undefined };
   }
 
   async #newestFirst(partition: string, limit: number, since?: string): Promise<Item[]> {
