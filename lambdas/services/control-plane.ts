@@ -8,7 +8,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AdminTokenSource } from '../adapters/admin-token.js';
-import { ControlPlaneStore } from '../adapters/dynamodb/control-plane-store.js';
+import { dynamoDbStore } from '../adapters/dynamodb/control-plane-store.js';
 import { NodeCommandQueues } from '../adapters/node-command-queues.js';
 import { NodeKeySigner } from '../adapters/node-key-signer.js';
 import { integer, required } from '../config.js';
@@ -16,12 +16,14 @@ import { assertJobWindows, type JobWindows } from '../domain/job-lifecycle.js';
 import { assertPricingPolicy, type PricingPolicy } from '../domain/pricing.js';
 import { CustomerRateLimiter } from '../domain/rate-limit.js';
 import { KeyDirectory } from '../domain/transport-key-record.js';
+import type { AdminCredential, NodeQueues, RecordSigner } from './ports/outside.js';
+import type { ControlPlaneStore } from './ports/store.js';
 
 interface ControlPlane {
   readonly store: ControlPlaneStore;
-  readonly queues: NodeCommandQueues;
-  readonly signer: NodeKeySigner;
-  readonly adminToken: AdminTokenSource;
+  readonly queues: NodeQueues;
+  readonly signer: RecordSigner;
+  readonly adminToken: AdminCredential;
   readonly pricing: PricingPolicy;
   readonly jobWindows: JobWindows;
   readonly rateLimiter: CustomerRateLimiter;
@@ -39,7 +41,7 @@ function once<T>(make: () => T): () => T {
 
 /** The control plane as the environment configures it. */
 function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPlane {
-  const store = once(() => new ControlPlaneStore(new DynamoDBClient({}), required('TABLE_NAME', env)));
+  const store = once(() => dynamoDbStore(new DynamoDBClient({}), required('TABLE_NAME', env)));
   const queues = once(
     () =>
       new NodeCommandQueues(new SQSClient({}), {

@@ -2,7 +2,6 @@
  * Who is calling: customer credentials checked against the stored token hash in constant time
  * (the same answer for an unknown id and a wrong token), then the customer's rate limit.
  */
-import type { Snapshot } from '../adapters/dynamodb/control-plane-store.js';
 import type { Customer } from '../domain/account.js';
 import { tokenMatches } from '../domain/customer-token.js';
 import { isId } from '../domain/ids.js';
@@ -11,6 +10,7 @@ import { Problem } from '../domain/problems.js';
 import type { CustomerRateLimiter } from '../domain/rate-limit.js';
 import type { HttpRequest } from '../http/request.js';
 import type { ControlPlane } from './control-plane.js';
+import type { Snapshot } from './ports/store.js';
 
 interface CustomerCredentials {
   /** The presented id when it is a well-formed customer id, else `undefined`. */

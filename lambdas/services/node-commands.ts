@@ -3,7 +3,6 @@
  * then post a result (answer + signed receipt: the job settles) or a failure (the reservation is
  * released). Delivery is at least once, so every step is idempotent per job.
  */
-import type { CommandRef } from '../adapters/dynamodb/items.js';
 import type { Customer } from '../domain/account.js';
 import { debitReserved } from '../domain/account.js';
 import type { Job, NodeCommand } from '../domain/job.js';
@@ -25,6 +24,7 @@ import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
 import { expireIfOverdue, holdsReservation, releaseOpenJob } from './job-closing.js';
 import { admitNode } from './node-access.js';
+import type { CommandRef } from './ports/jobs.js';
 
 /** Bounds and default from the body's schema; `null` counts as absent. */
 function integerField(fields: Record<string, unknown>, name: string, schema: IntegerSchema & { default: number; maximum: number }): number {

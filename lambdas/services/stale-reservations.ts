@@ -4,8 +4,6 @@
  * jobs and releases their reservations. `dry_run` defaults to true: releasing is asked for.
  */
 
-import type { OpenJobPage, OpenJobRef } from '../adapters/dynamodb/control-plane-store.js';
-import { OPEN_SHARDS } from '../adapters/dynamodb/items.js';
 import { closedObject, integerField } from '../domain/json-object.js';
 import { formatWei } from '../domain/money.js';
 import { Problem } from '../domain/problems.js';
@@ -14,6 +12,7 @@ import { type HttpRequest, readJsonBody } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
 import { releaseNamedJob } from './job-closing.js';
+import { OPEN_SHARDS, type OpenJobPage, type OpenJobRef } from './ports/open-jobs.js';
 
 interface StaleQuery {
   dryRun: boolean;

@@ -1,5 +1,7 @@
 /** Nothing secret reaches a log line: no token, key, ciphertext or envelope field. */
+
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { keys } from '../../lambdas/adapters/dynamodb/items.js';
 import { handler as relay } from '../../lambdas/handlers/command-relay.js';
 import { handler as deadLetters } from '../../lambdas/handlers/dead-letters.js';
 import { handler as sweeper } from '../../lambdas/handlers/deadline-sweeper.js';
@@ -102,8 +104,8 @@ describe('logs', () => {
     await backdate(customer.customerId, first.job_id!, 4_000);
 
     // Act
-    const keys = { pk: { S: `JOB#${customer.customerId}#${first.job_id}` }, sk: { S: 'JOB' } };
-    await relay({ Records: [{ eventName: 'INSERT', dynamodb: { Keys: keys } }] } as never);
+    const jobKey = keys.job(customer.customerId, first.job_id!);
+    await relay({ Records: [{ eventName: 'INSERT', dynamodb: { Keys: jobKey } }] } as never);
     await sweeper({}, { getRemainingTimeInMillis: () => 30_000 });
     await deadLetters({ Records: [{ messageId: 'm-1', body: JSON.stringify(command) }] } as never);
     await cancelJob(customer, second.job_id!);

@@ -8,8 +8,10 @@
  * stored `close_reason` tells who closed it (`deadline_passed`: the sweeper; `released_by_operator`:
  * this endpoint), and the end state is asserted either way.
  */
+
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { keys } from '../../lambdas/adapters/dynamodb/items.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { backdate } from './support/lifecycle.js';
 import { answerJob, pullJob } from './support/node-calls.js';
@@ -55,7 +57,7 @@ async function closeReason(customerId: string, jobId: string): Promise<string | 
   const { Item } = await dynamodb.send(
     new GetItemCommand({
       TableName: inject('localStack').outputs.TableName,
-      Key: { pk: { S: `JOB#${customerId}#${jobId}` }, sk: { S: 'JOB' } },
+      Key: keys.job(customerId, jobId),
       ConsistentRead: true,
     }),
   );

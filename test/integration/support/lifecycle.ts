@@ -4,9 +4,11 @@
  * any other test's jobs), the workers run in-process with the Lambdas' configuration, and a
  * poll for what the deployed workers do on their own.
  */
+
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { controlPlaneFromEnv } from '../../../lambdas/services/control-plane.js';
+import { keys } from '../../../lambdas/adapters/dynamodb/items.js';
+import { type ControlPlane, controlPlaneFromEnv } from '../../../lambdas/services/control-plane.js';
 import { type ApiAnswer, callApi } from './api.js';
 import { ledger, type TestCustomer } from './world.js';
 
@@ -14,6 +16,14 @@ const dynamodb = new DynamoDBClient({});
 
 /** The control plane as the Lambdas build it, for running a worker's service in-process. */
 const plane = controlPlaneFromEnv();
+
+/**
+ * The same control plane with some parts replaced, to inject a fault the emulator cannot produce
+ * (an SQS outage, a store call that fails): the parts given win, every other part is the real one.
+ */
+function planeWith(parts: Partial<ControlPlane>): ControlPlane {
+  return { ...plane, keyDirectory: () => plane.keyDirectory(), now: () => plane.now(), ...parts };
+}
 
 function cancelJob(
   customer: TestCustomer,
@@ -37,7 +47,7 @@ const earlier = (at: string, seconds: number) => new Date(Date.parse(at) - secon
 /** Moves a job's deadlines (and its place in the open-jobs index) `seconds` into the past. */
 async function backdate(customerId: string, jobId: string, seconds: number): Promise<void> {
   const TableName = inject('localStack').outputs.TableName;
-  const Key = { pk: { S: `JOB#${customerId}#${jobId}` }, sk: { S: 'JOB' } };
+  const Key = keys.job(customerId, jobId);
   const { Item } = await dynamodb.send(new GetItemCommand({ TableName, Key, ConsistentRead: true }));
   if (Item === undefined) throw new Error(`no job ${jobId}`);
   const claim = Item.claim_deadline?.S as string;
@@ -76,4 +86,4 @@ async function jobRows(customerId: string, jobId: string) {
     .map((row) => [row.kind, row.amount_wei, row.balance_after_wei, row.reserved_after_wei]);
 }
 
-export { backdate, cancelJob, eventually, getJob, jobRows, plane };
+export { backdate, cancelJob, eventually, getJob, jobRows, plane, planeWith };

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { expect, inject } from 'vitest';
-import { ControlPlaneStore } from '../../../lambdas/adapters/dynamodb/control-plane-store.js';
+import { dynamoDbStore } from '../../../lambdas/adapters/dynamodb/control-plane-store.js';
 import type { LedgerEntry } from '../../../lambdas/domain/account.js';
 import type { Job } from '../../../lambdas/domain/job.js';
 import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
@@ -15,7 +15,7 @@ import type { Envelope } from '../../../lambdas/transport/envelope.js';
 import { sealEnvelope } from '../../../lambdas/transport/seal.js';
 import { adminHeaders, callApi } from './api.js';
 
-const store = new ControlPlaneStore(new DynamoDBClient({}), inject('localStack').outputs.TableName);
+const store = dynamoDbStore(new DynamoDBClient({}), inject('localStack').outputs.TableName);
 const sqs = new SQSClient({});
 
 const uniqueId = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
