@@ -14,9 +14,9 @@ import { Problem } from '../domain/problems.js';
 import { CREATE_CUSTOMER, CREDIT } from '../domain/schemas/requests.js';
 import { type HttpRequest, readJsonBody } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
-import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
 import { accountView } from './customer-reads.js';
+import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 import { releaseStale } from './stale-reservations.js';
 
 async function admitAdmin(plane: ControlPlane, request: HttpRequest): Promise<void> {
@@ -53,23 +53,23 @@ async function creditCustomer(plane: ControlPlane, request: HttpRequest): Promis
   }
   const creditId = fields.credit_id;
   const customerId = request.pathParameters.customer_id;
-  let customer = isId('customer_id', customerId) ? await plane.store.getCustomer(customerId) : undefined;
-  if (customer === undefined) throw new Problem('customer_not_found', 'no such customer');
+  const found = isId('customer_id', customerId) ? await plane.store.getCustomer(customerId) : undefined;
+  if (found === undefined) throw new Problem('customer_not_found', 'no such customer');
+  let customer = found;
   const credit = { credit_id: creditId, customer_id: customer.account.customer_id, amount_wei: amount };
   const first = await plane.store.findCredit(creditId);
   if (first !== undefined) return repeatedCredit(plane, first, credit);
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  return retryOnConflict(async () => {
     const createdAt = plane.now().toISOString();
     const change = creditFunds(customer.account, amount, creditId, createdAt);
     if (change === undefined) throw new Problem('invalid_request', 'the credit would take the balance past 38 digits');
     const outcome = await plane.store.applyCredit(credit, change, customer.account.version, createdAt);
     if (outcome.type === 'credited')
-      return { status: 200, body: accountView({ ...customer, account: change.account }, plane.pricing.policyVersion) };
-    if (outcome.type === 'credit_exists') return repeatedCredit(plane, outcome.credit, credit);
+      return done({ status: 200, body: accountView({ ...customer, account: change.account }, plane.pricing.policyVersion) });
+    if (outcome.type === 'credit_exists') return done(await repeatedCredit(plane, outcome.credit, credit));
     customer = outcome.customer ?? (await plane.store.getCustomer(credit.customer_id)) ?? customer;
-    await backOff(attempt);
-  }
-  throw new Problem('rate_limited', 'the account is changing too fast; retry shortly');
+    return RETRY.afterPause;
+  });
 }
 
 /** A credit id seen before: the same credit answers the account as it is; anything else conflicts. */
@@ -87,7 +87,7 @@ async function enrollNode(plane: ControlPlane, request: HttpRequest): Promise<Ht
   const enrollment = parseNodeEnrollment(readJsonBody(request));
   const nodeId = request.pathParameters.node_id;
   if (!isId('node_id', nodeId)) throw new Problem('node_not_found', 'no node can have that id');
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  return retryOnConflict(async () => {
     const stored = await plane.store.getNode(nodeId);
     const now = plane.now().toISOString();
     const { kept, toSign } = planTransportKeys(nodeId, stored?.node.transport_keys ?? [], enrollment.transport_keys, now);
@@ -109,11 +109,10 @@ async function enrollNode(plane: ControlPlane, request: HttpRequest): Promise<Ht
     // The queue first, so that an enrolled node always has one.
     await plane.queues.ensureQueue(nodeId);
     if (await plane.store.putNode({ node, revision: (stored?.revision ?? 0) + 1 }, stored?.revision)) {
-      return { status: 200, body: nodeView(node, plane.now()) };
+      return done({ status: 200, body: nodeView(node, plane.now()) });
     }
-    await backOff(attempt);
-  }
-  throw new Problem('rate_limited', 'the node is changing too fast; retry shortly');
+    return RETRY.afterPause;
+  });
 }
 
 /** `POST /v1/admin/reservations/release-stale` (see stale-reservations.ts). */

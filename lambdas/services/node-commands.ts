@@ -18,13 +18,13 @@ import { type IntegerSchema, patternOf } from '../domain/schemas/schema.js';
 import { type HttpRequest, readJsonBody } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import { logger } from '../observability/logger.js';
-import { recordJobEnded, recordReservationConflict } from '../observability/metrics.js';
+import { recordJobEnded } from '../observability/metrics.js';
 import { checkEnvelope, envelopeSha256 } from '../transport/envelope.js';
-import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
 import { expireIfOverdue, holdsReservation, releaseOpenJob } from './job-closing.js';
 import { admitNode } from './node-access.js';
 import type { CommandRef } from './ports/jobs.js';
+import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 
 /** Bounds and default from the body's schema; `null` counts as absent. */
 function integerField(fields: Record<string, unknown>, name: string, schema: IntegerSchema & { default: number; maximum: number }): number {
@@ -142,18 +142,17 @@ async function postResult(plane: ControlPlane, request: HttpRequest): Promise<Ht
   const finishLease = async () => {
     if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
   };
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  return retryOnConflict<HttpResponse>(async () => {
     job = await expireIfOverdue(plane, job, customer);
     if (!isOpenStatus(job.status)) {
       await finishLease();
-      if (job.status === 'completed' && job.receipt_hash === hash) return { status: 200, body: nodeJobView(job) };
+      if (job.status === 'completed' && job.receipt_hash === hash) return done({ status: 200, body: nodeJobView(job) });
       throw new Problem('job_closed', `the job is ${job.status}; this result changes nothing`);
     }
     if (!holdsReservation(customer, job)) {
       // The account was read after the job closed: read both again.
       ({ job, customer } = await openJob(plane, ref));
-      await backOff(attempt);
-      continue;
+      return RETRY.afterPause;
     }
     acceptReceipt(fields.receipt, fields.receipt_signature_ed25519, stored.node.identity_public_key_ed25519 ?? '', {
       node_id: job.node_id,
@@ -191,16 +190,15 @@ async function postResult(plane: ControlPlane, request: HttpRequest): Promise<Ht
     if (outcome.type === 'closed') {
       recordJobEnded('completed', check.envelope.ciphertext);
       await finishLease();
-      return { status: 200, body: { ...nodeJobView(job), status: 'completed', receipt_hash: hash } };
+      return done({ status: 200, body: { ...nodeJobView(job), status: 'completed', receipt_hash: hash } });
     }
     if (outcome.type === 'job_changed') job = outcome.job;
     else if (outcome.type === 'account_changed') {
-      recordReservationConflict();
       customer = outcome.customer ?? (await openJob(plane, ref)).customer;
+      return RETRY.afterAccountConflict;
     }
-    await backOff(attempt);
-  }
-  throw new Problem('rate_limited', 'the account is changing too fast; post the result again shortly');
+    return RETRY.afterPause;
+  });
 }
 
 /** `POST .../commands/{command_id}/failure`: the node could not answer; the job fails and nothing is debited. */

@@ -19,11 +19,11 @@ import { Problem } from '../domain/problems.js';
 import { type HttpRequest, peekJsonFields, readJsonBody } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import { describeError, logger } from '../observability/logger.js';
-import { recordInsufficientBalance, recordJobQueued, recordReservationConflict } from '../observability/metrics.js';
+import { recordInsufficientBalance, recordJobQueued } from '../observability/metrics.js';
 import { envelopeSha256 } from '../transport/envelope.js';
-import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
 import { admitCustomer, customerCredentials } from './customer-access.js';
+import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 
 async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const credentials = customerCredentials(request);
@@ -45,8 +45,8 @@ async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<Htt
   logger.appendKeys({ job_id: jobId });
   let { job: existing, node: stored } = snapshot;
 
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    if (existing !== undefined) return replay(existing, fingerprint);
+  return retryOnConflict(async () => {
+    if (existing !== undefined) return done(replay(existing, fingerprint));
     const now = plane.now();
     const route = routeToNode(stored, jobRequest, directory, now);
     const quote = quotePrice(route.priceWei, plane.pricing);
@@ -69,21 +69,18 @@ async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<Htt
       case 'reserved':
         recordJobQueued(jobRequest.encrypted_request.ciphertext);
         await sendNow(plane, job, jobRequest);
-        return { status: 202, body: acceptanceView(job) };
+        return done({ status: 202, body: acceptanceView(job) });
       case 'job_exists':
         existing = outcome.job;
-        break;
+        return RETRY.now;
       case 'node_changed':
         stored = await plane.store.getNode(jobRequest.node_id);
-        break;
+        return RETRY.now;
       case 'account_changed':
-        recordReservationConflict();
         customer = outcome.customer ?? (await plane.store.getCustomer(customer.account.customer_id)) ?? customer;
-        await backOff(attempt);
-        break;
+        return RETRY.afterAccountConflict;
     }
-  }
-  throw new Problem('rate_limited', 'too many concurrent requests are changing this account; retry shortly');
+  });
 }
 
 /** The fast path to the node; if it fails the job is already committed and the relay delivers it. */
