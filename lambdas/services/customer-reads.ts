@@ -1,6 +1,7 @@
 /** The customer's reads: a job, the account, a node's keys, and the key directory. */
 import { availableWei, type Customer } from '../domain/account.js';
 import { billingJobView, jobView } from '../domain/job.js';
+import { integerField } from '../domain/json-object.js';
 import { formatWei } from '../domain/money.js';
 import { nodeView } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
@@ -53,13 +54,11 @@ async function getBillingJob(plane: ControlPlane, request: HttpRequest): Promise
   return { status: 200, body: billingJobView(job) };
 }
 
-/** A positive integer query parameter within bounds, or 400. */
-function queryInteger(request: HttpRequest, name: string, fallback: number, max: number): number {
+/** An integer query parameter as its schema bounds it (its default when absent), or 400: decimal digits only. */
+function queryInteger(request: HttpRequest, name: 'window_days' | 'limit'): number {
   const raw = request.query[name];
-  if (raw === undefined) return fallback;
-  const value = /^[0-9]{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value >= 1 && value <= max)) throw new Problem('invalid_request', `"${name}" must be an integer from 1 to ${max}`);
-  return value;
+  const value = raw === undefined ? undefined : /^[0-9]{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
+  return integerField({ [name]: value }, name, USAGE_QUERY.properties[name]);
 }
 
 /** The most ledger rows a usage window totals; beyond it, ask for a shorter window. */
@@ -67,9 +66,8 @@ const MAX_USAGE_ROWS = 10_000;
 
 async function getUsage(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const { customer } = await readAsCustomer(plane, request);
-  const { window_days: windowQuery, limit: limitQuery } = USAGE_QUERY.properties;
-  const windowDays = queryInteger(request, 'window_days', windowQuery.default, windowQuery.maximum);
-  const limit = queryInteger(request, 'limit', limitQuery.default, limitQuery.maximum);
+  const windowDays = queryInteger(request, 'window_days');
+  const limit = queryInteger(request, 'limit');
   const now = plane.now();
   const since = new Date(now.getTime() - windowDays * 86_400_000).toISOString();
   const rows = await plane.store.ledger(customer.account.customer_id, MAX_USAGE_ROWS, since);

@@ -4,37 +4,24 @@
  * released). Delivery is at least once, so every step is idempotent per job.
  */
 import type { Customer } from '../domain/account.js';
-import { debitReserved } from '../domain/account.js';
 import type { Job, NodeCommand } from '../domain/job.js';
-import { envelopePurgeTime, isOpenStatus } from '../domain/job-lifecycle.js';
-import { closedObject } from '../domain/json-object.js';
+import { isOpenStatus } from '../domain/job-lifecycle.js';
+import { closedObject, integerField } from '../domain/json-object.js';
 import { formatWei } from '../domain/money.js';
 import type { StoredNode } from '../domain/node.js';
-import { recordPayout } from '../domain/node-earnings.js';
 import { Problem } from '../domain/problems.js';
 import { acceptReceipt, receiptHash } from '../domain/receipt.js';
 import { FAILURE, LEASE, PULL, RESULT } from '../domain/schemas/requests.js';
-import { type IntegerSchema, patternOf } from '../domain/schemas/schema.js';
+import { patternOf } from '../domain/schemas/schema.js';
 import { type HttpRequest, readJsonBody } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
 import { logger } from '../observability/logger.js';
-import { recordJobEnded } from '../observability/metrics.js';
 import { checkEnvelope, envelopeSha256 } from '../transport/envelope.js';
 import type { ControlPlane } from './control-plane.js';
-import { expireIfOverdue, holdsReservation, releaseOpenJob } from './job-closing.js';
+import { expireIfOverdue, releaseOpenJob } from './job-closing.js';
 import { admitNode } from './node-access.js';
 import type { CommandRef } from './ports/jobs.js';
-import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
-
-/** Bounds and default from the body's schema; `null` counts as absent. */
-function integerField(fields: Record<string, unknown>, name: string, schema: IntegerSchema & { default: number; maximum: number }): number {
-  const { default: fallback, minimum: min, maximum: max } = schema;
-  const value = fields[name] ?? fallback;
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new Problem('invalid_request', `"${name}" must be an integer from ${min} to ${max}`);
-  }
-  return value as number;
-}
+import { type CheckedAnswer, settleAnsweredJob } from './settle-job.js';
 
 function leaseField(fields: Record<string, unknown>): string | undefined {
   const lease = fields.lease_id;
@@ -124,81 +111,47 @@ async function extendLease(plane: ControlPlane, request: HttpRequest): Promise<H
 }
 
 /**
- * `POST .../commands/{command_id}/result`: the sealed answer and the signed receipt. Settles the
- * job once; the same result again answers the same, anything after the job closed is refused.
+ * `POST .../commands/{command_id}/result`: the sealed answer and the signed receipt. The receipt
+ * is checked once, before anything else is decided; then the job settles once (settle-job.ts).
+ * The same result again answers the same; anything after the job closed is refused.
  */
 async function postResult(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
   const stored = await admitNode(plane, request);
   const fields = closedObject(readJsonBody(request), RESULT);
   const leaseId = leaseField(fields);
   const ref = await ownCommand(plane, request, stored);
-  let { job, customer } = await openJob(plane, ref);
+  const read = await openJob(plane, ref);
+  const answer = checkAnswer(read.job, stored, fields);
+  const { job, settled } = await settleAnsweredJob(plane, read, answer);
+  if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
+  if (settled || (job.status === 'completed' && job.receipt_hash === answer.receiptHash)) return { status: 200, body: nodeJobView(job) };
+  throw new Problem('job_closed', `the job is ${job.status}; this result changes nothing`);
+}
+
+/** The answer sealed for the job's customer, with a receipt that states the job and verifies with the node's identity key. */
+function checkAnswer(job: Job, stored: StoredNode, fields: Record<string, unknown>): CheckedAnswer {
   const check = checkEnvelope(fields.encrypted_response, 'response', { node_id: job.node_id, model_id: job.model_id, job_id: job.job_id });
   if (!check.ok) throw new Problem(check.tooLarge ? 'payload_too_large' : 'invalid_encrypted_request', check.reason);
   if (check.envelope.key_id !== job.request_key_id) {
     throw new Problem('invalid_encrypted_request', "a response repeats its request's key_id");
   }
-  const hash = typeof fields.receipt === 'string' ? receiptHash(fields.receipt) : '';
-  const finishLease = async () => {
-    if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
-  };
-  return retryOnConflict<HttpResponse>(async () => {
-    job = await expireIfOverdue(plane, job, customer);
-    if (!isOpenStatus(job.status)) {
-      await finishLease();
-      if (job.status === 'completed' && job.receipt_hash === hash) return done({ status: 200, body: nodeJobView(job) });
-      throw new Problem('job_closed', `the job is ${job.status}; this result changes nothing`);
-    }
-    if (!holdsReservation(customer, job)) {
-      // The account was read after the job closed: read both again.
-      ({ job, customer } = await openJob(plane, ref));
-      return RETRY.afterPause;
-    }
-    acceptReceipt(fields.receipt, fields.receipt_signature_ed25519, stored.node.identity_public_key_ed25519 ?? '', {
-      node_id: job.node_id,
-      model_id: job.model_id,
-      job_id: job.job_id,
-      command_id: job.command_id,
-      price_wei: formatWei(job.quote.quoted_price_wei),
-      request_sha256: job.request_sha256,
-      response_sha256: envelopeSha256(check.envelope),
-    });
-    const at = plane.now().toISOString();
-    const earnings = await plane.store.getEarnings(job.node_id);
-    const payout = recordPayout(earnings, job.quote, `${job.customer_id}:${job.job_id}`, job.job_id, hash, at);
-    const outcome = await plane.store.settleJob({
-      job,
-      customer: {
-        change: debitReserved(customer.account, job.quote.reserved_price_wei, job.job_id, hash, at),
-        expectedVersion: customer.account.version,
-      },
-      earnings: { next: payout.earnings, entries: payout.entries, expectedVersion: earnings.version },
-      encryptedResponse: check.envelope,
-      responsePurgeAt: envelopePurgeTime(at, plane.jobWindows),
-      receipt: {
-        receipt_hash: hash,
-        job_id: job.job_id,
-        node_id: job.node_id,
-        model_id: job.model_id,
-        status: 'accepted',
-        received_at: at,
-        signature_ed25519: fields.receipt_signature_ed25519 as string,
-        receipt_text: fields.receipt as string,
-      },
-      settledAt: at,
-    });
-    if (outcome.type === 'closed') {
-      recordJobEnded('completed', check.envelope.ciphertext);
-      await finishLease();
-      return done({ status: 200, body: { ...nodeJobView(job), status: 'completed', receipt_hash: hash } });
-    }
-    if (outcome.type === 'job_changed') job = outcome.job;
-    else if (outcome.type === 'account_changed') {
-      customer = outcome.customer ?? (await openJob(plane, ref)).customer;
-      return RETRY.afterAccountConflict;
-    }
-    return RETRY.afterPause;
+  acceptReceipt(fields.receipt, fields.receipt_signature_ed25519, stored.node.identity_public_key_ed25519 ?? '', {
+    node_id: job.node_id,
+    model_id: job.model_id,
+    job_id: job.job_id,
+    command_id: job.command_id,
+    price_wei: formatWei(job.quote.quoted_price_wei),
+    request_sha256: job.request_sha256,
+    response_sha256: envelopeSha256(check.envelope),
   });
+  // Accepted: the text is a string and the signature a verified one.
+  const receiptText = fields.receipt as string;
+  return {
+    encryptedResponse: check.envelope,
+    receiptText,
+    receiptHash: receiptHash(receiptText),
+    receiptSignature: fields.receipt_signature_ed25519 as string,
+  };
 }
 
 /** `POST .../commands/{command_id}/failure`: the node could not answer; the job fails and nothing is debited. */

@@ -224,6 +224,23 @@ describe('a node answering a job', () => {
     expect(answer.body.error.code).toBe('invalid_signature');
   });
 
+  it.each([
+    { case: 'max_commands null', body: { max_commands: null } },
+    { case: 'wait_seconds null', body: { wait_seconds: null } },
+    { case: 'lease_seconds null', body: { lease_seconds: null } },
+    { case: 'max_commands 0', body: { max_commands: 0 } },
+    { case: 'max_commands 11', body: { max_commands: 11 } },
+    { case: 'max_commands 1.5', body: { max_commands: 1.5 } },
+    { case: 'wait_seconds as text', body: { wait_seconds: '0' } },
+  ])('answers 400 invalid_request for a pull with $case (the document says integer, not null)', async ({ body }) => {
+    const node = await newNode();
+
+    const answer = await nodeCall(node, 'pull', body);
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_request');
+  });
+
   it('refuses a replayed request', async () => {
     const node = await newNode();
     let captured: Record<string, string> = {};
