@@ -13,13 +13,11 @@ import { Problem } from '../domain/problems.js';
 import { acceptReceipt, receiptHash } from '../domain/receipt.js';
 import { FAILURE, LEASE, PULL, RESULT } from '../domain/schemas/requests.js';
 import { patternOf } from '../domain/schemas/schema.js';
-import { type HttpRequest, readJsonBody } from '../http/request.js';
-import type { HttpResponse } from '../http/response.js';
 import { logger } from '../observability/logger.js';
 import { checkEnvelope, envelopeSha256 } from '../transport/envelope.js';
 import type { ControlPlane } from './control-plane.js';
 import { expireIfOverdue, releaseOpenJob } from './job-closing.js';
-import { admitNode } from './node-access.js';
+import { admitNode, type SignedNodeRequest } from './node-access.js';
 import type { CommandRef } from './ports/jobs.js';
 import { type CheckedAnswer, settleAnsweredJob } from './settle-job.js';
 
@@ -36,8 +34,7 @@ function leaseField(fields: Record<string, unknown>): string | undefined {
 const MAX_PULL_ANSWER_BYTES = 5 * 1024 * 1024;
 
 /** The command named in the path, if it is this node's; another node's command is forbidden. */
-async function ownCommand(plane: ControlPlane, request: HttpRequest, stored: StoredNode): Promise<CommandRef> {
-  const commandId = request.pathParameters.command_id;
+async function ownCommand(plane: ControlPlane, commandId: string | undefined, stored: StoredNode): Promise<CommandRef> {
   const ref = typeof commandId === 'string' && commandId.length <= 128 ? await plane.store.findCommand(commandId) : undefined;
   if (ref === undefined) throw new Problem('command_not_found', 'no such command');
   if (ref.node_id !== stored.node.node_id) throw new Problem('forbidden', 'a node may only act on its own commands');
@@ -52,12 +49,25 @@ async function openJob(plane: ControlPlane, ref: CommandRef): Promise<{ job: Job
   return { job: snapshot.job, customer: snapshot.customer };
 }
 
+type NodeJobView = ReturnType<typeof nodeJobView>;
+
 const nodeJobView = (job: Job) => ({ job_id: job.job_id, command_id: job.command_id, status: job.status, receipt_hash: job.receipt_hash });
 
+/** A node's call on one of its commands: the signed request, the command its path names, and the body as JSON. */
+interface NodeCall {
+  request: SignedNodeRequest;
+  /** The body as JSON, read after the signature's check. */
+  readBody: () => unknown;
+}
+
+interface CommandCall extends NodeCall {
+  commandId: string | undefined;
+}
+
 /** `POST /v1/nodes/{node_id}/commands/pull`: long-polls the node's queue; each command is claimed and leased. */
-async function pullCommands(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  const stored = await admitNode(plane, request);
-  const fields = closedObject(readJsonBody(request, { emptyIsObject: true }), PULL);
+async function pullCommands(plane: ControlPlane, call: NodeCall) {
+  const stored = await admitNode(plane, call.request);
+  const fields = closedObject(call.readBody(), PULL);
   const max = integerField(fields, 'max_commands', PULL.properties.max_commands);
   const waitSeconds = integerField(fields, 'wait_seconds', PULL.properties.wait_seconds);
   const leaseSeconds = integerField(fields, 'lease_seconds', PULL.properties.lease_seconds);
@@ -88,26 +98,26 @@ async function pullCommands(plane: ControlPlane, request: HttpRequest): Promise<
       delivery: message.receiveCount,
     });
   }
-  return { status: 200, body: { commands } };
+  return { commands };
 }
 
 /** `POST .../commands/{command_id}/lease`: extends the lease (0 gives the command back); answers the job's status. */
-async function extendLease(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  const stored = await admitNode(plane, request);
-  const fields = closedObject(readJsonBody(request), LEASE);
+async function extendLease(plane: ControlPlane, call: CommandCall) {
+  const stored = await admitNode(plane, call.request);
+  const fields = closedObject(call.readBody(), LEASE);
   const leaseId = leaseField(fields);
   if (leaseId === undefined) throw new Problem('invalid_request', '"lease_id" is required');
   const seconds = integerField(fields, 'lease_seconds', LEASE.properties.lease_seconds);
-  const ref = await ownCommand(plane, request, stored);
+  const ref = await ownCommand(plane, call.commandId, stored);
   const job = await expireIfOverdue(plane, (await openJob(plane, ref)).job);
   if (!isOpenStatus(job.status)) {
     await plane.queues.finish(stored.node.node_id, leaseId);
-    return { status: 200, body: nodeJobView(job) };
+    return nodeJobView(job);
   }
   if (!(await plane.queues.extendLease(stored.node.node_id, leaseId, seconds))) {
     throw new Problem('lease_expired', 'the lease ended; the command will be delivered again');
   }
-  return { status: 200, body: { ...nodeJobView(job), lease_expires_at: new Date(plane.now().getTime() + seconds * 1000).toISOString() } };
+  return { ...nodeJobView(job), lease_expires_at: new Date(plane.now().getTime() + seconds * 1000).toISOString() };
 }
 
 /**
@@ -115,16 +125,16 @@ async function extendLease(plane: ControlPlane, request: HttpRequest): Promise<H
  * is checked once, before anything else is decided; then the job settles once (settle-job.ts).
  * The same result again answers the same; anything after the job closed is refused.
  */
-async function postResult(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  const stored = await admitNode(plane, request);
-  const fields = closedObject(readJsonBody(request), RESULT);
+async function postResult(plane: ControlPlane, call: CommandCall): Promise<NodeJobView> {
+  const stored = await admitNode(plane, call.request);
+  const fields = closedObject(call.readBody(), RESULT);
   const leaseId = leaseField(fields);
-  const ref = await ownCommand(plane, request, stored);
+  const ref = await ownCommand(plane, call.commandId, stored);
   const read = await openJob(plane, ref);
   const answer = checkAnswer(read.job, stored, fields);
   const { job, settled } = await settleAnsweredJob(plane, read, answer);
   if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
-  if (settled || (job.status === 'completed' && job.receipt_hash === answer.receiptHash)) return { status: 200, body: nodeJobView(job) };
+  if (settled || (job.status === 'completed' && job.receipt_hash === answer.receiptHash)) return nodeJobView(job);
   throw new Problem('job_closed', `the job is ${job.status}; this result changes nothing`);
 }
 
@@ -155,9 +165,9 @@ function checkAnswer(job: Job, stored: StoredNode, fields: Record<string, unknow
 }
 
 /** `POST .../commands/{command_id}/failure`: the node could not answer; the job fails and nothing is debited. */
-async function postFailure(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  const stored = await admitNode(plane, request);
-  const fields = closedObject(readJsonBody(request), FAILURE);
+async function postFailure(plane: ControlPlane, call: CommandCall): Promise<NodeJobView> {
+  const stored = await admitNode(plane, call.request);
+  const fields = closedObject(call.readBody(), FAILURE);
   const leaseId = leaseField(fields);
   const { code, message } = FAILURE.properties;
   if (typeof fields.code !== 'string' || !patternOf(code).test(fields.code)) {
@@ -166,13 +176,14 @@ async function postFailure(plane: ControlPlane, request: HttpRequest): Promise<H
   if (fields.message !== undefined && (typeof fields.message !== 'string' || fields.message.length > message.maxLength)) {
     throw new Problem('invalid_request', `"message" must be a string of at most ${message.maxLength} characters`);
   }
-  const ref = await ownCommand(plane, request, stored);
+  const ref = await ownCommand(plane, call.commandId, stored);
   const { job: read, customer } = await openJob(plane, ref);
   const job = await expireIfOverdue(plane, read, customer);
   const { job: failed } = await releaseOpenJob(plane, job, { status: 'failed', reason: fields.code }, customer);
   if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
-  if (failed.status === 'failed') return { status: 200, body: nodeJobView(failed) };
+  if (failed.status === 'failed') return nodeJobView(failed);
   throw new Problem('job_closed', `the job is ${failed.status}; this failure changes nothing`);
 }
 
+export type { CommandCall, NodeCall, NodeJobView };
 export { extendLease, postFailure, postResult, pullCommands };

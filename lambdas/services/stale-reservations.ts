@@ -8,8 +8,6 @@ import { closedObject, integerField } from '../domain/json-object.js';
 import { formatWei } from '../domain/money.js';
 import { Problem } from '../domain/problems.js';
 import { RELEASE_STALE } from '../domain/schemas/requests.js';
-import { type HttpRequest, readJsonBody } from '../http/request.js';
-import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
 import { releaseNamedJob } from './job-closing.js';
 import { OPEN_SHARDS, type OpenJobPage, type OpenJobRef } from './ports/open-jobs.js';
@@ -80,10 +78,5 @@ async function releaseStaleReservations(plane: ControlPlane, query: StaleQuery) 
   return { dry_run: query.dryRun, as_of: asOf, count: reservations.length, reservations };
 }
 
-async function releaseStale(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  const query = parseStaleQuery(readJsonBody(request, { emptyIsObject: true }));
-  return { status: 200, body: await releaseStaleReservations(plane, query) };
-}
-
 export type { StaleQuery };
-export { parseStaleQuery, releaseStale, releaseStaleReservations };
+export { parseStaleQuery, releaseStaleReservations };

@@ -8,9 +8,9 @@ import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/clie
 import { describe, expect, it } from 'vitest';
 import { reserveFunds } from '../../lambdas/domain/account.js';
 import { jobDeadlines } from '../../lambdas/domain/job-lifecycle.js';
+import { customerJobRoutes } from '../../lambdas/handlers/customer-jobs.js';
 import { apiHandler } from '../../lambdas/http/router.js';
 import { relayNewJobs } from '../../lambdas/services/command-relay.js';
-import { submitJob } from '../../lambdas/services/submit-job.js';
 import { envelopeSha256 } from '../../lambdas/transport/envelope.js';
 import { callApi } from './support/api.js';
 import { eventually, plane, planeWith } from './support/lifecycle.js';
@@ -30,7 +30,7 @@ function submitWithFailingSend(customer: TestCustomer, body: unknown) {
       finish: (nodeId, leaseId) => queues.finish(nodeId, leaseId),
     },
   });
-  const handler = apiHandler({ 'POST /v1/private-inference/jobs': (request) => submitJob(failing, request) });
+  const handler = apiHandler(customerJobRoutes(failing));
   const event = {
     httpMethod: 'POST',
     resource: '/v1/private-inference/jobs',

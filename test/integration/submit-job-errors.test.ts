@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { controlPlaneFromEnv } from '../../lambdas/handlers/control-plane-from-env.js';
+import { customerJobRoutes } from '../../lambdas/handlers/customer-jobs.js';
 import { apiHandler } from '../../lambdas/http/router.js';
-import { controlPlaneFromEnv } from '../../lambdas/services/control-plane.js';
-import { submitJob } from '../../lambdas/services/submit-job.js';
 import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { type ApiCall, callApi } from './support/api.js';
 import { footprint, newCustomer, newNode, sealedJob, storedJob, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
@@ -196,7 +196,7 @@ describe('POST /v1/private-inference/jobs refusals', () => {
   it('answers 429 rate_limited past the customer’s burst, before reading the body', async () => {
     // Prepare: the same handler code with a burst of 2 and a slow refill.
     const plane = controlPlaneFromEnv({ ...process.env, CUSTOMER_RATE_LIMIT_BURST: '2', CUSTOMER_RATE_LIMIT_PER_SECOND: '1' });
-    const handler = apiHandler({ 'POST /v1/private-inference/jobs': (request) => submitJob(plane, request) });
+    const handler = apiHandler(customerJobRoutes(plane));
     const customer = await newCustomer();
     const node = await newNode();
     const event = (body: string) =>

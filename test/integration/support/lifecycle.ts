@@ -8,7 +8,8 @@
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { keys } from '../../../lambdas/adapters/dynamodb/items.js';
-import { type ControlPlane, controlPlaneFromEnv } from '../../../lambdas/services/control-plane.js';
+import { controlPlaneFromEnv } from '../../../lambdas/handlers/control-plane-from-env.js';
+import type { ControlPlane } from '../../../lambdas/services/control-plane.js';
 import { type ApiAnswer, callApi } from './api.js';
 import { ledger, type TestCustomer } from './world.js';
 
