@@ -68,10 +68,11 @@ async function decodeCancellation<Name extends string>(
 }
 
 /**
- * DynamoDB answers the old item of a failed condition when `ALL_OLD` was asked for. The local
- * emulator (ministack) leaves `Item` out of its cancellation reasons: read the item instead, so
- * the outcome is the same on both. On DynamoDB a missing `Item` means there was no item, and the
- * read finds none either.
+ * The emulator workaround, kept apart: DynamoDB answers the old item of a failed condition when
+ * `ALL_OLD` was asked for, but an emulator may leave `Item` out of its cancellation reasons (the
+ * store used to read the job back for "an emulator that drops Item"; ministack 1.5.33 does send
+ * it). When it is missing, read the item, so the outcome is the same either way. On DynamoDB a
+ * missing `Item` means there was no item, and this read finds none either.
  */
 async function readItemTheEmulatorLeftOut(client: DynamoDBClient, write: TransactWriteItem): Promise<Item | undefined> {
   const target = write.Put ?? write.Update ?? write.Delete;
