@@ -145,6 +145,23 @@ describe('a node answering a job', () => {
     expect(await footprint(customer)).toEqual(before);
   });
 
+  it('checks the receipt before deciding a replay: a forged receipt for a settled job is refused, not replayed', async () => {
+    // Prepare: the job settles with a good result.
+    const { customer, node, commandId } = await queuedJob();
+    const [pulled] = await pull(node);
+    expect((await nodeCall(node, 'result', resultFor(node, pulled!), { commandId })).status).toBe(200);
+    const before = await footprint(customer);
+
+    // Act: the same command again, with a receipt signed by another key.
+    const forged = resultFor(node, pulled!, { sign: (text: string) => signReceipt(new Uint8Array(32).fill(7), text) });
+    const answer = await nodeCall(node, 'result', forged, { commandId });
+
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_receipt');
+    expect(await footprint(customer)).toEqual(before);
+  });
+
   it('refuses a response that does not bind this job', async () => {
     const { node, commandId } = await queuedJob();
     const [pulled] = await pull(node);
