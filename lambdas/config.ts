@@ -17,4 +17,10 @@ function integer(name: string, fallback: number, env: NodeJS.ProcessEnv = proces
   return value;
 }
 
-export { integer, required };
+/** A text value, or `fallback` when it is unset or empty. */
+function text(name: string, fallback: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  return value === undefined || value.length === 0 ? fallback : value;
+}
+
+export { integer, required, text };

@@ -3,11 +3,13 @@
  * rotated token takes effect within that time without a redeploy; the token itself is dropped
  * as soon as it is hashed.
  */
+
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { hashToken } from '../domain/customer-token.js';
+import type { AdminCredential } from '../services/ports/outside.js';
 import { AsyncCache } from './async-cache.js';
 
-class AdminTokenSource {
+class AdminTokenSource implements AdminCredential {
   readonly #client: SecretsManagerClient;
   readonly #secretId: string;
   readonly #hash: AsyncCache<'admin', string>;

@@ -17,6 +17,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { NodeCommand } from '../domain/job.js';
+import type { LeasedCommand, NodeQueues } from '../services/ports/outside.js';
 import { AsyncCache } from './async-cache.js';
 
 interface NodeQueueSettings {
@@ -29,14 +30,7 @@ interface NodeQueueSettings {
 
 const RETENTION_SECONDS = 4 * 24 * 3600;
 
-/** A command as pulled: its message body and the lease (receipt handle) that holds it. */
-interface LeasedCommand {
-  body: string;
-  leaseId: string;
-  receiveCount: number;
-}
-
-class NodeCommandQueues {
+class NodeCommandQueues implements NodeQueues {
   readonly #client: SQSClient;
   readonly #settings: NodeQueueSettings;
   /** Queue URLs by node id, looked up once per container. */
@@ -174,5 +168,5 @@ function denyInsecureTransport(arn: string) {
   };
 }
 
-export type { LeasedCommand, NodeQueueSettings };
+export type { NodeQueueSettings };
 export { NodeCommandQueues };

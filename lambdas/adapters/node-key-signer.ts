@@ -2,11 +2,13 @@
  * The stack's KMS signing key (ECC_NIST_P256): signs transport-key records at enrollment and
  * publishes its public key for the key directory. The private key never leaves KMS.
  */
+
 import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import type { RecordSigner } from '../services/ports/outside.js';
 import { encodeBase64url } from '../transport/base64url.js';
 import { AsyncCache } from './async-cache.js';
 
-class NodeKeySigner {
+class NodeKeySigner implements RecordSigner {
   readonly #client: KMSClient;
   readonly #keyId: string;
   readonly #publicKey = new AsyncCache<'directory', Uint8Array>(() => this.#fetchPublicKey());

@@ -1,13 +1,34 @@
 /** Lambda: the admin API (`X-B3IQ-Admin-Token`). */
+import type { HttpRequest } from '../http/request.js';
 import { apiHandler } from '../http/router.js';
 import { createCustomer, creditCustomer, enrollNode, releaseStaleReservationsAsAdmin } from '../services/admin.js';
-import { controlPlaneFromEnv } from '../services/control-plane.js';
+import { controlPlaneFromEnv } from './control-plane-from-env.js';
+import { jsonBody } from './http-inputs.js';
 
-const plane = controlPlaneFromEnv();
+const plane = controlPlaneFromEnv(process.env, { queues: true, adminToken: true });
 
-export const handler = apiHandler({
-  'POST /v1/admin/customers': (request) => createCustomer(plane, request),
-  'POST /v1/admin/customers/{customer_id}/credits': (request) => creditCustomer(plane, request),
-  'PUT /v1/admin/nodes/{node_id}': (request) => enrollNode(plane, request),
-  'POST /v1/admin/reservations/release-stale': (request) => releaseStaleReservationsAsAdmin(plane, request),
+const adminCall = (request: HttpRequest, options: { emptyIsObject?: boolean } = {}) => ({
+  token: request.headers['x-b3iq-admin-token'],
+  readBody: jsonBody(request, options),
 });
+
+const handler = apiHandler({
+  'POST /v1/admin/customers': async (request) => ({
+    status: 201,
+    body: await createCustomer(plane, adminCall(request, { emptyIsObject: true })),
+  }),
+  'POST /v1/admin/customers/{customer_id}/credits': async (request) => ({
+    status: 200,
+    body: await creditCustomer(plane, { ...adminCall(request), customerId: request.pathParameters.customer_id }),
+  }),
+  'PUT /v1/admin/nodes/{node_id}': async (request) => ({
+    status: 200,
+    body: await enrollNode(plane, { ...adminCall(request), nodeId: request.pathParameters.node_id }),
+  }),
+  'POST /v1/admin/reservations/release-stale': async (request) => ({
+    status: 200,
+    body: await releaseStaleReservationsAsAdmin(plane, adminCall(request, { emptyIsObject: true })),
+  }),
+});
+
+export { handler };

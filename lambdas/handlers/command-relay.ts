@@ -3,22 +3,20 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { Item } from '../adapters/dynamodb/attributes.js';
 import { jobIdsFromKey } from '../adapters/dynamodb/items.js';
 import { logger } from '../observability/logger.js';
-import { publishMetrics } from '../observability/metrics.js';
 import { relayNewJobs } from '../services/command-relay.js';
-import { controlPlaneFromEnv } from '../services/control-plane.js';
+import { controlPlaneFromEnv } from './control-plane-from-env.js';
+import { workerHandler } from './worker.js';
 
-const plane = controlPlaneFromEnv();
+const plane = controlPlaneFromEnv(process.env, { queues: true });
 
-export async function handler(event: DynamoDBStreamEvent): Promise<void> {
+const handler = workerHandler(async (event: DynamoDBStreamEvent): Promise<void> => {
   const jobs = event.Records.flatMap((record) => {
     const ids = record.eventName === 'INSERT' ? jobIdsFromKey((record.dynamodb?.Keys ?? {}) as Item) : undefined;
     return ids === undefined ? [] : [ids];
   });
-  try {
-    const outcomes = await relayNewJobs(plane, jobs);
-    const count = (outcome: string) => outcomes.filter((o) => o === outcome).length;
-    logger.info('relayed', { records: event.Records.length, sent: count('sent'), released: count('released') });
-  } finally {
-    publishMetrics();
-  }
-}
+  const outcomes = await relayNewJobs(plane, jobs);
+  const count = (outcome: string) => outcomes.filter((o) => o === outcome).length;
+  logger.info('relayed', { records: event.Records.length, sent: count('sent'), released: count('released') });
+});
+
+export { handler };

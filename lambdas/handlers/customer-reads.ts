@@ -1,18 +1,31 @@
 /** Lambda: the customer's reads, public receipts, and the answer to unknown routes and methods. */
-import { apiHandler } from '../http/router.js';
-import { controlPlaneFromEnv } from '../services/control-plane.js';
+import { apiHandler, type RouteHandler } from '../http/router.js';
+import type { ControlPlane } from '../services/control-plane.js';
 import { getAccount, getBillingJob, getJob, getKeyDirectory, getNode, getReceipt, getUsage } from '../services/customer-reads.js';
 import { getOpenApiDocument } from '../services/openapi.js';
+import { controlPlaneFromEnv } from './control-plane-from-env.js';
+import { customerCredentials, pathId } from './http-inputs.js';
 
-const plane = controlPlaneFromEnv();
+const ok = (body: unknown) => ({ status: 200, body });
 
-export const handler = apiHandler({
-  'GET /v1/private-inference/jobs/{job_id}': (request) => getJob(plane, request),
-  'GET /v1/private-inference/nodes/{node_id}': (request) => getNode(plane, request),
-  'GET /v1/private-inference/key-directory': (request) => getKeyDirectory(plane, request),
-  'GET /v1/billing/account': (request) => getAccount(plane, request),
-  'GET /v1/billing/jobs/{job_id}': (request) => getBillingJob(plane, request),
-  'GET /v1/billing/usage': (request) => getUsage(plane, request),
-  'GET /v1/receipts/{receipt_hash}': (request) => getReceipt(plane, request),
-  'GET /v1/openapi.json': () => getOpenApiDocument(),
-});
+/** The routes on `plane`; a test may pass a plane with a part replaced. */
+function customerReadRoutes(plane: ControlPlane) {
+  return {
+    'GET /v1/private-inference/jobs/{job_id}': async (request) =>
+      ok(await getJob(plane, customerCredentials(request), pathId(request, 'job_id'))),
+    'GET /v1/private-inference/nodes/{node_id}': async (request) =>
+      ok(await getNode(plane, customerCredentials(request), pathId(request, 'node_id'))),
+    'GET /v1/private-inference/key-directory': async (request) => ok(await getKeyDirectory(plane, customerCredentials(request))),
+    'GET /v1/billing/account': async (request) => ok(await getAccount(plane, customerCredentials(request))),
+    'GET /v1/billing/jobs/{job_id}': async (request) =>
+      ok(await getBillingJob(plane, customerCredentials(request), pathId(request, 'job_id'))),
+    'GET /v1/billing/usage': async (request) =>
+      ok(await getUsage(plane, customerCredentials(request), { window_days: request.query.window_days, limit: request.query.limit })),
+    'GET /v1/receipts/{receipt_hash}': async (request) => ok(await getReceipt(plane, request.pathParameters.receipt_hash)),
+    'GET /v1/openapi.json': () => getOpenApiDocument(),
+  } satisfies Record<string, RouteHandler>;
+}
+
+const handler = apiHandler(customerReadRoutes(controlPlaneFromEnv(process.env, {})));
+
+export { customerReadRoutes, handler };

@@ -1,14 +1,14 @@
 /** Lambda: the dead-letter consumer, fed by the node queues' dead-letter queue. */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describeError, logger } from '../observability/logger.js';
-import { publishMetrics } from '../observability/metrics.js';
-import { controlPlaneFromEnv } from '../services/control-plane.js';
 import { failDeadLetteredCommand } from '../services/dead-letters.js';
+import { controlPlaneFromEnv } from './control-plane-from-env.js';
+import { workerHandler } from './worker.js';
 
-const plane = controlPlaneFromEnv();
+const plane = controlPlaneFromEnv(process.env, {});
 
 /** Reports the messages it could not handle, so that only those are retried. */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+const handler = workerHandler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     try {
@@ -19,6 +19,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }
-  publishMetrics();
   return { batchItemFailures };
-}
+});
+
+export { handler };

@@ -7,8 +7,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isId } from '../domain/ids.js';
 import { Problem } from '../domain/problems.js';
+import { invocationContext } from '../observability/invocation.js';
 import { describeError, logger } from '../observability/logger.js';
-import { publishMetrics } from '../observability/metrics.js';
 import { type HttpRequest, headerOf, toHttpRequest } from './request.js';
 import { type HttpResponse, internalError, problemResult, toProxyResult } from './response.js';
 import { API_ROUTES, type RouteKey, routeKey } from './routes.js';
@@ -39,14 +39,11 @@ function problemResponses(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxy
       ...(isId('customer_id', customerId) ? { customer_id: customerId } : {}),
       duration_ms: Math.round(performance.now() - (startedAt.get(event) ?? performance.now())),
     });
-    publishMetrics();
   };
   return {
     before: (request) => {
       startedAt.set(request.event, performance.now());
-      // Every line of this request carries its ids; keys a previous request appended are dropped.
-      logger.resetKeys();
-      logger.addContext(request.context);
+      // Every line of this request carries its ids (invocationContext dropped the previous request's).
       const jobId = request.event.pathParameters?.job_id;
       logger.appendKeys({
         request_id: request.event.requestContext?.requestId,
@@ -74,6 +71,7 @@ function problemResponses(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxy
 function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>) {
   const table = new Map<string, RouteHandler>(Object.entries(routes) as [string, RouteHandler][]);
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(invocationContext<APIGatewayProxyEvent, APIGatewayProxyResult>())
     .use(problemResponses())
     .handler(async (event) => {
       const request = toHttpRequest(event);

@@ -12,22 +12,27 @@ import { parseWei } from '../domain/money.js';
 import { type InferenceNode, nodeView, parseNodeEnrollment, planTransportKeys } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
 import { CREATE_CUSTOMER, CREDIT } from '../domain/schemas/requests.js';
-import type { CustomerCreated } from '../domain/schemas/responses.js';
-import { type HttpRequest, readJsonBody } from '../http/request.js';
-import type { HttpResponse } from '../http/response.js';
-import { backOff, MAX_ATTEMPTS } from './contention.js';
+import type { AccountView, CustomerCreated } from '../domain/schemas/responses.js';
 import type { ControlPlane } from './control-plane.js';
-import { releaseStale } from './stale-reservations.js';
+import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
+import { parseStaleQuery, releaseStaleReservations } from './stale-reservations.js';
 
-async function admitAdmin(plane: ControlPlane, request: HttpRequest): Promise<void> {
-  if (!tokenMatches(request.headers['x-b3iq-admin-token'], await plane.adminToken.tokenHash())) {
+/** An admin call: the presented admin token, and the body as JSON, read after the token's check. */
+interface AdminCall {
+  token: string | undefined;
+  readBody: () => unknown;
+}
+
+async function admitAdmin(plane: ControlPlane, call: AdminCall): Promise<void> {
+  if (!tokenMatches(call.token, await plane.adminToken.tokenHash())) {
     throw new Problem('unauthorized', 'send a valid X-B3IQ-Admin-Token');
   }
 }
 
-async function createCustomer(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  await admitAdmin(plane, request);
-  const fields = closedObject(readJsonBody(request, { emptyIsObject: true }), CREATE_CUSTOMER);
+/** A new customer with an empty account; its token is answered here, once, and only its hash is kept. */
+async function createCustomer(plane: ControlPlane, call: AdminCall) {
+  await admitAdmin(plane, call);
+  const fields = closedObject(call.readBody(), CREATE_CUSTOMER);
   if (fields.customer_id !== undefined && !isId('customer_id', fields.customer_id)) {
     throw invalidId('customer_id');
   }
@@ -38,12 +43,12 @@ async function createCustomer(plane: ControlPlane, request: HttpRequest): Promis
     plane.now().toISOString(),
   );
   if (!created) throw new Problem('customer_exists', `customer "${customerId}" already exists`);
-  return { status: 201, body: { customer_id: customerId, customer_token: token } satisfies CustomerCreated };
+  return { customer_id: customerId, customer_token: token } satisfies CustomerCreated;
 }
 
-async function creditCustomer(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  await admitAdmin(plane, request);
-  const fields = closedObject(readJsonBody(request), CREDIT);
+async function creditCustomer(plane: ControlPlane, call: AdminCall & { customerId: string | undefined }): Promise<AccountView> {
+  await admitAdmin(plane, call);
+  const fields = closedObject(call.readBody(), CREDIT);
   if (!isId('credit_id', fields.credit_id)) {
     throw invalidId('credit_id');
   }
@@ -52,41 +57,41 @@ async function creditCustomer(plane: ControlPlane, request: HttpRequest): Promis
     throw new Problem('invalid_request', '"amount_wei" must be a positive decimal wei string of at most 38 digits');
   }
   const creditId = fields.credit_id;
-  const customerId = request.pathParameters.customer_id;
-  let customer = isId('customer_id', customerId) ? await plane.store.getCustomer(customerId) : undefined;
-  if (customer === undefined) throw new Problem('customer_not_found', 'no such customer');
+  const { customerId } = call;
+  const found = isId('customer_id', customerId) ? await plane.store.getCustomer(customerId) : undefined;
+  if (found === undefined) throw new Problem('customer_not_found', 'no such customer');
+  let customer = found;
   const credit = { credit_id: creditId, customer_id: customer.account.customer_id, amount_wei: amount };
   const first = await plane.store.findCredit(creditId);
   if (first !== undefined) return repeatedCredit(plane, first, credit);
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  return retryOnConflict(async () => {
     const createdAt = plane.now().toISOString();
     const change = creditFunds(customer.account, amount, creditId, createdAt);
     if (change === undefined) throw new Problem('invalid_request', 'the credit would take the balance past 38 digits');
     const outcome = await plane.store.applyCredit(credit, change, customer.account.version, createdAt);
-    if (outcome.type === 'credited') return { status: 200, body: accountView(change.account, plane.pricing.policyVersion) };
-    if (outcome.type === 'credit_exists') return repeatedCredit(plane, outcome.credit, credit);
+    if (outcome.type === 'credited') return done(accountView(change.account, plane.pricing.policyVersion));
+    if (outcome.type === 'credit_exists') return done(await repeatedCredit(plane, outcome.credit, credit));
     customer = outcome.customer ?? (await plane.store.getCustomer(credit.customer_id)) ?? customer;
-    await backOff(attempt);
-  }
-  throw new Problem('rate_limited', 'the account is changing too fast; retry shortly');
+    return RETRY.afterPause;
+  });
 }
 
 /** A credit id seen before: the same credit answers the account as it is; anything else conflicts. */
-async function repeatedCredit(plane: ControlPlane, first: Credit, repeat: Credit): Promise<HttpResponse> {
+async function repeatedCredit(plane: ControlPlane, first: Credit, repeat: Credit): Promise<AccountView> {
   if (first.customer_id !== repeat.customer_id || first.amount_wei !== repeat.amount_wei) {
     throw new Problem('credit_id_conflict', `credit_id "${repeat.credit_id}" was already used with another amount or customer`);
   }
   const customer = await plane.store.getCustomer(repeat.customer_id);
   if (customer === undefined) throw new Problem('customer_not_found', 'no such customer');
-  return { status: 200, body: accountView(customer.account, plane.pricing.policyVersion) };
+  return accountView(customer.account, plane.pricing.policyVersion);
 }
 
-async function enrollNode(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  await admitAdmin(plane, request);
-  const enrollment = parseNodeEnrollment(readJsonBody(request));
-  const nodeId = request.pathParameters.node_id;
+async function enrollNode(plane: ControlPlane, call: AdminCall & { nodeId: string | undefined }) {
+  await admitAdmin(plane, call);
+  const enrollment = parseNodeEnrollment(call.readBody());
+  const { nodeId } = call;
   if (!isId('node_id', nodeId)) throw new Problem('node_not_found', 'no node can have that id');
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  return retryOnConflict(async () => {
     const stored = await plane.store.getNode(nodeId);
     const now = plane.now().toISOString();
     const { kept, toSign } = planTransportKeys(nodeId, stored?.node.transport_keys ?? [], enrollment.transport_keys, now);
@@ -108,17 +113,17 @@ async function enrollNode(plane: ControlPlane, request: HttpRequest): Promise<Ht
     // The queue first, so that an enrolled node always has one.
     await plane.queues.ensureQueue(nodeId);
     if (await plane.store.putNode({ node, revision: (stored?.revision ?? 0) + 1 }, stored?.revision)) {
-      return { status: 200, body: nodeView(node, plane.now()) };
+      return done(nodeView(node, plane.now()));
     }
-    await backOff(attempt);
-  }
-  throw new Problem('rate_limited', 'the node is changing too fast; retry shortly');
+    return RETRY.afterPause;
+  });
 }
 
 /** `POST /v1/admin/reservations/release-stale` (see stale-reservations.ts). */
-async function releaseStaleReservationsAsAdmin(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  await admitAdmin(plane, request);
-  return releaseStale(plane, request);
+async function releaseStaleReservationsAsAdmin(plane: ControlPlane, call: AdminCall) {
+  await admitAdmin(plane, call);
+  return releaseStaleReservations(plane, parseStaleQuery(call.readBody()));
 }
 
+export type { AdminCall };
 export { createCustomer, creditCustomer, enrollNode, releaseStaleReservationsAsAdmin };

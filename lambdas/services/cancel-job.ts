@@ -9,17 +9,26 @@ import { cancelDecision } from '../domain/job-lifecycle.js';
 import { closedObject } from '../domain/json-object.js';
 import { Problem } from '../domain/problems.js';
 import { CANCEL } from '../domain/schemas/requests.js';
-import { type HttpRequest, readJsonBody } from '../http/request.js';
-import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
-import { readJobAsCustomer } from './customer-access.js';
+import { type CustomerCredentials, readJobAsCustomer } from './customer-access.js';
 import { expireIfOverdue, releaseOpenJob } from './job-closing.js';
+
+type JobView = ReturnType<typeof jobView>;
 
 const notCancellable = (status: string) => new Problem('job_not_cancellable', `the job is ${status} and can no longer be cancelled`);
 
-async function cancelJob(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  const { customer, job, envelopes } = await readJobAsCustomer(plane, request, () =>
-    closedObject(readJsonBody(request, { emptyIsObject: true }), CANCEL),
+interface Cancellation {
+  credentials: CustomerCredentials;
+  /** The job to cancel; `undefined` when the path names none. */
+  jobId: string | undefined;
+  /** The body as JSON (`{}`: a cancel has no fields), read after the credentials' check. */
+  readBody: () => unknown;
+}
+
+/** Cancels the job and answers it as it now stands. */
+async function cancelJob(plane: ControlPlane, cancellation: Cancellation): Promise<JobView> {
+  const { customer, job, envelopes } = await readJobAsCustomer(plane, cancellation.credentials, cancellation.jobId, () =>
+    closedObject(cancellation.readBody(), CANCEL),
   );
   const current = await expireIfOverdue(plane, job, customer);
   const decision = cancelDecision(current.status);
@@ -30,7 +39,8 @@ async function cancelJob(plane: ControlPlane, request: HttpRequest): Promise<Htt
       : current;
   // A result may have settled the job while we cancelled it.
   if (cancelDecision(now.status) === 'refuse') throw notCancellable(now.status);
-  return { status: 200, body: jobView(now, envelopes) };
+  return jobView(now, envelopes);
 }
 
+export type { Cancellation, JobView };
 export { cancelJob };

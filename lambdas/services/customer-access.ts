@@ -2,25 +2,18 @@
  * Who is calling: customer credentials checked against the stored token hash in constant time
  * (the same answer for an unknown id and a wrong token), then the customer's rate limit.
  */
-import type { Snapshot } from '../adapters/dynamodb/control-plane-store.js';
 import type { Customer } from '../domain/account.js';
 import { tokenMatches } from '../domain/customer-token.js';
-import { isId } from '../domain/ids.js';
 import type { Job, JobEnvelopes } from '../domain/job.js';
 import { Problem } from '../domain/problems.js';
 import type { CustomerRateLimiter } from '../domain/rate-limit.js';
-import type { HttpRequest } from '../http/request.js';
 import type { ControlPlane } from './control-plane.js';
+import type { Snapshot } from './ports/store.js';
 
 interface CustomerCredentials {
   /** The presented id when it is a well-formed customer id, else `undefined`. */
   customerId: string | undefined;
   token: string | undefined;
-}
-
-function customerCredentials(request: HttpRequest): CustomerCredentials {
-  const id = request.headers['x-b3iq-customer-id'];
-  return { customerId: isId('customer_id', id) ? id : undefined, token: request.headers['x-b3iq-customer-token'] };
 }
 
 const unauthorized = () => new Problem('unauthorized', 'send a valid X-B3IQ-Customer-ID and X-B3IQ-Customer-Token');
@@ -39,32 +32,39 @@ function admitCustomer(
   return stored;
 }
 
-/** Authenticates the caller while reading what the route names, in one call. */
+/** Authenticates the caller while reading what the request names, in one call. */
 async function readAsCustomer(
   plane: ControlPlane,
-  request: HttpRequest,
-  names: { nodeId?: string; jobId?: string } = {},
+  credentials: CustomerCredentials,
+  names: { nodeId?: string | undefined; jobId?: string | undefined } = {},
 ): Promise<Snapshot & { customer: Customer }> {
-  const credentials = customerCredentials(request);
-  const snapshot = credentials.customerId === undefined ? {} : await plane.store.read({ customerId: credentials.customerId, ...names });
+  const { customerId } = credentials;
+  const snapshot =
+    customerId === undefined
+      ? {}
+      : await plane.store.read({
+          customerId,
+          ...(names.nodeId === undefined ? {} : { nodeId: names.nodeId }),
+          ...(names.jobId === undefined ? {} : { jobId: names.jobId }),
+        });
   const customer = admitCustomer(credentials, snapshot.customer, plane.rateLimiter, Date.now());
   return { ...snapshot, customer };
 }
 
 /**
- * The job in the path with its envelopes, read alongside the credentials check. `checkBody` runs
- * after the credentials and before the job is looked at (the contract's order); 404 if the job
- * is not the caller's.
+ * The job with its envelopes, read alongside the credentials check. `checkBody` runs after the
+ * credentials and before the job is looked at (the contract's order); 404 if the job is not the
+ * caller's (or `jobId` names none).
  */
 async function readJobAsCustomer(
   plane: ControlPlane,
-  request: HttpRequest,
+  credentials: CustomerCredentials,
+  jobId: string | undefined,
   checkBody: () => void = () => {},
 ): Promise<{ customer: Customer; job: Job; envelopes: JobEnvelopes }> {
-  const jobId = pathId(request, 'job_id');
-  const customerId = customerCredentials(request).customerId;
+  const { customerId } = credentials;
   const [{ customer }, found] = await Promise.all([
-    readAsCustomer(plane, request),
+    readAsCustomer(plane, credentials),
     jobId === undefined || customerId === undefined ? undefined : plane.store.getJobWithEnvelopes(customerId, jobId),
   ]);
   checkBody();
@@ -72,11 +72,5 @@ async function readJobAsCustomer(
   return { customer, ...found };
 }
 
-/** A path id that breaks its pattern names nothing: it is read as absent and answered 404. */
-function pathId(request: HttpRequest, name: 'job_id' | 'node_id'): string | undefined {
-  const value = request.pathParameters[name];
-  return isId(name, value) ? value : undefined;
-}
-
 export type { CustomerCredentials };
-export { admitCustomer, customerCredentials, pathId, readAsCustomer, readJobAsCustomer, unauthorized };
+export { admitCustomer, readAsCustomer, readJobAsCustomer, unauthorized };

@@ -6,10 +6,9 @@
  * at once, or a sweep racing a claim, a result or a cancel, end each job exactly once.
  */
 
-import type { OpenJobPage, OpenJobRef } from '../adapters/dynamodb/control-plane-store.js';
-import { OPEN_SHARDS, type OpenShard } from '../adapters/dynamodb/items.js';
 import type { ControlPlane } from './control-plane.js';
 import { releaseNamedJob } from './job-closing.js';
+import { OPEN_SHARDS, type OpenJobPage, type OpenJobRef, type OpenShard } from './ports/open-jobs.js';
 
 interface SweepOptions {
   pageSize?: number;

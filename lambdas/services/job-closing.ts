@@ -7,10 +7,9 @@ import type { Customer } from '../domain/account.js';
 import { releaseReserved } from '../domain/account.js';
 import type { Job } from '../domain/job.js';
 import { isOpenStatus, isOverdue, type ReleaseStatus } from '../domain/job-lifecycle.js';
-import { Problem } from '../domain/problems.js';
-import { recordJobEnded, recordReservationConflict } from '../observability/metrics.js';
-import { backOff, MAX_ATTEMPTS } from './contention.js';
+import { recordJobEnded } from '../observability/metrics.js';
 import type { ControlPlane } from './control-plane.js';
+import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 
 interface ReleaseRequest {
   status: ReleaseStatus;
@@ -33,13 +32,12 @@ async function releaseOpenJob(
 ): Promise<{ job: Job; released: boolean }> {
   let current = job;
   let account = customer ?? (await plane.store.getCustomer(job.customer_id));
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    if (!isOpenStatus(current.status) || account === undefined) return { job: current, released: false };
+  return retryOnConflict<{ job: Job; released: boolean }>(async () => {
+    if (!isOpenStatus(current.status) || account === undefined) return done({ job: current, released: false });
     if (!holdsReservation(account, current)) {
       // The account was read after someone else closed the job: read both again.
       ({ job: current = current, customer: account } = await plane.store.read({ customerId: current.customer_id, jobId: current.job_id }));
-      await backOff(attempt);
-      continue;
+      return RETRY.afterPause;
     }
     const at = plane.now().toISOString();
     const outcome = await plane.store.releaseJob({
@@ -56,23 +54,19 @@ async function releaseOpenJob(
     switch (outcome.type) {
       case 'closed':
         recordJobEnded(release.status);
-        return { job: { ...current, status: release.status, billing_status: 'released', completed_at: at }, released: true };
+        return done({ job: { ...current, status: release.status, billing_status: 'released', completed_at: at }, released: true });
       case 'job_changed':
         // Closed by someone else, or (for an expiry) claimed in time: either way not ours to release.
-        if (!isOpenStatus(outcome.job.status) || release.dueBy !== undefined) return { job: outcome.job, released: false };
+        if (!isOpenStatus(outcome.job.status) || release.dueBy !== undefined) return done({ job: outcome.job, released: false });
         current = outcome.job;
-        break;
+        return RETRY.now;
       case 'account_changed':
-        recordReservationConflict();
         account = outcome.customer ?? (await plane.store.getCustomer(current.customer_id));
-        await backOff(attempt);
-        break;
+        return RETRY.afterAccountConflict;
       case 'earnings_changed':
-        await backOff(attempt);
-        break;
+        return RETRY.afterPause;
     }
-  }
-  throw new Problem('rate_limited', 'the account is changing too fast; retry shortly');
+  });
 }
 
 /** Reads the named job with its account and releases it as `releaseOpenJob` does; `undefined` if there is no such job. */

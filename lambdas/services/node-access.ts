@@ -5,34 +5,42 @@
  */
 import { isId } from '../domain/ids.js';
 import type { StoredNode } from '../domain/node.js';
-import { NODE_HEADERS, nodeSignatureProblem, REPLAY_WINDOW_SECONDS } from '../domain/node-signature.js';
+import { nodeSignatureProblem, REPLAY_WINDOW_SECONDS } from '../domain/node-signature.js';
 import { Problem } from '../domain/problems.js';
-import type { HttpRequest } from '../http/request.js';
 import type { ControlPlane } from './control-plane.js';
+
+/** What a node's request says about itself: the parts its signature covers, and the node its path names. */
+interface SignedNodeRequest {
+  /** `X-B3IQ-Node-ID`. */
+  nodeId: string | undefined;
+  method: string;
+  path: string;
+  timestamp: string;
+  nonce: string;
+  signature: string | undefined;
+  /** The body's exact text, as signed. */
+  body: string;
+  pathNodeId: string | undefined;
+}
 
 const refused = (detail: string) => new Problem('invalid_signature', detail);
 
-async function admitNode(plane: ControlPlane, request: HttpRequest): Promise<StoredNode> {
-  const nodeId = request.headers[NODE_HEADERS.nodeId];
+async function admitNode(plane: ControlPlane, request: SignedNodeRequest): Promise<StoredNode> {
+  const { nodeId } = request;
   if (!isId('node_id', nodeId)) throw refused('send X-B3IQ-Node-ID and a b3iq-node-signature-v1 signature');
   const stored = await plane.store.getNode(nodeId);
   const identity = stored?.node.identity_public_key_ed25519;
-  const parts = {
-    method: request.method,
-    path: request.path,
-    timestamp: request.headers[NODE_HEADERS.timestamp] ?? '',
-    nonce: request.headers[NODE_HEADERS.nonce] ?? '',
-    body: request.body,
-  };
+  const parts = { method: request.method, path: request.path, timestamp: request.timestamp, nonce: request.nonce, body: request.body };
   const nowMs = plane.now().getTime();
   // The same answer for an unknown node, a node without an identity key and a bad signature.
-  const problem = identity ? nodeSignatureProblem(identity, parts, request.headers[NODE_HEADERS.signature], nowMs) : 'unknown node';
+  const problem = identity ? nodeSignatureProblem(identity, parts, request.signature, nowMs) : 'unknown node';
   if (problem !== undefined || stored === undefined) throw refused(`the request is not signed by an enrolled node: ${problem}`);
   if (!(await plane.store.rememberNonce(nodeId, parts.nonce, Math.ceil(nowMs / 1000) + 2 * REPLAY_WINDOW_SECONDS))) {
     throw refused('this nonce was already used; sign every request with a fresh one');
   }
-  if (request.pathParameters.node_id !== nodeId) throw new Problem('forbidden', 'a node may only act on its own commands');
+  if (request.pathNodeId !== nodeId) throw new Problem('forbidden', 'a node may only act on its own commands');
   return stored;
 }
 
+export type { SignedNodeRequest };
 export { admitNode };

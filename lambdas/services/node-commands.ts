@@ -3,39 +3,24 @@
  * then post a result (answer + signed receipt: the job settles) or a failure (the reservation is
  * released). Delivery is at least once, so every step is idempotent per job.
  */
-import type { CommandRef } from '../adapters/dynamodb/items.js';
 import type { Customer } from '../domain/account.js';
-import { debitReserved } from '../domain/account.js';
 import { type Job, type NodeCommand, nodeJobView } from '../domain/job.js';
-import { envelopePurgeTime, isOpenStatus } from '../domain/job-lifecycle.js';
-import { closedObject } from '../domain/json-object.js';
+import { isOpenStatus } from '../domain/job-lifecycle.js';
+import { closedObject, integerField } from '../domain/json-object.js';
 import { formatWei } from '../domain/money.js';
 import type { StoredNode } from '../domain/node.js';
-import { recordPayout } from '../domain/node-earnings.js';
 import { Problem } from '../domain/problems.js';
 import { acceptReceipt, receiptHash } from '../domain/receipt.js';
 import { FAILURE, LEASE, PULL, RESULT } from '../domain/schemas/requests.js';
-import type { PulledCommands } from '../domain/schemas/responses.js';
-import { type IntegerSchema, patternOf } from '../domain/schemas/schema.js';
-import { type HttpRequest, readJsonBody } from '../http/request.js';
-import type { HttpResponse } from '../http/response.js';
+import type { NodeJobView, PulledCommands } from '../domain/schemas/responses.js';
+import { patternOf } from '../domain/schemas/schema.js';
 import { logger } from '../observability/logger.js';
-import { recordJobEnded, recordReservationConflict } from '../observability/metrics.js';
 import { checkEnvelope, envelopeSha256 } from '../transport/envelope.js';
-import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
-import { expireIfOverdue, holdsReservation, releaseOpenJob } from './job-closing.js';
-import { admitNode } from './node-access.js';
-
-/** Bounds and default from the body's schema; `null` counts as absent. */
-function integerField(fields: Record<string, unknown>, name: string, schema: IntegerSchema & { default: number; maximum: number }): number {
-  const { default: fallback, minimum: min, maximum: max } = schema;
-  const value = fields[name] ?? fallback;
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new Problem('invalid_request', `"${name}" must be an integer from ${min} to ${max}`);
-  }
-  return value as number;
-}
+import { expireIfOverdue, releaseOpenJob } from './job-closing.js';
+import { admitNode, type SignedNodeRequest } from './node-access.js';
+import type { CommandRef } from './ports/jobs.js';
+import { type CheckedAnswer, settleAnsweredJob } from './settle-job.js';
 
 function leaseField(fields: Record<string, unknown>): string | undefined {
   const lease = fields.lease_id;
@@ -50,8 +35,7 @@ function leaseField(fields: Record<string, unknown>): string | undefined {
 const MAX_PULL_ANSWER_BYTES = 5 * 1024 * 1024;
 
 /** The command named in the path, if it is this node's; another node's command is forbidden. */
-async function ownCommand(plane: ControlPlane, request: HttpRequest, stored: StoredNode): Promise<CommandRef> {
-  const commandId = request.pathParameters.command_id;
+async function ownCommand(plane: ControlPlane, commandId: string | undefined, stored: StoredNode): Promise<CommandRef> {
   const ref = typeof commandId === 'string' && commandId.length <= 128 ? await plane.store.findCommand(commandId) : undefined;
   if (ref === undefined) throw new Problem('command_not_found', 'no such command');
   if (ref.node_id !== stored.node.node_id) throw new Problem('forbidden', 'a node may only act on its own commands');
@@ -66,10 +50,21 @@ async function openJob(plane: ControlPlane, ref: CommandRef): Promise<{ job: Job
   return { job: snapshot.job, customer: snapshot.customer };
 }
 
+/** A node's call on one of its commands: the signed request, the command its path names, and the body as JSON. */
+interface NodeCall {
+  request: SignedNodeRequest;
+  /** The body as JSON, read after the signature's check. */
+  readBody: () => unknown;
+}
+
+interface CommandCall extends NodeCall {
+  commandId: string | undefined;
+}
+
 /** `POST /v1/nodes/{node_id}/commands/pull`: long-polls the node's queue; each command is claimed and leased. */
-async function pullCommands(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  const stored = await admitNode(plane, request);
-  const fields = closedObject(readJsonBody(request, { emptyIsObject: true }), PULL);
+async function pullCommands(plane: ControlPlane, call: NodeCall) {
+  const stored = await admitNode(plane, call.request);
+  const fields = closedObject(call.readBody(), PULL);
   const max = integerField(fields, 'max_commands', PULL.properties.max_commands);
   const waitSeconds = integerField(fields, 'wait_seconds', PULL.properties.wait_seconds);
   const leaseSeconds = integerField(fields, 'lease_seconds', PULL.properties.lease_seconds);
@@ -100,112 +95,76 @@ async function pullCommands(plane: ControlPlane, request: HttpRequest): Promise<
       delivery: message.receiveCount,
     });
   }
-  return { status: 200, body: { commands } };
+  return { commands };
 }
 
 /** `POST .../commands/{command_id}/lease`: extends the lease (0 gives the command back); answers the job's status. */
-async function extendLease(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  const stored = await admitNode(plane, request);
-  const fields = closedObject(readJsonBody(request), LEASE);
+async function extendLease(plane: ControlPlane, call: CommandCall) {
+  const stored = await admitNode(plane, call.request);
+  const fields = closedObject(call.readBody(), LEASE);
   const leaseId = leaseField(fields);
   if (leaseId === undefined) throw new Problem('invalid_request', '"lease_id" is required');
   const seconds = integerField(fields, 'lease_seconds', LEASE.properties.lease_seconds);
-  const ref = await ownCommand(plane, request, stored);
+  const ref = await ownCommand(plane, call.commandId, stored);
   const job = await expireIfOverdue(plane, (await openJob(plane, ref)).job);
   if (!isOpenStatus(job.status)) {
     await plane.queues.finish(stored.node.node_id, leaseId);
-    return { status: 200, body: nodeJobView(job) };
+    return nodeJobView(job);
   }
   if (!(await plane.queues.extendLease(stored.node.node_id, leaseId, seconds))) {
     throw new Problem('lease_expired', 'the lease ended; the command will be delivered again');
   }
-  return { status: 200, body: nodeJobView(job, new Date(plane.now().getTime() + seconds * 1000).toISOString()) };
+  return nodeJobView(job, new Date(plane.now().getTime() + seconds * 1000).toISOString());
 }
 
 /**
- * `POST .../commands/{command_id}/result`: the sealed answer and the signed receipt. Settles the
- * job once; the same result again answers the same, anything after the job closed is refused.
+ * `POST .../commands/{command_id}/result`: the sealed answer and the signed receipt. The receipt
+ * is checked once, before anything else is decided; then the job settles once (settle-job.ts).
+ * The same result again answers the same; anything after the job closed is refused.
  */
-async function postResult(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  const stored = await admitNode(plane, request);
-  const fields = closedObject(readJsonBody(request), RESULT);
+async function postResult(plane: ControlPlane, call: CommandCall): Promise<NodeJobView> {
+  const stored = await admitNode(plane, call.request);
+  const fields = closedObject(call.readBody(), RESULT);
   const leaseId = leaseField(fields);
-  const ref = await ownCommand(plane, request, stored);
-  let { job, customer } = await openJob(plane, ref);
+  const ref = await ownCommand(plane, call.commandId, stored);
+  const read = await openJob(plane, ref);
+  const answer = checkAnswer(read.job, stored, fields);
+  const { job, settled } = await settleAnsweredJob(plane, read, answer);
+  if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
+  if (settled || (job.status === 'completed' && job.receipt_hash === answer.receiptHash)) return nodeJobView(job);
+  throw new Problem('job_closed', `the job is ${job.status}; this result changes nothing`);
+}
+
+/** The answer sealed for the job's customer, with a receipt that states the job and verifies with the node's identity key. */
+function checkAnswer(job: Job, stored: StoredNode, fields: Record<string, unknown>): CheckedAnswer {
   const check = checkEnvelope(fields.encrypted_response, 'response', { node_id: job.node_id, model_id: job.model_id, job_id: job.job_id });
   if (!check.ok) throw new Problem(check.tooLarge ? 'payload_too_large' : 'invalid_encrypted_request', check.reason);
   if (check.envelope.key_id !== job.request_key_id) {
     throw new Problem('invalid_encrypted_request', "a response repeats its request's key_id");
   }
-  const hash = typeof fields.receipt === 'string' ? receiptHash(fields.receipt) : '';
-  const finishLease = async () => {
-    if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
+  acceptReceipt(fields.receipt, fields.receipt_signature_ed25519, stored.node.identity_public_key_ed25519 ?? '', {
+    node_id: job.node_id,
+    model_id: job.model_id,
+    job_id: job.job_id,
+    command_id: job.command_id,
+    price_wei: formatWei(job.quote.quoted_price_wei),
+    request_sha256: job.request_sha256,
+    response_sha256: envelopeSha256(check.envelope),
+  });
+  // Accepted: the text is a string and the signature a verified one.
+  const receiptText = fields.receipt as string;
+  return {
+    encryptedResponse: check.envelope,
+    receiptText,
+    receiptHash: receiptHash(receiptText),
+    receiptSignature: fields.receipt_signature_ed25519 as string,
   };
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    job = await expireIfOverdue(plane, job, customer);
-    if (!isOpenStatus(job.status)) {
-      await finishLease();
-      if (job.status === 'completed' && job.receipt_hash === hash) return { status: 200, body: nodeJobView(job) };
-      throw new Problem('job_closed', `the job is ${job.status}; this result changes nothing`);
-    }
-    if (!holdsReservation(customer, job)) {
-      // The account was read after the job closed: read both again.
-      ({ job, customer } = await openJob(plane, ref));
-      await backOff(attempt);
-      continue;
-    }
-    acceptReceipt(fields.receipt, fields.receipt_signature_ed25519, stored.node.identity_public_key_ed25519 ?? '', {
-      node_id: job.node_id,
-      model_id: job.model_id,
-      job_id: job.job_id,
-      command_id: job.command_id,
-      price_wei: formatWei(job.quote.quoted_price_wei),
-      request_sha256: job.request_sha256,
-      response_sha256: envelopeSha256(check.envelope),
-    });
-    const at = plane.now().toISOString();
-    const earnings = await plane.store.getEarnings(job.node_id);
-    const payout = recordPayout(earnings, job.quote, `${job.customer_id}:${job.job_id}`, job.job_id, hash, at);
-    const outcome = await plane.store.settleJob({
-      job,
-      customer: {
-        change: debitReserved(customer.account, job.quote.reserved_price_wei, job.job_id, hash, at),
-        expectedVersion: customer.account.version,
-      },
-      earnings: { next: payout.earnings, entries: payout.entries, expectedVersion: earnings.version },
-      encryptedResponse: check.envelope,
-      responsePurgeAt: envelopePurgeTime(at, plane.jobWindows),
-      receipt: {
-        receipt_hash: hash,
-        job_id: job.job_id,
-        node_id: job.node_id,
-        model_id: job.model_id,
-        status: 'accepted',
-        received_at: at,
-        signature_ed25519: fields.receipt_signature_ed25519 as string,
-        receipt_text: fields.receipt as string,
-      },
-      settledAt: at,
-    });
-    if (outcome.type === 'closed') {
-      recordJobEnded('completed', check.envelope.ciphertext);
-      await finishLease();
-      return { status: 200, body: nodeJobView({ ...job, status: 'completed', receipt_hash: hash }) };
-    }
-    if (outcome.type === 'job_changed') job = outcome.job;
-    else if (outcome.type === 'account_changed') {
-      recordReservationConflict();
-      customer = outcome.customer ?? (await openJob(plane, ref)).customer;
-    }
-    await backOff(attempt);
-  }
-  throw new Problem('rate_limited', 'the account is changing too fast; post the result again shortly');
 }
 
 /** `POST .../commands/{command_id}/failure`: the node could not answer; the job fails and nothing is debited. */
-async function postFailure(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  const stored = await admitNode(plane, request);
-  const fields = closedObject(readJsonBody(request), FAILURE);
+async function postFailure(plane: ControlPlane, call: CommandCall): Promise<NodeJobView> {
+  const stored = await admitNode(plane, call.request);
+  const fields = closedObject(call.readBody(), FAILURE);
   const leaseId = leaseField(fields);
   const { code, message } = FAILURE.properties;
   if (typeof fields.code !== 'string' || !patternOf(code).test(fields.code)) {
@@ -214,13 +173,14 @@ async function postFailure(plane: ControlPlane, request: HttpRequest): Promise<H
   if (fields.message !== undefined && (typeof fields.message !== 'string' || fields.message.length > message.maxLength)) {
     throw new Problem('invalid_request', `"message" must be a string of at most ${message.maxLength} characters`);
   }
-  const ref = await ownCommand(plane, request, stored);
+  const ref = await ownCommand(plane, call.commandId, stored);
   const { job: read, customer } = await openJob(plane, ref);
   const job = await expireIfOverdue(plane, read, customer);
   const { job: failed } = await releaseOpenJob(plane, job, { status: 'failed', reason: fields.code }, customer);
   if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
-  if (failed.status === 'failed') return { status: 200, body: nodeJobView(failed) };
+  if (failed.status === 'failed') return nodeJobView(failed);
   throw new Problem('job_closed', `the job is ${failed.status}; this failure changes nothing`);
 }
 
+export type { CommandCall, NodeCall };
 export { extendLease, postFailure, postResult, pullCommands };

@@ -4,17 +4,14 @@
  * jobs and releases their reservations. `dry_run` defaults to true: releasing is asked for.
  */
 
-import type { OpenJobPage, OpenJobRef } from '../adapters/dynamodb/control-plane-store.js';
-import { OPEN_SHARDS } from '../adapters/dynamodb/items.js';
 import { closedObject, integerField } from '../domain/json-object.js';
 import { formatWei } from '../domain/money.js';
 import { Problem } from '../domain/problems.js';
 import { RELEASE_STALE } from '../domain/schemas/requests.js';
 import type { StaleReservations } from '../domain/schemas/responses.js';
-import { type HttpRequest, readJsonBody } from '../http/request.js';
-import type { HttpResponse } from '../http/response.js';
 import type { ControlPlane } from './control-plane.js';
 import { releaseNamedJob } from './job-closing.js';
+import { OPEN_SHARDS, type OpenJobPage, type OpenJobRef } from './ports/open-jobs.js';
 
 interface StaleQuery {
   dryRun: boolean;
@@ -72,8 +69,7 @@ async function releaseStaleReservations(plane: ControlPlane, query: StaleQuery):
       customer_id: ref.customer_id,
       job_id: ref.job_id,
       node_id: ref.node_id,
-      // The index holds a job only while it is open, in the shard of its status (OPEN_SHARDS).
-      status: ref.status as StaleReservations['reservations'][number]['status'],
+      status: ref.status,
       reserved_price_wei: formatWei(ref.reserved_price_wei),
       created_at: ref.created_at,
       due_at: ref.due_at,
@@ -83,10 +79,5 @@ async function releaseStaleReservations(plane: ControlPlane, query: StaleQuery):
   return { dry_run: query.dryRun, as_of: asOf, count: reservations.length, reservations };
 }
 
-async function releaseStale(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  const query = parseStaleQuery(readJsonBody(request, { emptyIsObject: true }));
-  return { status: 200, body: await releaseStaleReservations(plane, query) };
-}
-
 export type { StaleQuery };
-export { parseStaleQuery, releaseStale, releaseStaleReservations };
+export { parseStaleQuery, releaseStaleReservations };

@@ -9,44 +9,43 @@
 import { randomUUID } from 'node:crypto';
 import type { Customer } from '../domain/account.js';
 import { reserveFunds } from '../domain/account.js';
-import { isId } from '../domain/ids.js';
 import { acceptanceView, type Job, nodeCommand } from '../domain/job.js';
 import { envelopePurgeTime, type JobWindows, jobDeadlines } from '../domain/job-lifecycle.js';
 import { type JobRequest, jobRequestFingerprint, parseJobRequest } from '../domain/job-request.js';
 import { routeToNode } from '../domain/node-routing.js';
 import { quotePrice } from '../domain/pricing.js';
 import { Problem } from '../domain/problems.js';
-import { type HttpRequest, peekJsonFields, readJsonBody } from '../http/request.js';
-import type { HttpResponse } from '../http/response.js';
 import { describeError, logger } from '../observability/logger.js';
-import { recordInsufficientBalance, recordJobQueued, recordReservationConflict } from '../observability/metrics.js';
+import { recordInsufficientBalance, recordJobQueued } from '../observability/metrics.js';
 import { envelopeSha256 } from '../transport/envelope.js';
-import { backOff, MAX_ATTEMPTS } from './contention.js';
 import type { ControlPlane } from './control-plane.js';
-import { admitCustomer, customerCredentials } from './customer-access.js';
+import { type CustomerCredentials, readAsCustomer } from './customer-access.js';
+import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 
-async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<HttpResponse> {
-  const credentials = customerCredentials(request);
-  // Read the account, node and job in one call: peek at the ids before the body is validated.
-  const named = peekJsonFields(request, ['node_id', 'job_id']);
-  const snapshot =
-    credentials.customerId === undefined
-      ? {}
-      : await plane.store.read({
-          customerId: credentials.customerId,
-          ...(isId('node_id', named.node_id) ? { nodeId: named.node_id } : {}),
-          ...(isId('job_id', named.job_id) ? { jobId: named.job_id } : {}),
-        });
-  let customer = admitCustomer(credentials, snapshot.customer, plane.rateLimiter, Date.now());
-  const jobRequest = parseJobRequest(readJsonBody(request));
+/** A job as the customer submits it. */
+interface JobSubmission {
+  credentials: CustomerCredentials;
+  /** The ids the body names, peeked at before it is checked, so that one read fetches them with the account. */
+  named: { nodeId?: string | undefined; jobId?: string | undefined };
+  /** The body as JSON; reading it raises its own problems (media type, size, syntax), after the credentials' check. */
+  readBody: () => unknown;
+}
+
+type Acceptance = ReturnType<typeof acceptanceView>;
+
+/** Accepts the job (or answers its first acceptance again, for the same request with the same id). */
+async function submitJob(plane: ControlPlane, submission: JobSubmission): Promise<Acceptance> {
+  const snapshot = await readAsCustomer(plane, submission.credentials, submission.named);
+  let { customer } = snapshot;
+  const jobRequest = parseJobRequest(submission.readBody());
   const fingerprint = jobRequestFingerprint(jobRequest);
   const directory = await plane.keyDirectory();
   const jobId = jobRequest.job_id ?? `job-${randomUUID()}`;
   logger.appendKeys({ job_id: jobId });
   let { job: existing, node: stored } = snapshot;
 
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    if (existing !== undefined) return replay(existing, fingerprint);
+  return retryOnConflict(async () => {
+    if (existing !== undefined) return done(replay(existing, fingerprint));
     const now = plane.now();
     const route = routeToNode(stored, jobRequest, directory, now);
     const quote = quotePrice(route.priceWei, plane.pricing);
@@ -69,21 +68,18 @@ async function submitJob(plane: ControlPlane, request: HttpRequest): Promise<Htt
       case 'reserved':
         recordJobQueued(jobRequest.encrypted_request.ciphertext);
         await sendNow(plane, job, jobRequest);
-        return { status: 202, body: acceptanceView(job) };
+        return done(acceptanceView(job));
       case 'job_exists':
         existing = outcome.job;
-        break;
+        return RETRY.now;
       case 'node_changed':
         stored = await plane.store.getNode(jobRequest.node_id);
-        break;
+        return RETRY.now;
       case 'account_changed':
-        recordReservationConflict();
         customer = outcome.customer ?? (await plane.store.getCustomer(customer.account.customer_id)) ?? customer;
-        await backOff(attempt);
-        break;
+        return RETRY.afterAccountConflict;
     }
-  }
-  throw new Problem('rate_limited', 'too many concurrent requests are changing this account; retry shortly');
+  });
 }
 
 /** The fast path to the node; if it fails the job is already committed and the relay delivers it. */
@@ -96,11 +92,11 @@ async function sendNow(plane: ControlPlane, job: Job, request: JobRequest): Prom
 }
 
 /** An identical request answers the first acceptance again; another request with the id is a conflict. */
-function replay(job: Job, fingerprint: string): HttpResponse {
+function replay(job: Job, fingerprint: string): Acceptance {
   if (job.request_fingerprint !== fingerprint) {
     throw new Problem('job_id_conflict', `job_id "${job.job_id}" was already used with a different request`);
   }
-  return { status: 202, body: acceptanceView(job) };
+  return acceptanceView(job);
 }
 
 function newJob(
@@ -132,4 +128,5 @@ function newJob(
   };
 }
 
+export type { Acceptance, JobSubmission };
 export { submitJob };

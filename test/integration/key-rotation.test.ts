@@ -5,13 +5,13 @@
  * Time passes through the control plane's clock (`now()`), never by waiting.
  */
 import { describe, expect, it } from 'vitest';
+import { customerJobRoutes } from '../../lambdas/handlers/customer-jobs.js';
+import { customerReadRoutes } from '../../lambdas/handlers/customer-reads.js';
 import { apiHandler } from '../../lambdas/http/router.js';
-import { getNode } from '../../lambdas/services/customer-reads.js';
-import { submitJob } from '../../lambdas/services/submit-job.js';
 import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { adminHeaders, callApi, callHandler } from './support/api.js';
 import { submit } from './support/jobs.js';
-import { plane } from './support/lifecycle.js';
+import { planeWith } from './support/lifecycle.js';
 import { footprint, newCustomer, newNode, newTransportKey, sealedJob, type TestNode, uniqueId } from './support/world.js';
 
 function enroll(node: TestNode, keys: { key_id: string; publicKey: Uint8Array; valid_until?: string }[]) {
@@ -32,11 +32,10 @@ function enroll(node: TestNode, keys: { key_id: string; publicKey: Uint8Array; v
 
 /** The customer routes the test needs, served by the same code on a control plane whose clock reads `at`. */
 function handlerAt(at: Date) {
-  const later = { ...plane, now: () => at };
-  return apiHandler({
-    'POST /v1/private-inference/jobs': (request) => submitJob(later, request),
-    'GET /v1/private-inference/nodes/{node_id}': (request) => getNode(later, request),
-  });
+  const later = planeWith({ now: () => at });
+  const { 'POST /v1/private-inference/jobs': submit } = customerJobRoutes(later);
+  const { 'GET /v1/private-inference/nodes/{node_id}': getNode } = customerReadRoutes(later);
+  return apiHandler({ 'POST /v1/private-inference/jobs': submit, 'GET /v1/private-inference/nodes/{node_id}': getNode });
 }
 
 describe('transport key rotation', () => {

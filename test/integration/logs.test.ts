@@ -5,9 +5,7 @@
  * its metrics count exactly what this file left overdue.
  */
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
-import { handler as relay } from '../../lambdas/handlers/command-relay.js';
-import { handler as deadLetters } from '../../lambdas/handlers/dead-letters.js';
-import { handler as sweeper } from '../../lambdas/handlers/deadline-sweeper.js';
+import { keys } from '../../lambdas/adapters/dynamodb/items.js';
 import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { backdate, cancelJob } from './support/lifecycle.js';
@@ -110,8 +108,13 @@ describe('logs', () => {
     await backdate(customer.customerId, first.job_id!, 4_000);
 
     // Act
-    const keys = { pk: { S: `JOB#${customer.customerId}#${first.job_id}` }, sk: { S: 'JOB' } };
-    await relay({ Records: [{ eventName: 'INSERT', dynamodb: { Keys: keys } }] } as never);
+    const jobKey = keys.job(customer.customerId, first.job_id!);
+    // Loaded now, as a container would be, after the file switched to its own table (a handler reads
+    // its configuration when its module loads).
+    const { handler: relay } = await import('../../lambdas/handlers/command-relay.js');
+    const { handler: sweeper } = await import('../../lambdas/handlers/deadline-sweeper.js');
+    const { handler: deadLetters } = await import('../../lambdas/handlers/dead-letters.js');
+    await relay({ Records: [{ eventName: 'INSERT', dynamodb: { Keys: jobKey } }] } as never);
     await sweeper({}, { getRemainingTimeInMillis: () => 30_000 });
     await deadLetters({ Records: [{ messageId: 'm-1', body: JSON.stringify(command) }] } as never);
     await cancelJob(customer, second.job_id!);

@@ -135,6 +135,23 @@ describe('a node answering a job', () => {
     expect(await footprint(customer)).toEqual(before);
   });
 
+  it('checks the receipt before deciding a replay: a forged receipt for a settled job is refused, not replayed', async () => {
+    // Prepare: the job settles with a good result.
+    const { customer, node, commandId } = await queuedJob();
+    const [pulled] = await pull(node);
+    expect((await nodeCall(node, 'result', resultFor(node, pulled!), { commandId })).status).toBe(200);
+    const before = await footprint(customer);
+
+    // Act: the same command again, with a receipt signed by another key.
+    const forged = resultFor(node, pulled!, { sign: (text: string) => signReceipt(new Uint8Array(32).fill(7), text) });
+    const answer = await nodeCall(node, 'result', forged, { commandId });
+
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_receipt');
+    expect(await footprint(customer)).toEqual(before);
+  });
+
   it('refuses a response that does not bind this job', async () => {
     const { node, commandId } = await queuedJob();
     const [pulled] = await pull(node);
@@ -212,6 +229,23 @@ describe('a node answering a job', () => {
 
     expect(answer.status).toBe(401);
     expect(answer.body.error.code).toBe('invalid_signature');
+  });
+
+  it.each([
+    { case: 'max_commands null', body: { max_commands: null } },
+    { case: 'wait_seconds null', body: { wait_seconds: null } },
+    { case: 'lease_seconds null', body: { lease_seconds: null } },
+    { case: 'max_commands 0', body: { max_commands: 0 } },
+    { case: 'max_commands 11', body: { max_commands: 11 } },
+    { case: 'max_commands 1.5', body: { max_commands: 1.5 } },
+    { case: 'wait_seconds as text', body: { wait_seconds: '0' } },
+  ])('answers 400 invalid_request for a pull with $case (the document says integer, not null)', async ({ body }) => {
+    const node = await newNode();
+
+    const answer = await nodeCall(node, 'pull', body);
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_request');
   });
 
   it('refuses a replayed request', async () => {

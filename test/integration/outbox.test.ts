@@ -8,24 +8,29 @@ import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/clie
 import { describe, expect, it } from 'vitest';
 import { reserveFunds } from '../../lambdas/domain/account.js';
 import { jobDeadlines } from '../../lambdas/domain/job-lifecycle.js';
+import { customerJobRoutes } from '../../lambdas/handlers/customer-jobs.js';
 import { apiHandler } from '../../lambdas/http/router.js';
 import { relayNewJobs } from '../../lambdas/services/command-relay.js';
-import type { ControlPlane } from '../../lambdas/services/control-plane.js';
-import { submitJob } from '../../lambdas/services/submit-job.js';
 import { envelopeSha256 } from '../../lambdas/transport/envelope.js';
 import { callApi } from './support/api.js';
-import { eventually, plane } from './support/lifecycle.js';
+import { eventually, plane, planeWith } from './support/lifecycle.js';
 import { pull, pullJob } from './support/node-calls.js';
 import { account, ledger, newCustomer, newNode, sealedJob, store, storedJob, type TestCustomer, uniqueId } from './support/world.js';
 
 /** The job path with a queue adapter whose send always fails, as SQS would during an outage. */
 function submitWithFailingSend(customer: TestCustomer, body: unknown) {
-  const failing: ControlPlane = Object.create(plane, {
+  const unavailable = async () => Promise.reject(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
+  const { queues } = plane;
+  const failing = planeWith({
     queues: {
-      value: { send: async () => Promise.reject(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' })) },
+      ensureQueue: (nodeId) => queues.ensureQueue(nodeId),
+      send: unavailable,
+      receive: (nodeId, options) => queues.receive(nodeId, options),
+      extendLease: (nodeId, leaseId, seconds) => queues.extendLease(nodeId, leaseId, seconds),
+      finish: (nodeId, leaseId) => queues.finish(nodeId, leaseId),
     },
   });
-  const handler = apiHandler({ 'POST /v1/private-inference/jobs': (request) => submitJob(failing, request) });
+  const handler = apiHandler(customerJobRoutes(failing));
   const event = {
     httpMethod: 'POST',
     resource: '/v1/private-inference/jobs',

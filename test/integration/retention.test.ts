@@ -5,8 +5,10 @@
  * have none. DynamoDB deletes expired items itself; here the purge is done by hand, and the
  * reads must survive it.
  */
+
 import { DeleteItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { keys } from '../../lambdas/adapters/dynamodb/items.js';
 import { sealEnvelope } from '../../lambdas/transport/seal.js';
 import { callApi } from './support/api.js';
 import { getJob, plane } from './support/lifecycle.js';
@@ -48,12 +50,12 @@ describe('envelope retention', () => {
     const job = (await store.read({ customerId: customer.customerId, jobId: jobId })).job!;
 
     // Assess
-    const items = await partition(`JOB#${customer.customerId}#${jobId}`);
+    const items = await partition(keys.jobPartition(customer.customerId, jobId));
     const expiry = (sk: string) => items.find((item) => item.sk?.S === sk)?.expires_at?.N;
     expect(expiry('JOB')).toBeUndefined();
-    expect(Number(expiry('ENVELOPE#request#0'))).toBe(epochSeconds(job.completion_deadline) + retention());
-    expect(Number(expiry('ENVELOPE#response#0'))).toBe(epochSeconds(job.completed_at!) + retention());
-    const [command] = await partition(`COMMAND#${accepted.command_id}`);
+    expect(Number(expiry(`${keys.envelopePrefix('request')}0`))).toBe(epochSeconds(job.completion_deadline) + retention());
+    expect(Number(expiry(`${keys.envelopePrefix('response')}0`))).toBe(epochSeconds(job.completed_at!) + retention());
+    const [command] = await partition(keys.command(accepted.command_id as string).pk?.S as string);
     expect(Number(command?.expires_at?.N)).toBe(epochSeconds(job.completion_deadline) + retention());
     const kept = [
       ...(await partition(`LEDGER#${customer.customerId}`)),
@@ -69,11 +71,11 @@ describe('envelope retention', () => {
     // Prepare
     const { customer, body, jobId, accepted } = await completedJob();
     const billingBefore = await callApi('GET', '/v1/billing/jobs/{job_id}', { params: { job_id: jobId }, headers: customer.headers });
-    const pk = `JOB#${customer.customerId}#${jobId}`;
+    const pk = keys.jobPartition(customer.customerId, jobId);
 
     // Act: what DynamoDB's TTL does once the retention has passed.
     for (const item of await partition(pk)) {
-      if (item.sk?.S?.startsWith('ENVELOPE#'))
+      if (item.expires_at !== undefined)
         await dynamodb.send(new DeleteItemCommand({ TableName: tableName(), Key: { pk: item.pk!, sk: item.sk } }));
     }
 
@@ -122,7 +124,9 @@ describe('envelope retention', () => {
     const job = await getJob(customer, jobId);
     expect(job.body).toMatchObject({ status: 'completed', encrypted_request: envelope, encrypted_response: result.encrypted_response });
     expect(
-      (await partition(`JOB#${customer.customerId}#${jobId}`)).filter((item) => item.sk?.S?.startsWith('ENVELOPE#request#')),
+      (await partition(keys.jobPartition(customer.customerId, jobId))).filter((item) =>
+        item.sk?.S?.startsWith(keys.envelopePrefix('request')),
+      ),
     ).toHaveLength(2);
   });
 });

@@ -8,8 +8,10 @@
  * (`older_than_seconds: 0`) also hold the open jobs of earlier tests here, so those are filtered to
  * the test's own jobs; listings of overdue jobs follow `sweepLeftovers()` and are exact.
  */
+
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { keys } from '../../lambdas/adapters/dynamodb/items.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { acceptedJob, queuedJob } from './support/jobs.js';
 import { backdate, sweepLeftovers } from './support/lifecycle.js';
@@ -33,7 +35,7 @@ async function closeReason(customerId: string, jobId: string): Promise<string | 
   const { Item } = await dynamodb.send(
     new GetItemCommand({
       TableName: tableName(),
-      Key: { pk: { S: `JOB#${customerId}#${jobId}` }, sk: { S: 'JOB' } },
+      Key: keys.job(customerId, jobId),
       ConsistentRead: true,
     }),
   );

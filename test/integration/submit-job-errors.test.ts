@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CustomerRateLimiter } from '../../lambdas/domain/rate-limit.js';
+import { controlPlaneFromEnv } from '../../lambdas/handlers/control-plane-from-env.js';
+import { customerJobRoutes } from '../../lambdas/handlers/customer-jobs.js';
 import { apiHandler } from '../../lambdas/http/router.js';
-import { controlPlaneFromEnv } from '../../lambdas/services/control-plane.js';
-import { submitJob } from '../../lambdas/services/submit-job.js';
 import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { type ApiCall, callApi } from './support/api.js';
 import { footprint, newCustomer, newNode, sealedJob, storedJob, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
@@ -206,7 +206,7 @@ describe('POST /v1/private-inference/jobs refusals', () => {
       }
     }
     const plane = { ...controlPlaneFromEnv(), rateLimiter: new FrozenClockLimiter({ perSecond: 1, burst: 2 }) };
-    const handler = apiHandler({ 'POST /v1/private-inference/jobs': (request) => submitJob(plane, request) });
+    const handler = apiHandler(customerJobRoutes(plane));
     const customer = await newCustomer();
     const node = await newNode();
     const event = (body: string) =>

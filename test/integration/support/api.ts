@@ -5,20 +5,21 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { inject } from 'vitest';
-import { handler as admin } from '../../../lambdas/handlers/admin.js';
-import { handler as customerJobs } from '../../../lambdas/handlers/customer-jobs.js';
-import { handler as customerReads } from '../../../lambdas/handlers/customer-reads.js';
-import { handler as nodeApi } from '../../../lambdas/handlers/node-api.js';
 import { API_ROUTES, type ApiFunction, FALLBACK_FUNCTION } from '../../../lambdas/http/routes.js';
 import { openApiContract } from './openapi-contract.js';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const HANDLERS: Record<ApiFunction, ApiHandler> = {
-  'customer-jobs': customerJobs,
-  'customer-reads': customerReads,
-  admin,
-  'node-api': nodeApi,
+/**
+ * Each function's handler, imported on first call as a Lambda container would load it. A handler reads
+ * its configuration when its module loads, so a file that takes a table of its own (table.ts) must
+ * have switched `TABLE_NAME` by then: loading on first call, after the file's `beforeAll`, does that.
+ */
+const HANDLERS: Record<ApiFunction, () => Promise<ApiHandler>> = {
+  'customer-jobs': async () => (await import('../../../lambdas/handlers/customer-jobs.js')).handler,
+  'customer-reads': async () => (await import('../../../lambdas/handlers/customer-reads.js')).handler,
+  admin: async () => (await import('../../../lambdas/handlers/admin.js')).handler,
+  'node-api': async () => (await import('../../../lambdas/handlers/node-api.js')).handler,
 };
 
 interface ApiCall {
@@ -68,9 +69,9 @@ function proxyEvent(method: string, template: string, call: ApiCall): APIGateway
  * Calls the route's handler. Every answer is checked against the OpenAPI document
  * (`GET /v1/openapi.json`): a status or body the document does not describe fails the test.
  */
-function callApi(method: string, template: string, call: ApiCall = {}): Promise<ApiAnswer> {
+async function callApi(method: string, template: string, call: ApiCall = {}): Promise<ApiAnswer> {
   const route = API_ROUTES.find((candidate) => candidate.path === template && candidate.method === method);
-  return callHandler(HANDLERS[route?.function ?? FALLBACK_FUNCTION], method, template, call);
+  return callHandler(await HANDLERS[route?.function ?? FALLBACK_FUNCTION](), method, template, call);
 }
 
 /**

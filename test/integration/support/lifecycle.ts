@@ -4,8 +4,11 @@
  * any other test's jobs), the workers run in-process with the Lambdas' configuration, and a
  * poll for what the deployed workers do on their own.
  */
+
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { controlPlaneFromEnv } from '../../../lambdas/services/control-plane.js';
+import { keys } from '../../../lambdas/adapters/dynamodb/items.js';
+import { controlPlaneFromEnv } from '../../../lambdas/handlers/control-plane-from-env.js';
+import type { ControlPlane } from '../../../lambdas/services/control-plane.js';
 import { expireOverdueJobs } from '../../../lambdas/services/deadline-sweeper.js';
 import { type ApiAnswer, callApi } from './api.js';
 import { tableName } from './table.js';
@@ -13,8 +16,36 @@ import { ledger, type TestCustomer } from './world.js';
 
 const dynamodb = new DynamoDBClient({});
 
-/** The control plane as the Lambdas build it, for running a worker's service in-process. */
-const plane = controlPlaneFromEnv();
+const planes = new Map<string, ControlPlane>();
+
+/** The control plane as the Lambdas build it, on the file's current table (see table.ts), made on first use. */
+function currentPlane(): ControlPlane {
+  const table = tableName();
+  let found = planes.get(table);
+  if (found === undefined) {
+    found = controlPlaneFromEnv({ ...process.env, TABLE_NAME: table });
+    planes.set(table, found);
+  }
+  return found;
+}
+
+/** The control plane for running a worker's service in-process: it follows the file's table, as the handlers do. */
+const plane = new Proxy({} as ControlPlane, {
+  get: (_, property) => {
+    const target = currentPlane();
+    const value = Reflect.get(target, property, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  },
+});
+
+/**
+ * The same control plane with some parts replaced, to inject a fault the emulator cannot produce
+ * (an SQS outage, a store call that fails): the parts given win, every other part is the real one.
+ */
+function planeWith(parts: Partial<ControlPlane>): ControlPlane {
+  const base = currentPlane();
+  return { ...base, keyDirectory: () => base.keyDirectory(), now: () => base.now(), ...parts };
+}
 
 function cancelJob(
   customer: TestCustomer,
@@ -38,7 +69,7 @@ const earlier = (at: string, seconds: number) => new Date(Date.parse(at) - secon
 /** Moves a job's deadlines (and its place in the open-jobs index) `seconds` into the past. */
 async function backdate(customerId: string, jobId: string, seconds: number): Promise<void> {
   const TableName = tableName();
-  const Key = { pk: { S: `JOB#${customerId}#${jobId}` }, sk: { S: 'JOB' } };
+  const Key = keys.job(customerId, jobId);
   const { Item } = await dynamodb.send(new GetItemCommand({ TableName, Key, ConsistentRead: true }));
   if (Item === undefined) throw new Error(`no job ${jobId}`);
   const claim = Item.claim_deadline?.S as string;
@@ -86,4 +117,4 @@ async function jobRows(customerId: string, jobId: string) {
     .map((row) => [row.kind, row.amount_wei, row.balance_after_wei, row.reserved_after_wei]);
 }
 
-export { backdate, cancelJob, eventually, getJob, jobRows, plane, sweepLeftovers };
+export { backdate, cancelJob, eventually, getJob, jobRows, plane, planeWith, sweepLeftovers };

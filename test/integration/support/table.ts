@@ -6,9 +6,10 @@
  * name, deleted after the file. Then its in-process handlers, workers and reads see only its own
  * jobs, and no deployed worker ever touches them, so its assertions can be exact.
  *
- * Everything in `support/` reads the table name through `tableName()` at the moment of the call;
- * the in-process handlers build their store on first use from `TABLE_NAME`. So `useOwnTable()` must
- * be called at the top level of the file, before any test runs.
+ * Everything in `support/` reads the table name through `tableName()` at the moment of the call.
+ * A handler reads `TABLE_NAME` when its module loads (its cold start), and `support/api.ts` loads
+ * the handlers on first call. So `useOwnTable()` must be called at the top level of the file, before
+ * any test runs, and such a file must not import a handler module statically.
  */
 import { randomBytes } from 'node:crypto';
 import {

@@ -7,9 +7,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { expect, inject } from 'vitest';
-import { ControlPlaneStore } from '../../../lambdas/adapters/dynamodb/control-plane-store.js';
+import { dynamoDbStore } from '../../../lambdas/adapters/dynamodb/control-plane-store.js';
 import type { LedgerEntry } from '../../../lambdas/domain/account.js';
 import type { Job } from '../../../lambdas/domain/job.js';
+import type { ControlPlaneStore } from '../../../lambdas/services/ports/store.js';
 import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
 import type { Envelope } from '../../../lambdas/transport/envelope.js';
 import { sealEnvelope } from '../../../lambdas/transport/seal.js';
@@ -24,7 +25,7 @@ function currentStore(): ControlPlaneStore {
   const name = tableName();
   let found = stores.get(name);
   if (found === undefined) {
-    found = new ControlPlaneStore(dynamodb, name);
+    found = dynamoDbStore(dynamodb, name);
     stores.set(name, found);
   }
   return found;

@@ -2,18 +2,17 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../../../lambdas/adapters/dynamodb/attributes.js';
+import { jobIdsFromKey } from '../../../../lambdas/adapters/dynamodb/items.js';
 import {
   envelopeToItems,
   jobEnvelopesFromItems,
   jobFromItem,
-  jobIdsFromKey,
   jobToItem,
-  OPEN_JOB_SHARDS,
-  OPEN_SHARDS,
   openShardKey,
   openShardOf,
-} from '../../../../lambdas/adapters/dynamodb/items.js';
+} from '../../../../lambdas/adapters/dynamodb/job-items.js';
 import type { Job, JobStatus } from '../../../../lambdas/domain/job.js';
+import { OPEN_JOB_SHARDS, OPEN_SHARDS } from '../../../../lambdas/services/ports/open-jobs.js';
 import { encodeBase64url } from '../../../../lambdas/transport/base64url.js';
 import { type Envelope, MAX_CIPHERTEXT_BYTES, TRANSPORT_ALGORITHM, TRANSPORT_VERSION } from '../../../../lambdas/transport/envelope.js';
 

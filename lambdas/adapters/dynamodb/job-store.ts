@@ -1,0 +1,176 @@
+/**
+ * Jobs, their envelopes and their commands in DynamoDB. A job's partition holds the job and the
+ * parts of its envelopes, so reading a job with its envelopes is one query. Reserving, releasing
+ * (and settling, in earnings-store.ts) close or open a job together with the account's balance.
+ */
+import { type AttributeValue, ConditionalCheckFailedException, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { Job } from '../../domain/job.js';
+import type { CloseOutcome, JobStore } from '../../services/ports/jobs.js';
+import { accountUpdate, changedAccount, ledgerRow } from './account-store.js';
+import { type Item, n, s } from './attributes.js';
+import { keys } from './items.js';
+import {
+  commandFromItem,
+  commandToItem,
+  envelopeToItems,
+  jobEnvelopesFromItems,
+  jobFromItem,
+  jobToItem,
+  openShardOf,
+} from './job-items.js';
+import { getItem, type Table } from './table.js';
+import { isNew, isNewOrAnswerExisting, type NamedWrite, type TransactionOutcome, transactWrite } from './transactions.js';
+
+/**
+ * Moves an open (queued or claimed) job to a terminal state and out of the `OpenJobs` index.
+ * `deadline` adds a guard on its next deadline: `before` (settling: the deadline has not passed)
+ * or `reached` (expiring: it has).
+ */
+function closeJob(
+  table: Table,
+  job: Job,
+  values: Record<string, AttributeValue>,
+  deadline?: { before: string } | { reached: string },
+): NamedWrite<'job'> {
+  const names = Object.keys(values);
+  const guard = deadline === undefined ? '' : 'before' in deadline ? ' AND #due_at > :deadline' : ' AND #due_at <= :deadline';
+  return {
+    name: 'job',
+    write: {
+      Update: {
+        TableName: table.name,
+        Key: keys.job(job.customer_id, job.job_id),
+        UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')} REMOVE #open_shard, #due_at`,
+        ConditionExpression: `#status IN (:queued, :claimed)${guard}`,
+        ExpressionAttributeNames: Object.fromEntries([...names, 'status', 'open_shard', 'due_at'].map((name) => [`#${name}`, name])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(names.map((name) => [`:${name}`, values[name] as AttributeValue])),
+          ':queued': s('queued'),
+          ':claimed': s('claimed'),
+          ...(deadline === undefined ? {} : { ':deadline': s('before' in deadline ? deadline.before : deadline.reached) }),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+  };
+}
+
+/** A settle or release transaction's outcome, decided by which named write failed. */
+function closeOutcome(outcome: TransactionOutcome<string>): CloseOutcome {
+  if (outcome.type === 'committed') return { type: 'closed' };
+  if (outcome.type === 'condition_failed') {
+    if (outcome.name === 'job' && outcome.item !== undefined) return { type: 'job_changed', job: jobFromItem(outcome.item) };
+    if (outcome.name === 'earnings') return { type: 'earnings_changed' };
+  }
+  return { type: 'account_changed', customer: changedAccount(outcome) };
+}
+
+function jobStore(table: Table): JobStore {
+  return {
+    async reserveForJob(job, encryptedRequest, change, { expectedVersion, nodeRevision, purgeAt }) {
+      const ref = { command_id: job.command_id, customer_id: job.customer_id, job_id: job.job_id, node_id: job.node_id };
+      const outcome = await transactWrite(table.client, [
+        { name: 'job', write: { Put: { TableName: table.name, Item: jobToItem(job), ...isNewOrAnswerExisting } } },
+        accountUpdate(table, change, expectedVersion),
+        ledgerRow(table, change),
+        { name: 'command', write: { Put: { TableName: table.name, Item: commandToItem(ref, purgeAt), ...isNew } } },
+        {
+          // The node is still at the revision read: its status, models and keys are what the request was checked against.
+          name: 'node',
+          write: {
+            ConditionCheck: {
+              TableName: table.name,
+              Key: keys.node(job.node_id),
+              ConditionExpression: '#revision = :revision AND #status = :active',
+              ExpressionAttributeNames: { '#revision': 'revision', '#status': 'status' },
+              ExpressionAttributeValues: { ':revision': n(nodeRevision), ':active': s('active') },
+            },
+          },
+        },
+        ...envelopeToItems(job.customer_id, job.job_id, 'request', encryptedRequest, purgeAt).map((item) => ({
+          name: 'envelope' as const,
+          write: { Put: { TableName: table.name, Item: item, ...isNew } },
+        })),
+      ]);
+      if (outcome.type === 'committed') return { type: 'reserved' };
+      if (outcome.type === 'condition_failed') {
+        if (outcome.name === 'job' && outcome.item !== undefined) return { type: 'job_exists', job: jobFromItem(outcome.item) };
+        if (outcome.name === 'node') return { type: 'node_changed' };
+      }
+      return { type: 'account_changed', customer: changedAccount(outcome) };
+    },
+
+    async getJobWithEnvelopes(customerId, jobId) {
+      const items: Item[] = [];
+      let start: Item | undefined;
+      do {
+        const page = await table.client.send(
+          new QueryCommand({
+            TableName: table.name,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': s(keys.jobPartition(customerId, jobId)) },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start !== undefined);
+      const jobItem = items.find((item) => item.sk?.S === 'JOB');
+      return jobItem === undefined ? undefined : { job: jobFromItem(jobItem), envelopes: jobEnvelopesFromItems(items) };
+    },
+
+    async claimJob(customerId, jobId, claimedAt) {
+      try {
+        const result = await table.client.send(
+          new UpdateItemCommand({
+            TableName: table.name,
+            Key: keys.job(customerId, jobId),
+            UpdateExpression: 'SET #status = :claimed, claimed_at = :at, due_at = completion_deadline, open_shard = :shard',
+            ConditionExpression: '#status = :queued AND claim_deadline > :at',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':claimed': s('claimed'),
+              ':queued': s('queued'),
+              ':at': s(claimedAt),
+              ':shard': s(openShardOf(customerId, jobId, 'claimed')),
+            },
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return result.Attributes === undefined ? undefined : jobFromItem(result.Attributes);
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return error.Item === undefined ? undefined : jobFromItem(error.Item);
+        throw error;
+      }
+    },
+
+    async findCommand(commandId) {
+      const item = await getItem(table, keys.command(commandId));
+      return item === undefined ? undefined : commandFromItem(item);
+    },
+
+    async releaseJob(release) {
+      const { job, customer } = release;
+      const outcome = await transactWrite(table.client, [
+        closeJob(
+          table,
+          job,
+          {
+            status: s(release.status),
+            billing_status: s('released'),
+            completed_at: s(release.releasedAt),
+            close_reason: s(release.reason),
+          },
+          release.dueBy === undefined ? undefined : { reached: release.dueBy },
+        ),
+        accountUpdate(table, customer.change, customer.expectedVersion),
+        ledgerRow(table, customer.change),
+      ]);
+      return closeOutcome(outcome);
+    },
+  };
+}
+
+export { closeJob, closeOutcome, jobStore };

@@ -1,0 +1,88 @@
+/**
+ * The control plane (services/control-plane.ts) with its DynamoDB, SQS, KMS and Secrets Manager
+ * adapters, built once per container, at init, from the environment: every value the function needs is
+ * read and checked then, so a missing or malformed one fails the cold start, not a request.
+ * A function asks for the parts beyond the common ones (node queues, the admin token) that it uses;
+ * a part it did not ask for is not configured and fails when touched.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { AdminTokenSource } from '../adapters/admin-token.js';
+import { AsyncCache } from '../adapters/async-cache.js';
+import { dynamoDbStore } from '../adapters/dynamodb/control-plane-store.js';
+import { NodeCommandQueues } from '../adapters/node-command-queues.js';
+import { NodeKeySigner } from '../adapters/node-key-signer.js';
+import { integer, required, text } from '../config.js';
+import { assertJobWindows } from '../domain/job-lifecycle.js';
+import { assertPricingPolicy } from '../domain/pricing.js';
+import { CustomerRateLimiter } from '../domain/rate-limit.js';
+import { KeyDirectory } from '../domain/transport-key-record.js';
+import type { ControlPlane } from '../services/control-plane.js';
+import type { AdminCredential, NodeQueues } from '../services/ports/outside.js';
+
+/** The parts beyond the common ones that a function uses. */
+interface Needs {
+  queues?: boolean;
+  adminToken?: boolean;
+}
+
+/** A part the function did not ask for: a use of it is a bug in the function's wiring. */
+function notConfigured<T extends object>(part: string): T {
+  return new Proxy({} as T, {
+    get: () => {
+      throw new Error(`this function is not configured with ${part}`);
+    },
+  });
+}
+
+/** The control plane as the environment configures it, every value read and checked now. */
+function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs = { queues: true, adminToken: true }): ControlPlane {
+  const store = dynamoDbStore(new DynamoDBClient({}), required('TABLE_NAME', env));
+  const queues = needs.queues
+    ? new NodeCommandQueues(new SQSClient({}), {
+        prefix: required('NODE_QUEUE_PREFIX', env),
+        deadLetterQueueArn: required('DEAD_LETTER_QUEUE_ARN', env),
+        kmsKeyId: required('DATA_KEY_ARN', env),
+        maxReceiveCount: integer('NODE_QUEUE_MAX_RECEIVE_COUNT', 5, env),
+        visibilityTimeoutSeconds: integer('NODE_QUEUE_VISIBILITY_TIMEOUT_SECONDS', 60, env),
+      })
+    : notConfigured<NodeQueues>('node queues');
+  const signer = new NodeKeySigner(new KMSClient({}), required('NODE_KEY_SIGNING_KEY_ARN', env));
+  const adminToken = needs.adminToken
+    ? new AdminTokenSource(new SecretsManagerClient({}), required('ADMIN_TOKEN_SECRET_ARN', env))
+    : notConfigured<AdminCredential>('the admin token');
+  const pricing = assertPricingPolicy({
+    policyVersion: text('POLICY_VERSION', 'flat-v1', env),
+    protocolFeeBps: integer('PROTOCOL_FEE_BPS', 1000, env),
+  });
+  const jobWindows = assertJobWindows({
+    claimSeconds: integer('JOB_CLAIM_SECONDS', 900, env),
+    completionSeconds: integer('JOB_COMPLETION_SECONDS', 3600, env),
+    envelopeRetentionSeconds: integer('ENVELOPE_RETENTION_SECONDS', 7 * 86_400, env),
+  });
+  const rateLimiter = new CustomerRateLimiter({
+    perSecond: integer('CUSTOMER_RATE_LIMIT_PER_SECOND', 100, env),
+    burst: integer('CUSTOMER_RATE_LIMIT_BURST', 500, env),
+  });
+  // Kept once read; a failed read is forgotten, so one KMS error does not fail the container for good.
+  const directory = new AsyncCache<'directory', KeyDirectory>(async () => new KeyDirectory(await signer.publicKey()));
+
+  return {
+    store,
+    queues,
+    signer,
+    adminToken,
+    pricing,
+    jobWindows,
+    rateLimiter,
+    keyDirectory() {
+      return directory.get('directory');
+    },
+    now: () => new Date(),
+  };
+}
+
+export type { Needs };
+export { controlPlaneFromEnv };

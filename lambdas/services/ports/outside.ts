@@ -1,0 +1,39 @@
+/**
+ * The ports to what the control plane uses besides its store: each node's command queue, the
+ * key that signs nodes' transport-key records, and the admin credential.
+ */
+import type { NodeCommand } from '../../domain/job.js';
+
+/** A command as pulled: its message body and the lease that holds it. */
+interface LeasedCommand {
+  body: string;
+  leaseId: string;
+  receiveCount: number;
+}
+
+/** Each enrolled node's own command queue, delivering at least once under a lease. */
+interface NodeQueues {
+  /** Creates the node's queue if it has none. */
+  ensureQueue(nodeId: string): Promise<string>;
+  /** Sends a job's command to its node's queue; `no_queue` when the node has none. */
+  send(command: NodeCommand): Promise<'sent' | 'no_queue'>;
+  receive(nodeId: string, options: { max: number; waitSeconds: number; leaseSeconds: number }): Promise<LeasedCommand[]>;
+  /** Extends a lease by `seconds` (0 gives the command back); `false` when the lease has ended. */
+  extendLease(nodeId: string, leaseId: string, seconds: number): Promise<boolean>;
+  /** Deletes a leased command: it was handled. */
+  finish(nodeId: string, leaseId: string): Promise<void>;
+}
+
+/** The key that signs nodes' transport-key records (at enrollment, never on the job path). */
+interface RecordSigner {
+  sign(record: string): Promise<string>;
+  /** The public key as SPKI DER. */
+  publicKey(): Promise<Uint8Array>;
+}
+
+/** Where the hash of the admin token is kept. */
+interface AdminCredential {
+  tokenHash(now?: number): Promise<string>;
+}
+
+export type { AdminCredential, LeasedCommand, NodeQueues, RecordSigner };
