@@ -1,5 +1,5 @@
 /**
- * Seal and open timings of `b3iq-private-transport-v1`: noble (`lambdas/transport/seal.ts`, what the
+ * Seal and open timings of `b3iq-private-transport-v1`: noble (`packages/protocol/src/transport/seal.ts`, what the
  * SDK and the node use) against the node:crypto (OpenSSL) reference of the tests, request direction.
  * Each seal draws a fresh ephemeral key and nonce, as in use; each open opens one envelope sealed once.
  * Run alone it prints a markdown table and writes `bench/results/transport.json`; `npm run bench`
@@ -14,9 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { MAX_CIPHERTEXT_BYTES, openEnvelope, sealEnvelope } from '@b3iq/protocol';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { MAX_CIPHERTEXT_BYTES } from '../lambdas/transport/envelope.js';
-import { openEnvelope, sealEnvelope } from '../lambdas/transport/seal.js';
 import { refOpen, refPublicKey, refSeal } from '../test/unit/transport/reference-openssl.js';
 
 const BINDING = { key_id: 'tk-bench', node_id: 'node-bench', model_id: 'llama-3.1-8b-instruct' };

@@ -8,10 +8,9 @@
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { decodeCheckedBase64url } from '../lambdas/transport/base64url.js';
-import { sealEnvelope } from '../lambdas/transport/seal.js';
-import { NodeAgent } from '../node-agent/agent.js';
-import { echoBackend } from '../node-agent/backends.js';
+import { decodeCheckedBase64url, sealEnvelope } from '@b3iq/protocol';
+import { NodeAgent } from '../packages/node-agent/src/agent.js';
+import { echoBackend } from '../packages/node-agent/src/backends.js';
 import { deployStack } from './local/deploy.js';
 import { awsEnv, type Emulator, startEmulator } from './local/emulator.js';
 import { LOCAL_DIR } from './local/paths.js';

@@ -7,11 +7,10 @@
  * after the bench's counters are installed (run.ts does both, then imports it dynamically).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { encodeBase64url, sealEnvelope } from '@b3iq/protocol';
 import { x25519 } from '@noble/curves/ed25519.js';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handler as admin } from '../../lambdas/handlers/admin.js';
-import { encodeBase64url } from '../../lambdas/transport/base64url.js';
-import { sealEnvelope } from '../../lambdas/transport/seal.js';
 
 type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 

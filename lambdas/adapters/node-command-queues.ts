@@ -16,7 +16,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { NodeCommand } from '../domain/job.js';
+import type { NodeCommand } from '@b3iq/protocol';
 import type { LeasedCommand, NodeQueues } from '../services/ports/outside.js';
 import { AsyncCache } from './async-cache.js';
 

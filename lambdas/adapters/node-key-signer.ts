@@ -4,8 +4,8 @@
  */
 
 import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { encodeBase64url } from '@b3iq/protocol';
 import type { RecordSigner } from '../services/ports/outside.js';
-import { encodeBase64url } from '../transport/base64url.js';
 import { AsyncCache } from './async-cache.js';
 
 class NodeKeySigner implements RecordSigner {

@@ -3,8 +3,9 @@
  * account as read to the account as it must be written, plus the ledger row that records it;
  * the store writes both in one transaction conditioned on the `version` that was read.
  */
-import { formatWei, MAX_WEI } from './money.js';
-import type { AccountView, LedgerKind } from './schemas/responses.js';
+
+import type { AccountView, LedgerKind } from '@b3iq/protocol';
+import { formatWei, MAX_WEI } from '@b3iq/protocol';
 
 interface Account {
   customer_id: string;

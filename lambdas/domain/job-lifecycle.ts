@@ -16,7 +16,7 @@
  * ```
  */
 
-import type { JobStatus } from './schemas/responses.js';
+import type { JobStatus } from '@b3iq/protocol';
 
 type ReleaseStatus = 'failed' | 'expired' | 'cancelled';
 

@@ -3,12 +3,10 @@
  * anything is read for the job or written, so a bad request changes nothing.
  */
 import { createHash } from 'node:crypto';
-import { checkEnvelope, type Envelope } from '../transport/envelope.js';
-import { invalidId, isId } from './ids.js';
+import { checkEnvelope, type Envelope, isId, JOB_REQUEST, parseWei } from '@b3iq/protocol';
+import { invalidId } from './ids.js';
 import { closedObject } from './json-object.js';
-import { parseWei } from './money.js';
 import { Problem } from './problems.js';
-import { JOB_REQUEST } from './schemas/requests.js';
 
 interface JobRequest {
   job_id?: string;

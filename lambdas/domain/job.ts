@@ -5,11 +5,20 @@
  * envelopes are kept apart from the job (they are large, and purged after retention while the
  * job stays).
  */
-import type { Envelope } from '../transport/envelope.js';
-import type { JobDeadlines, JobStatus } from './job-lifecycle.js';
-import { formatWei } from './money.js';
+import type {
+  BillingJobView,
+  BillingStatus,
+  BillingView,
+  Envelope,
+  JobAccepted,
+  JobStatus,
+  JobView,
+  NodeCommand,
+  NodeJobView,
+} from '@b3iq/protocol';
+import { formatWei } from '@b3iq/protocol';
+import type { JobDeadlines } from './job-lifecycle.js';
 import type { Quote } from './pricing.js';
-import type { BillingJobView, BillingStatus, BillingView, JobAccepted, JobView, NodeCommand, NodeJobView } from './schemas/responses.js';
 
 interface Job extends JobDeadlines {
   customer_id: string;

@@ -1,6 +1,7 @@
 /** Request bodies are JSON objects with a closed set of fields, declared in `schemas/requests.ts`. */
+
+import { fieldsOf, type IntegerSchema, type ObjectSchema } from '@b3iq/protocol';
 import { Problem } from './problems.js';
-import { fieldsOf, type IntegerSchema, type ObjectSchema } from './schemas/schema.js';
 
 /**
  * The value as an object, or 400 `invalid_request` if it is not one or has a field outside the

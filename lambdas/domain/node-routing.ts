@@ -3,10 +3,9 @@
  * and the request is sealed to one of its current transport keys (inside its validity window)
  * whose signed record verifies.
  */
-import type { Envelope } from '../transport/envelope.js';
+import type { Envelope, KeyDirectory } from '@b3iq/protocol';
 import { isCurrentKey, modelPrice, type StoredNode } from './node.js';
 import { Problem } from './problems.js';
-import type { KeyDirectory } from './transport-key-record.js';
 
 interface Route {
   stored: StoredNode;

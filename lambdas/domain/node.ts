@@ -4,16 +4,24 @@
  * enrollment leaves it out; rotation lists the new key next to the old one, whose `valid_until`
  * ends the overlap. Nothing caches whether a key is current: each job reads the node.
  */
-import { decodeBase64url } from '../transport/base64url.js';
-import { isLowOrderPoint } from '../transport/low-order.js';
-import { isId } from './ids.js';
+
+import type { NodeView } from '@b3iq/protocol';
+import {
+  decodeBase64url,
+  formatWei,
+  isId,
+  isLowOrderPoint,
+  isTimestamp,
+  MODEL_OFFER,
+  NODE_ENROLLMENT,
+  NODE_STATUS,
+  parseWei,
+  type SignedTransportKey,
+  TRANSPORT_KEY_ENROLLMENT,
+  transportKeyRecord,
+} from '@b3iq/protocol';
 import { closedObject } from './json-object.js';
-import { formatWei, parseWei } from './money.js';
 import { Problem } from './problems.js';
-import { MODEL_OFFER, NODE_ENROLLMENT, NODE_STATUS, TRANSPORT_KEY_ENROLLMENT } from './schemas/requests.js';
-import type { NodeView } from './schemas/responses.js';
-import { isTimestamp } from './timestamp.js';
-import { type SignedTransportKey, transportKeyRecord } from './transport-key-record.js';
 
 type NodeStatus = (typeof NODE_STATUS.enum)[number];
 

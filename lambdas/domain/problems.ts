@@ -3,7 +3,7 @@
  * `{"error": {"status", "title", "detail", "code"}}`. Clients branch on `code`.
  * `detail` helps a person and never carries a secret, a token, ciphertext or a stack trace.
  */
-import type { Infer, ObjectSchema } from './schemas/schema.js';
+import type { Infer, ObjectSchema } from '@b3iq/protocol';
 
 const PROBLEMS = {
   invalid_request: { status: 400, title: 'Invalid request' },

@@ -1,7 +1,8 @@
 /** `GET /v1/billing/usage`: a window of the customer's ledger, totalled by kind, and its newest entries. */
+
+import type { LedgerKind, UsageView } from '@b3iq/protocol';
+import { formatWei } from '@b3iq/protocol';
 import type { LedgerEntry } from './account.js';
-import { formatWei } from './money.js';
-import type { LedgerKind, UsageView } from './schemas/responses.js';
 
 /** Totals every row read (newest first), and shows the first `limit` of them. */
 function usageView(customerId: string, rows: LedgerEntry[], limit: number, generatedAt: Date): UsageView {

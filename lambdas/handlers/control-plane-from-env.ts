@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { KeyDirectory } from '@b3iq/protocol';
 import { AdminTokenSource } from '../adapters/admin-token.js';
 import { AsyncCache } from '../adapters/async-cache.js';
 import { dynamoDbStore } from '../adapters/dynamodb/control-plane-store.js';
@@ -18,7 +19,6 @@ import { integer, required, text } from '../config.js';
 import { assertJobWindows } from '../domain/job-lifecycle.js';
 import { assertPricingPolicy } from '../domain/pricing.js';
 import { CustomerRateLimiter } from '../domain/rate-limit.js';
-import { KeyDirectory } from '../domain/transport-key-record.js';
 import type { ControlPlane } from '../services/control-plane.js';
 import type { AdminCredential, NodeQueues } from '../services/ports/outside.js';
 

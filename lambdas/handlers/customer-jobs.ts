@@ -1,5 +1,5 @@
 /** Lambda: the customer's writes: submit a job, cancel a job. */
-import { isId } from '../domain/ids.js';
+import { isId } from '@b3iq/protocol';
 import { peekJsonFields } from '../http/request.js';
 import { apiHandler, type RouteHandler } from '../http/router.js';
 import { cancelJob } from '../services/cancel-job.js';

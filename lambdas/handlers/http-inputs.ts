@@ -3,8 +3,7 @@
  * path, a node's signed request, and the body as JSON (read lazily, so that its problems come
  * after the credentials' in the contract's order).
  */
-import { isId } from '../domain/ids.js';
-import { NODE_HEADERS } from '../domain/node-signature.js';
+import { isId, NODE_HEADERS } from '@b3iq/protocol';
 import { type HttpRequest, readJsonBody } from '../http/request.js';
 import type { CustomerCredentials } from '../services/customer-access.js';
 import type { SignedNodeRequest } from '../services/node-access.js';

@@ -8,38 +8,41 @@
  * Lambda runs, so a bad body would be answered 400 before the credentials are checked (the
  * contract answers 401 first) and with the gateway's own error shape.
  */
-import { PROBLEM_BODY, type ProblemCode } from '../domain/problems.js';
-import { ENVELOPE } from '../domain/schemas/envelope.js';
-import { ID_SCHEMAS, POSITIVE_WEI, RECEIPT_HASH, TIMESTAMP, WEI } from '../domain/schemas/fields.js';
-import {
-  CANCEL,
-  CREATE_CUSTOMER,
-  CREDIT,
-  FAILURE,
-  JOB_REQUEST,
-  LEASE,
-  NODE_ENROLLMENT,
-  PULL,
-  RELEASE_STALE,
-  RESULT,
-  USAGE_QUERY,
-} from '../domain/schemas/requests.js';
+
 import {
   ACCOUNT_VIEW,
   BILLING_JOB_VIEW,
+  CANCEL,
   COMMAND_ID,
+  CREATE_CUSTOMER,
+  CREDIT,
   CUSTOMER_CREATED,
+  ENVELOPE,
+  FAILURE,
+  ID_SCHEMAS,
   JOB_ACCEPTED,
+  JOB_REQUEST,
   JOB_VIEW,
   KEY_DIRECTORY_VIEW,
+  LEASE,
+  NODE_ENROLLMENT,
   NODE_JOB_VIEW,
   NODE_VIEW,
   OPENAPI_DOCUMENT,
+  POSITIVE_WEI,
+  PULL,
   PULLED_COMMANDS,
+  RECEIPT_HASH,
   RECEIPT_VIEW,
+  RELEASE_STALE,
+  RESULT,
   STALE_RESERVATIONS,
+  TIMESTAMP,
+  USAGE_QUERY,
   USAGE_VIEW,
-} from '../domain/schemas/responses.js';
+  WEI,
+} from '@b3iq/protocol';
+import { PROBLEM_BODY, type ProblemCode } from '../domain/problems.js';
 import type { Catalogue, DocumentedOperation } from './openapi-render.js';
 import { API_ROUTES } from './routes.js';
 

@@ -4,8 +4,9 @@
  * `components.schemas`, and each set of problem codes one shared component response. The
  * renderer adds no field and no rule of its own beyond what the declarations say.
  */
+
+import { BASE64URL_PATTERN, base64urlLength, type ObjectSchema, type Schema, type StringSchema } from '@b3iq/protocol';
 import { PROBLEMS, type ProblemCode } from '../domain/problems.js';
-import { BASE64URL_PATTERN, base64urlLength, type ObjectSchema, type Schema, type StringSchema } from '../domain/schemas/schema.js';
 
 type Json = Record<string, unknown>;
 

@@ -3,9 +3,10 @@
  * The `problemResponses` middleware turns every failure into an HTTP answer: a Problem becomes its
  * B3IQ-native body; anything else is logged without its message and answered as a bare 500.
  */
+
+import { isId } from '@b3iq/protocol';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { isId } from '../domain/ids.js';
 import { Problem } from '../domain/problems.js';
 import { invocationContext } from '../observability/invocation.js';
 import { describeError, logger } from '../observability/logger.js';

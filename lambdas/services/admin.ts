@@ -4,15 +4,14 @@
  * Order of checks: admin credentials, then the body, then the resources it names.
  */
 import { randomUUID } from 'node:crypto';
+import type { AccountView, CustomerCreated } from '@b3iq/protocol';
+import { CREATE_CUSTOMER, CREDIT, isId, parseWei } from '@b3iq/protocol';
 import { accountView, type Credit, creditFunds } from '../domain/account.js';
 import { generateToken, hashToken, tokenMatches } from '../domain/customer-token.js';
-import { invalidId, isId } from '../domain/ids.js';
+import { invalidId } from '../domain/ids.js';
 import { closedObject } from '../domain/json-object.js';
-import { parseWei } from '../domain/money.js';
 import { type InferenceNode, nodeView, parseNodeEnrollment, planTransportKeys } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
-import { CREATE_CUSTOMER, CREDIT } from '../domain/schemas/requests.js';
-import type { AccountView, CustomerCreated } from '../domain/schemas/responses.js';
 import type { ControlPlane } from './control-plane.js';
 import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 import { parseStaleQuery, releaseStaleReservations } from './stale-reservations.js';

@@ -4,11 +4,12 @@
  * first) is answered as it stands; a completed or failed job cannot be cancelled. The node learns of it the next time it
  * touches the job (its lease, result or failure answers the job as closed).
  */
+
+import { CANCEL } from '@b3iq/protocol';
 import { jobView } from '../domain/job.js';
 import { cancelDecision } from '../domain/job-lifecycle.js';
 import { closedObject } from '../domain/json-object.js';
 import { Problem } from '../domain/problems.js';
-import { CANCEL } from '../domain/schemas/requests.js';
 import type { ControlPlane } from './control-plane.js';
 import { type CustomerCredentials, readJobAsCustomer } from './customer-access.js';
 import { expireIfOverdue, releaseOpenJob } from './job-closing.js';

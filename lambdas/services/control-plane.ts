@@ -3,10 +3,11 @@
  * each through its port. The handlers build it once per container from the environment
  * (handlers/control-plane-from-env.ts); a test may build it with a part replaced.
  */
+
+import type { KeyDirectory } from '@b3iq/protocol';
 import type { JobWindows } from '../domain/job-lifecycle.js';
 import type { PricingPolicy } from '../domain/pricing.js';
 import type { CustomerRateLimiter } from '../domain/rate-limit.js';
-import type { KeyDirectory } from '../domain/transport-key-record.js';
 import type { AdminCredential, NodeQueues, RecordSigner } from './ports/outside.js';
 import type { ControlPlaneStore } from './ports/store.js';
 

@@ -3,9 +3,8 @@
  * identity key (`b3iq-node-signature-v1`), fresh, with a nonce never seen before, and a node may
  * only act on its own path.
  */
-import { isId } from '../domain/ids.js';
+import { isId, nodeSignatureProblem, REPLAY_WINDOW_SECONDS } from '@b3iq/protocol';
 import type { StoredNode } from '../domain/node.js';
-import { nodeSignatureProblem, REPLAY_WINDOW_SECONDS } from '../domain/node-signature.js';
 import { Problem } from '../domain/problems.js';
 import type { ControlPlane } from './control-plane.js';
 

@@ -3,19 +3,28 @@
  * then post a result (answer + signed receipt: the job settles) or a failure (the reservation is
  * released). Delivery is at least once, so every step is idempotent per job.
  */
+
+import type { NodeJobView, PulledCommands } from '@b3iq/protocol';
+import {
+  checkEnvelope,
+  envelopeSha256,
+  FAILURE,
+  formatWei,
+  LEASE,
+  type NodeCommand,
+  PULL,
+  patternOf,
+  RESULT,
+  receiptHash,
+} from '@b3iq/protocol';
 import type { Customer } from '../domain/account.js';
-import { type Job, type NodeCommand, nodeJobView } from '../domain/job.js';
+import { type Job, nodeJobView } from '../domain/job.js';
 import { isOpenStatus } from '../domain/job-lifecycle.js';
 import { closedObject, integerField } from '../domain/json-object.js';
-import { formatWei } from '../domain/money.js';
 import type { StoredNode } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
-import { acceptReceipt, receiptHash } from '../domain/receipt.js';
-import { FAILURE, LEASE, PULL, RESULT } from '../domain/schemas/requests.js';
-import type { NodeJobView, PulledCommands } from '../domain/schemas/responses.js';
-import { patternOf } from '../domain/schemas/schema.js';
+import { acceptReceipt } from '../domain/receipt.js';
 import { logger } from '../observability/logger.js';
-import { checkEnvelope, envelopeSha256 } from '../transport/envelope.js';
 import type { ControlPlane } from './control-plane.js';
 import { expireIfOverdue, releaseOpenJob } from './job-closing.js';
 import { admitNode, type SignedNodeRequest } from './node-access.js';

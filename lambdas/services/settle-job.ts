@@ -4,12 +4,13 @@
  * the receipt. The receipt is checked by the caller, once, before it gets here. Every path that
  * ends a job with a debit goes through here (release, without one, is in job-closing.ts).
  */
+
+import type { Envelope } from '@b3iq/protocol';
 import { type Customer, debitReserved } from '../domain/account.js';
 import type { Job } from '../domain/job.js';
 import { envelopePurgeTime, isOpenStatus } from '../domain/job-lifecycle.js';
 import { recordPayout } from '../domain/node-earnings.js';
 import { recordJobEnded } from '../observability/metrics.js';
-import type { Envelope } from '../transport/envelope.js';
 import type { ControlPlane } from './control-plane.js';
 import { expireIfOverdue, holdsReservation } from './job-closing.js';
 import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';

@@ -4,11 +4,10 @@
  * jobs and releases their reservations. `dry_run` defaults to true: releasing is asked for.
  */
 
+import type { StaleReservations } from '@b3iq/protocol';
+import { formatWei, RELEASE_STALE } from '@b3iq/protocol';
 import { closedObject, integerField } from '../domain/json-object.js';
-import { formatWei } from '../domain/money.js';
 import { Problem } from '../domain/problems.js';
-import { RELEASE_STALE } from '../domain/schemas/requests.js';
-import type { StaleReservations } from '../domain/schemas/responses.js';
 import type { ControlPlane } from './control-plane.js';
 import { releaseNamedJob } from './job-closing.js';
 import { OPEN_SHARDS, type OpenJobPage, type OpenJobRef } from './ports/open-jobs.js';

@@ -7,6 +7,7 @@
  * duplicate by its deduplication id), so a failed send or a crash after the commit loses nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { envelopeSha256 } from '@b3iq/protocol';
 import type { Customer } from '../domain/account.js';
 import { reserveFunds } from '../domain/account.js';
 import { acceptanceView, type Job, nodeCommand } from '../domain/job.js';
@@ -17,7 +18,6 @@ import { quotePrice } from '../domain/pricing.js';
 import { Problem } from '../domain/problems.js';
 import { describeError, logger } from '../observability/logger.js';
 import { recordInsufficientBalance, recordJobQueued } from '../observability/metrics.js';
-import { envelopeSha256 } from '../transport/envelope.js';
 import type { ControlPlane } from './control-plane.js';
 import { type CustomerCredentials, readAsCustomer } from './customer-access.js';
 import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { generateToken } from '../../lambdas/domain/customer-token.js';
-import { createKeyFile, enrollmentBody, loadKeyFile, type NodeKeys } from '../../node-agent/key-file.js';
+import { createKeyFile, enrollmentBody, loadKeyFile, type NodeKeys } from '../../packages/node-agent/src/key-file.js';
 import { LOCAL_DIR } from './paths.js';
 
 const DEMO_MODEL = 'llama-3.1-8b-instruct';

@@ -203,7 +203,7 @@ describe('stageConfig', () => {
   it('keeps the longest node queue name within the 80-character SQS limit', () => {
     const prefix = 'a'.repeat(12);
     expect(configFrom({ nodeQueuePrefix: prefix }).nodeQueuePrefix).toBe(prefix);
-    const longestNodeId = `a${'b'.repeat(62)}`; // lambdas/domain/ids.ts: node_id is at most 63 characters
+    const longestNodeId = `a${'b'.repeat(62)}`; // packages/protocol/src/encoding/ids.ts: node_id is at most 63 characters
     expect(`${prefix}${longestNodeId}.fifo`).toHaveLength(80);
   });
 });

@@ -1,8 +1,8 @@
 /** The admin API: customers, credits and node enrollment, behind the admin token. */
 import { createHash } from 'node:crypto';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { encodeBase64url } from '@b3iq/protocol';
 import { describe, expect, inject, it } from 'vitest';
-import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { account, footprint, ledger, newCustomer, newTransportKey, store, uniqueId } from './support/world.js';
 

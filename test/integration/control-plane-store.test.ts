@@ -1,9 +1,10 @@
 /** The store's conditional writes on the emulator's DynamoDB: each guard stops the whole transaction. */
+
+import { envelopeSha256 } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
 import { reserveFunds } from '../../lambdas/domain/account.js';
 import type { Job } from '../../lambdas/domain/job.js';
 import { jobDeadlines } from '../../lambdas/domain/job-lifecycle.js';
-import { envelopeSha256 } from '../../lambdas/transport/envelope.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { account, ledger, newCustomer, newNode, sealedJob, store, storedJob, uniqueId } from './support/world.js';
 

@@ -2,8 +2,9 @@
  * Through the deployed API: ministack's API Gateway invokes the bundled Lambdas as local Node.js
  * processes, so this checks the bundles, the wiring of routes to functions and the gateway errors.
  */
+
+import { encodeBase64url } from '@b3iq/protocol';
 import { describe, expect, inject, it } from 'vitest';
-import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { newTransportKey, sealedJob, uniqueId } from './support/world.js';
 
 const { apiUrl, adminToken } = inject('localStack');

@@ -6,11 +6,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { B3iqClient, FileKeyStore } from 'b3iq-private-inference/sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { NodeAgent } from '../../node-agent/agent.js';
-import { echoBackend } from '../../node-agent/backends.js';
-import { createKeyFile, enrollmentBody, type NodeKeys } from '../../node-agent/key-file.js';
-import { B3iqClient, FileKeyStore } from '../../sdk/index.js';
+import { NodeAgent } from '../../packages/node-agent/src/agent.js';
+import { echoBackend } from '../../packages/node-agent/src/backends.js';
+import { createKeyFile, enrollmentBody, type NodeKeys } from '../../packages/node-agent/src/key-file.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { account, ledger, newCustomer, store, uniqueId } from './support/world.js';
 

@@ -9,10 +9,9 @@ import { DynamoDBClient, TransactionCanceledException, TransactWriteItemsCommand
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { encodeBase64url, receiptHash } from '@b3iq/protocol';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { receiptHash } from '../../lambdas/domain/receipt.js';
-import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { awsError, injectFault, mentions, type SdkCommand } from './support/aws-faults.js';
 import { cancelJob, getJob } from './support/lifecycle.js';

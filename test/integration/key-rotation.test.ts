@@ -4,11 +4,12 @@
  * 409 stale_transport_key naming the current keys. Nothing caches whether a key is current.
  * Time passes through the control plane's clock (`now()`), never by waiting.
  */
+
+import { encodeBase64url } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
 import { customerJobRoutes } from '../../lambdas/handlers/customer-jobs.js';
 import { customerReadRoutes } from '../../lambdas/handlers/customer-reads.js';
 import { apiHandler } from '../../lambdas/http/router.js';
-import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { adminHeaders, callApi, callHandler } from './support/api.js';
 import { submit } from './support/jobs.js';
 import { planeWith } from './support/lifecycle.js';

@@ -10,10 +10,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { JobStatus } from '@b3iq/protocol';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { nodeCommand } from '../../lambdas/domain/job.js';
-import { isOpenStatus, type JobStatus } from '../../lambdas/domain/job-lifecycle.js';
+import { isOpenStatus } from '../../lambdas/domain/job-lifecycle.js';
 import { logger } from '../../lambdas/observability/logger.js';
 import { relayNewJobs } from '../../lambdas/services/command-relay.js';
 import { expireListedJob } from '../../lambdas/services/deadline-sweeper.js';

@@ -4,9 +4,10 @@
  * The file works on a table of its own, so the sweeper run here sees only this file's jobs and
  * its metrics count exactly what this file left overdue.
  */
+
+import { encodeBase64url } from '@b3iq/protocol';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { keys } from '../../lambdas/adapters/dynamodb/items.js';
-import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { backdate, cancelJob } from './support/lifecycle.js';
 import { nodeCall, pull, resultFor } from './support/node-calls.js';

@@ -4,10 +4,10 @@
  * And a pull answers at most about 5 MB of commands (a Lambda answer holds 6 MB); the rest stay
  * queued for the next pull.
  */
+
+import type { Envelope } from '@b3iq/protocol';
+import { sealEnvelope, signNodeRequest } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
-import { signNodeRequest } from '../../lambdas/domain/node-signature.js';
-import type { Envelope } from '../../lambdas/transport/envelope.js';
-import { sealEnvelope } from '../../lambdas/transport/seal.js';
 import { type ApiAnswer, callApi } from './support/api.js';
 import { getJob } from './support/lifecycle.js';
 import { nodeCall, type Pulled, pullJob, resultFor } from './support/node-calls.js';

@@ -2,10 +2,9 @@
  * Nodes answer jobs: signed pulls under a lease, results with signed receipts, failures, and the
  * money that follows, once, however often a step is repeated.
  */
+
+import { decodeBase64url, openEnvelope, signReceipt } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
-import { signReceipt } from '../../lambdas/domain/receipt.js';
-import { decodeBase64url } from '../../lambdas/transport/base64url.js';
-import { openEnvelope } from '../../lambdas/transport/seal.js';
 import { callApi } from './support/api.js';
 import { queuedJob, submit } from './support/jobs.js';
 import { nodeCall, pull, resultFor } from './support/node-calls.js';
@@ -263,7 +262,7 @@ describe('a node answering a job', () => {
     // The request's secret is known here because the test sealed it; the SDK keeps it the same way.
     const customer = await newCustomer();
     const node = await newNode();
-    const { sealEnvelope } = await import('../../lambdas/transport/seal.js');
+    const { sealEnvelope } = await import('@b3iq/protocol');
     const plaintext = new TextEncoder().encode(JSON.stringify({ messages: [{ role: 'user', content: 'héllo 世界' }] }));
     const sealed = sealEnvelope('request', node.publicKey, { key_id: node.keyId, node_id: node.nodeId, model_id: node.modelId }, plaintext);
     const accepted = await submit(customer, { node_id: node.nodeId, model_id: node.modelId, encrypted_request: sealed.envelope });

@@ -5,13 +5,13 @@
  * an in-process control plane: the emulator cannot be made to fail a send on demand.
  */
 import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { envelopeSha256 } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
 import { reserveFunds } from '../../lambdas/domain/account.js';
 import { jobDeadlines } from '../../lambdas/domain/job-lifecycle.js';
 import { customerJobRoutes } from '../../lambdas/handlers/customer-jobs.js';
 import { apiHandler } from '../../lambdas/http/router.js';
 import { relayNewJobs } from '../../lambdas/services/command-relay.js';
-import { envelopeSha256 } from '../../lambdas/transport/envelope.js';
 import { callApi } from './support/api.js';
 import { eventually, plane, planeWith } from './support/lifecycle.js';
 import { pull, pullJob } from './support/node-calls.js';

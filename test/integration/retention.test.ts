@@ -7,9 +7,9 @@
  */
 
 import { DeleteItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { sealEnvelope } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/adapters/dynamodb/items.js';
-import { sealEnvelope } from '../../lambdas/transport/seal.js';
 import { callApi } from './support/api.js';
 import { getJob, plane } from './support/lifecycle.js';
 import { answerJob, nodeCall, pullJob, resultFor } from './support/node-calls.js';

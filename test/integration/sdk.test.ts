@@ -2,10 +2,17 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { encodeBase64url } from '@b3iq/protocol';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import {
+  B3iqApiError,
+  B3iqClient,
+  B3iqJobIdInUseError,
+  B3iqKeyTrustError,
+  B3iqTimeoutError,
+  FileKeyStore,
+} from 'b3iq-private-inference/sdk';
 import { describe, expect, inject, it } from 'vitest';
-import { encodeBase64url } from '../../lambdas/transport/base64url.js';
-import { B3iqApiError, B3iqClient, B3iqJobIdInUseError, B3iqKeyTrustError, B3iqTimeoutError, FileKeyStore } from '../../sdk/index.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { answerJob } from './support/node-calls.js';
 import {

@@ -3,12 +3,12 @@
  * nothing: the balance, the ledger, the job table and the node's queue are as they were.
  */
 import { randomBytes } from 'node:crypto';
+import { encodeBase64url } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
 import { CustomerRateLimiter } from '../../lambdas/domain/rate-limit.js';
 import { controlPlaneFromEnv } from '../../lambdas/handlers/control-plane-from-env.js';
 import { customerJobRoutes } from '../../lambdas/handlers/customer-jobs.js';
 import { apiHandler } from '../../lambdas/http/router.js';
-import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { type ApiCall, callApi } from './support/api.js';
 import { footprint, newCustomer, newNode, sealedJob, storedJob, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
 

@@ -3,8 +3,8 @@
  * the job path: a record that no longer verifies is never used.
  */
 import { createPublicKey, verify } from 'node:crypto';
+import { encodeBase64url } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
-import { encodeBase64url } from '../../lambdas/transport/base64url.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { footprint, newCustomer, newNode, newTransportKey, sealedJob, store, type TestNode } from './support/world.js';
 

@@ -10,10 +10,8 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
+import { checkEnvelope, type Direction, decodeBase64url, encodeBase64url, openEnvelope, sealEnvelope } from '@b3iq/protocol';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { decodeBase64url, encodeBase64url } from '../../lambdas/transport/base64url.js';
-import { checkEnvelope, type Direction } from '../../lambdas/transport/envelope.js';
-import { openEnvelope, sealEnvelope } from '../../lambdas/transport/seal.js';
 import { refDecodeBase64url, refOpen, refPublicKey, refSeal } from '../unit/transport/reference-openssl.js';
 import { type VectorMeta as Meta, SPEC_VECTORS, toVectorItem, type VectorItem as Vector } from './spec.js';
 

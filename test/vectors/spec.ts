@@ -3,7 +3,7 @@
  * Tests compare against these, not against the source's own constants, so a changed source list or a
  * changed derivation fails the tests. The generator writes the two vectors into `private-transport-v1.json`.
  */
-import type { Direction, Envelope } from '../../lambdas/transport/envelope.js';
+import type { Direction, Envelope } from '@b3iq/protocol';
 
 export interface VectorMeta {
   key_id: string;

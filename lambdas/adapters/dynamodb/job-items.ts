@@ -3,11 +3,11 @@
  * carries `open_shard` and `due_at` (its next deadline), the keys of the sparse `OpenJobs` index.
  */
 import { createHash } from 'node:crypto';
+import type { Envelope } from '@b3iq/protocol';
 import type { Job, JobEnvelopes } from '../../domain/job.js';
 import { nextDeadline } from '../../domain/job-lifecycle.js';
 import type { CommandRef } from '../../services/ports/jobs.js';
 import { OPEN_JOB_SHARDS, type OpenJobRef, type OpenShard } from '../../services/ports/open-jobs.js';
-import type { Envelope } from '../../transport/envelope.js';
 import { type Item, n, nullableS, readInt, readNullableS, readS, readWei, s } from './attributes.js';
 import { type EnvelopeKind, keys } from './items.js';
 

@@ -1,7 +1,8 @@
 /** The port to nodes' earnings, their ledgers, and published receipts; and the settlement that writes them. */
+
+import type { Envelope } from '@b3iq/protocol';
 import type { Job } from '../../domain/job.js';
 import type { NodeEarnings, NodeLedgerEntry } from '../../domain/node-earnings.js';
-import type { Envelope } from '../../transport/envelope.js';
 import type { CustomerChange } from './accounts.js';
 import type { CloseOutcome } from './jobs.js';
 

@@ -2,10 +2,11 @@
  * The port to jobs, their envelopes and their commands. A job's reservation, settlement and
  * release each change the job and the customer's account together, all or nothing.
  */
+
+import type { Envelope } from '@b3iq/protocol';
 import type { AccountChange, Customer } from '../../domain/account.js';
 import type { Job, JobEnvelopes } from '../../domain/job.js';
 import type { ReleaseStatus } from '../../domain/job-lifecycle.js';
-import type { Envelope } from '../../transport/envelope.js';
 import type { CustomerChange } from './accounts.js';
 
 /** Where a command's job is: the node never learns the customer, the control plane looks it up. */

@@ -2,7 +2,7 @@
  * The ports to what the control plane uses besides its store: each node's command queue, the
  * key that signs nodes' transport-key records, and the admin credential.
  */
-import type { NodeCommand } from '../../domain/job.js';
+import type { NodeCommand } from '@b3iq/protocol';
 
 /** A command as pulled: its message body and the lease that holds it. */
 interface LeasedCommand {

@@ -3,12 +3,8 @@
  * the result a node posts: the answer sealed back to the customer and a signed receipt.
  */
 
-import type { NodeCommand } from '../../../lambdas/domain/job.js';
-import { signNodeRequest } from '../../../lambdas/domain/node-signature.js';
-import { receiptText, signReceipt } from '../../../lambdas/domain/receipt.js';
-import { decodeBase64url } from '../../../lambdas/transport/base64url.js';
-import { envelopeSha256 } from '../../../lambdas/transport/envelope.js';
-import { openEnvelope, sealEnvelope } from '../../../lambdas/transport/seal.js';
+import type { NodeCommand } from '@b3iq/protocol';
+import { decodeBase64url, envelopeSha256, openEnvelope, receiptText, sealEnvelope, signNodeRequest, signReceipt } from '@b3iq/protocol';
 import { type ApiAnswer, callApi } from './api.js';
 import type { TestNode } from './world.js';
 

@@ -5,15 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Envelope } from '@b3iq/protocol';
+import { encodeBase64url, sealEnvelope } from '@b3iq/protocol';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { expect, inject } from 'vitest';
 import { dynamoDbStore } from '../../../lambdas/adapters/dynamodb/control-plane-store.js';
 import type { LedgerEntry } from '../../../lambdas/domain/account.js';
 import type { Job } from '../../../lambdas/domain/job.js';
 import type { ControlPlaneStore } from '../../../lambdas/services/ports/store.js';
-import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
-import type { Envelope } from '../../../lambdas/transport/envelope.js';
-import { sealEnvelope } from '../../../lambdas/transport/seal.js';
 import { type ApiAnswer, adminHeaders, callApi } from './api.js';
 import { tableName } from './table.js';
 

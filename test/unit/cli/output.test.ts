@@ -1,7 +1,7 @@
+import type { JobView } from '@b3iq/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatJob, wei } from '../../../cli/output.js';
-import type { JobView } from '../../../sdk/types.js';
+import { formatJob, wei } from '../../../packages/sdk/src/cli/output.js';
 
 describe('wei', () => {
   it.each([

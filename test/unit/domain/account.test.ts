@@ -1,7 +1,7 @@
+import { MAX_WEI } from '@b3iq/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Account, availableWei, creditFunds, debitReserved, releaseReserved, reserveFunds } from '../../../lambdas/domain/account.js';
-import { MAX_WEI } from '../../../lambdas/domain/money.js';
 
 const NOW = '2026-01-02T03:04:05.678Z';
 const RECEIPT_HASH = 'ab'.repeat(32);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { decodeBase64url } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
 import { generateToken, hashToken, tokenMatches } from '../../../lambdas/domain/customer-token.js';
-import { decodeBase64url } from '../../../lambdas/transport/base64url.js';
 
 describe('generateToken', () => {
   it('makes a 43-char canonical base64url token of 32 bytes (format)', () => {

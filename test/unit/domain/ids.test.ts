@@ -1,5 +1,5 @@
+import { type IdKind, isId } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
-import { type IdKind, isId } from '../../../lambdas/domain/ids.js';
 
 describe('isId', () => {
   it.each<{ case: string; kind: IdKind; value: string }>([

@@ -1,3 +1,4 @@
+import type { JobStatus } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   assertJobWindows,
@@ -5,7 +6,6 @@ import {
   envelopePurgeTime,
   isOpenStatus,
   isOverdue,
-  type JobStatus,
   type JobWindows,
   jobDeadlines,
   nextDeadline,

@@ -1,11 +1,9 @@
+import { type Envelope, encodeBase64url, MAX_CIPHERTEXT_BYTES, sealEnvelope } from '@b3iq/protocol';
 import { x25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type JobRequest, jobRequestFingerprint, parseJobRequest } from '../../../lambdas/domain/job-request.js';
 import type { ProblemCode } from '../../../lambdas/domain/problems.js';
-import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
-import { type Envelope, MAX_CIPHERTEXT_BYTES } from '../../../lambdas/transport/envelope.js';
-import { sealEnvelope } from '../../../lambdas/transport/seal.js';
 import { problemOf } from '../support/problem.js';
 
 const NODE_ID = 'node-alpha';

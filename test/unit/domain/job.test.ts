@@ -1,6 +1,6 @@
+import type { Envelope } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
 import { acceptanceView, billingJobView, type Job, type JobEnvelopes, jobView, nodeCommand } from '../../../lambdas/domain/job.js';
-import type { Envelope } from '../../../lambdas/transport/envelope.js';
 
 const REQUEST: Envelope = {
   version: 'b3iq-private-transport-v1',

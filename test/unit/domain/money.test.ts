@@ -1,6 +1,6 @@
+import { formatWei, MAX_WEI, parseWei } from '@b3iq/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatWei, MAX_WEI, parseWei } from '../../../lambdas/domain/money.js';
 
 describe('parseWei', () => {
   it.each([

@@ -1,8 +1,8 @@
+import type { Envelope } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
 import type { InferenceNode, StoredNode, TransportKey } from '../../../lambdas/domain/node.js';
 import { routeToNode } from '../../../lambdas/domain/node-routing.js';
 import type { ProblemCode } from '../../../lambdas/domain/problems.js';
-import type { Envelope } from '../../../lambdas/transport/envelope.js';
 import { directoryKey, signedKey } from '../support/key-directory.js';
 import { problemOf } from '../support/problem.js';
 

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ed25519 } from '@noble/curves/ed25519.js';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
+  decodeBase64url,
+  encodeBase64url,
   NODE_HEADERS,
   NODE_SIGNATURE_VERSION,
   type NodeRequestParts,
@@ -10,8 +9,10 @@ import {
   nodeSigningBytes,
   REPLAY_WINDOW_SECONDS,
   signNodeRequest,
-} from '../../../lambdas/domain/node-signature.js';
-import { decodeBase64url, encodeBase64url } from '../../../lambdas/transport/base64url.js';
+} from '@b3iq/protocol';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { flipBit, zip215OnlySignature } from '../support/ed25519.js';
 
 const SECRET_KEY = new Uint8Array(32).fill(1);

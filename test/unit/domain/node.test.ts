@@ -1,3 +1,4 @@
+import { encodeBase64url } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   type InferenceNode,
@@ -7,7 +8,6 @@ import {
   planTransportKeys,
   type TransportKey,
 } from '../../../lambdas/domain/node.js';
-import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
 import { x25519PublicKey } from '../support/key-directory.js';
 import { problemOf } from '../support/problem.js';
 

@@ -1,6 +1,6 @@
+import { MAX_WEI } from '@b3iq/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_WEI } from '../../../lambdas/domain/money.js';
 import { assertPricingPolicy, type PricingPolicy, quotePrice } from '../../../lambdas/domain/pricing.js';
 
 describe('quotePrice', () => {

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { describe, expect, it } from 'vitest';
 import {
-  acceptReceipt,
+  decodeBase64url,
   type ExpectedReceipt,
+  encodeBase64url,
   RECEIPT_TYPE,
   type Receipt,
   receiptHash,
   receiptText,
   signReceipt,
-} from '../../../lambdas/domain/receipt.js';
-import { decodeBase64url, encodeBase64url } from '../../../lambdas/transport/base64url.js';
+} from '@b3iq/protocol';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { describe, expect, it } from 'vitest';
+import { acceptReceipt } from '../../../lambdas/domain/receipt.js';
 import { flipBit, zip215OnlySignature } from '../support/ed25519.js';
 import { problemOf } from '../support/problem.js';
 

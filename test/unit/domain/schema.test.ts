@@ -1,5 +1,5 @@
+import { base64urlLength, fieldsOf, type ObjectSchema, patternOf, type StringSchema } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
-import { base64urlLength, fieldsOf, type ObjectSchema, patternOf, type StringSchema } from '../../../lambdas/domain/schemas/schema.js';
 
 describe('patternOf', () => {
   it('compiles a schema pattern once and answers the same RegExp afterwards (cache)', () => {

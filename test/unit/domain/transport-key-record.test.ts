@@ -1,11 +1,12 @@
-import { describe, expect, it } from 'vitest';
 import {
+  decodeBase64url,
+  encodeBase64url,
   KEY_RECORD_TYPE,
   KeyDirectory,
   type SignedTransportKey,
   transportKeyRecord,
-} from '../../../lambdas/domain/transport-key-record.js';
-import { decodeBase64url, encodeBase64url } from '../../../lambdas/transport/base64url.js';
+} from '@b3iq/protocol';
+import { describe, expect, it } from 'vitest';
 import { directoryKey, signedKey, signRecord, x25519PublicKey } from '../support/key-directory.js';
 
 const NODE_ID = 'node-alpha';

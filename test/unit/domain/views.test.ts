@@ -4,30 +4,32 @@
  * are typed from those declarations (`Infer`), so the negative controls at the end are checked by
  * the type check itself: an `@ts-expect-error` that stops finding an error fails `npm run typecheck`.
  */
-import { describe, expect, expectTypeOf, it } from 'vitest';
-import { type Account, accountView, creditFunds, debitReserved, reserveFunds } from '../../../lambdas/domain/account.js';
-import type { Job, JobEnvelopes } from '../../../lambdas/domain/job.js';
-import { acceptanceView, billingJobView, jobView, nodeCommand, nodeJobView } from '../../../lambdas/domain/job.js';
-import { type InferenceNode, nodeView } from '../../../lambdas/domain/node.js';
-import { PROBLEMS, Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
-import { receiptHash, receiptText, receiptView } from '../../../lambdas/domain/receipt.js';
-import { WEI } from '../../../lambdas/domain/schemas/fields.js';
+
+import type { Envelope, Infer } from '@b3iq/protocol';
 import {
   ACCOUNT_VIEW,
   type AccountView,
   type BillingJobView,
+  encodeBase64url,
   type JobAccepted,
   type JobView,
   type NodeCommand,
   type NodeJobView,
   type NodeView,
   type ReceiptView,
+  receiptHash,
+  receiptText,
+  receiptView,
   type UsageView,
-} from '../../../lambdas/domain/schemas/responses.js';
-import type { Infer } from '../../../lambdas/domain/schemas/schema.js';
+  WEI,
+} from '@b3iq/protocol';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { type Account, accountView, creditFunds, debitReserved, reserveFunds } from '../../../lambdas/domain/account.js';
+import type { Job, JobEnvelopes } from '../../../lambdas/domain/job.js';
+import { acceptanceView, billingJobView, jobView, nodeCommand, nodeJobView } from '../../../lambdas/domain/job.js';
+import { type InferenceNode, nodeView } from '../../../lambdas/domain/node.js';
+import { PROBLEMS, Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
 import { usageView } from '../../../lambdas/domain/usage.js';
-import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
-import type { Envelope } from '../../../lambdas/transport/envelope.js';
 import { openApiContract } from '../../integration/support/openapi-contract.js';
 
 const contract = openApiContract();

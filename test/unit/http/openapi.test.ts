@@ -1,49 +1,52 @@
-import { x25519 } from '@noble/curves/ed25519.js';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { ID_PATTERNS, type IdKind, isId } from '../../../lambdas/domain/ids.js';
-import { parseJobRequest } from '../../../lambdas/domain/job-request.js';
-import { parseWei } from '../../../lambdas/domain/money.js';
-import { parseNodeEnrollment } from '../../../lambdas/domain/node.js';
-import { PROBLEMS, Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
-import { ENVELOPE } from '../../../lambdas/domain/schemas/envelope.js';
-import { ID_SCHEMAS, TIMESTAMP, WEI } from '../../../lambdas/domain/schemas/fields.js';
-import {
-  CANCEL,
-  CREATE_CUSTOMER,
-  CREDIT,
-  FAILURE,
-  JOB_REQUEST,
-  LEASE,
-  NODE_ENROLLMENT,
-  PULL,
-  RELEASE_STALE,
-  RESULT,
-} from '../../../lambdas/domain/schemas/requests.js';
+import type { Envelope } from '@b3iq/protocol';
 import {
   ACCOUNT_VIEW,
   BILLING_JOB_VIEW,
+  CANCEL,
+  CREATE_CUSTOMER,
+  CREDIT,
   CUSTOMER_CREATED,
+  ENVELOPE,
+  encodeBase64url,
+  FAILURE,
+  fieldsOf,
+  ID_PATTERNS,
+  ID_SCHEMAS,
+  type IdKind,
+  isId,
+  isTimestamp,
   JOB_ACCEPTED,
+  JOB_REQUEST,
   JOB_VIEW,
   KEY_DIRECTORY_VIEW,
+  LEASE,
+  NODE_ENROLLMENT,
   NODE_JOB_VIEW,
   NODE_VIEW,
+  type ObjectSchema,
   OPENAPI_DOCUMENT,
+  PULL,
   PULLED_COMMANDS,
+  parseWei,
   RECEIPT_VIEW,
+  RELEASE_STALE,
+  RESULT,
   STALE_RESERVATIONS,
+  sealEnvelope,
+  TIMESTAMP,
   USAGE_VIEW,
-} from '../../../lambdas/domain/schemas/responses.js';
-import { fieldsOf, type ObjectSchema } from '../../../lambdas/domain/schemas/schema.js';
-import { isTimestamp } from '../../../lambdas/domain/timestamp.js';
+  WEI,
+} from '@b3iq/protocol';
+import { x25519 } from '@noble/curves/ed25519.js';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseJobRequest } from '../../../lambdas/domain/job-request.js';
+import { parseNodeEnrollment } from '../../../lambdas/domain/node.js';
+import { PROBLEMS, Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
 import { openApiDocument, UNROUTED } from '../../../lambdas/http/openapi.js';
 import { API_ROUTES } from '../../../lambdas/http/routes.js';
 import { getOpenApiDocument } from '../../../lambdas/services/openapi.js';
 import { parseStaleQuery } from '../../../lambdas/services/stale-reservations.js';
-import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
-import type { Envelope } from '../../../lambdas/transport/envelope.js';
-import { sealEnvelope } from '../../../lambdas/transport/seal.js';
 import { METHODS, OpenApiContract } from '../../integration/support/openapi-contract.js';
 import { x25519PublicKey } from '../support/key-directory.js';
 

@@ -6,14 +6,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { InferenceRequest } from '@b3iq/protocol';
+import { B3iqApiError, decodeBase64url, openEnvelope, sealEnvelope } from '@b3iq/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeBase64url } from '../../../lambdas/transport/base64url.js';
-import { openEnvelope, sealEnvelope } from '../../../lambdas/transport/seal.js';
-import { NodeAgent, type NodeAgentOptions } from '../../../node-agent/agent.js';
-import { echoBackend, type InferenceBackend, InferenceBackendError } from '../../../node-agent/backends.js';
-import { addTransportKey, createKeyFile, type NodeKeys } from '../../../node-agent/key-file.js';
-import { B3iqApiError } from '../../../sdk/errors.js';
-import type { InferenceRequest } from '../../../sdk/types.js';
+import { NodeAgent, type NodeAgentOptions } from '../../../packages/node-agent/src/agent.js';
+import { echoBackend, type InferenceBackend, InferenceBackendError } from '../../../packages/node-agent/src/backends.js';
+import { addTransportKey, createKeyFile, type NodeKeys } from '../../../packages/node-agent/src/key-file.js';
 import { eventually, FakeNodeApi } from './fake-node-api.js';
 
 const MODEL = 'llama-3.1-8b-instruct';

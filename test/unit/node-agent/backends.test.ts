@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { InferenceRequest } from '@b3iq/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoBackend, InferenceBackendError, openAiBackend } from '../../../node-agent/backends.js';
-import type { InferenceRequest } from '../../../sdk/types.js';
+import { echoBackend, InferenceBackendError, openAiBackend } from '../../../packages/node-agent/src/backends.js';
 
 const signal = new AbortController().signal;
 

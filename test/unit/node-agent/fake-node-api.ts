@@ -6,9 +6,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NODE_HEADERS, nodeSignatureProblem } from '../../../lambdas/domain/node-signature.js';
-import { acceptReceipt, type Receipt } from '../../../lambdas/domain/receipt.js';
-import { checkEnvelope, type Envelope, envelopeSha256 } from '../../../lambdas/transport/envelope.js';
+import { checkEnvelope, type Envelope, envelopeSha256, NODE_HEADERS, nodeSignatureProblem, type Receipt } from '@b3iq/protocol';
+import { acceptReceipt } from '../../../lambdas/domain/receipt.js';
 
 const STAGE = '/_aws/execute-api/abc123/dev';
 

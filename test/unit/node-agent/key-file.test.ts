@@ -1,9 +1,9 @@
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { encodeBase64url } from '@b3iq/protocol';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
 import {
   addTransportKey,
   createKeyFile,
@@ -11,7 +11,7 @@ import {
   KeyFileError,
   loadKeyFile,
   type NodeKeyFile,
-} from '../../../node-agent/key-file.js';
+} from '../../../packages/node-agent/src/key-file.js';
 
 let directory: string;
 

@@ -4,10 +4,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeBase64url, sealEnvelope } from '@b3iq/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeBase64url } from '../../../lambdas/transport/base64url.js';
-import { sealEnvelope } from '../../../lambdas/transport/seal.js';
-import { loadKeyFile } from '../../../node-agent/key-file.js';
+import { loadKeyFile } from '../../../packages/node-agent/src/key-file.js';
 import { eventually, FakeNodeApi } from './fake-node-api.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

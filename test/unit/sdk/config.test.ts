@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clientConfigFromEnvironment } from '../../../sdk/config.js';
-import { B3iqConfigError } from '../../../sdk/errors.js';
+import { clientConfigFromEnvironment } from '../../../packages/sdk/src/config.js';
+import { B3iqConfigError } from '../../../packages/sdk/src/errors.js';
 
 function project(local?: object): { root: string; nested: string } {
   const root = mkdtempSync(path.join(tmpdir(), 'b3iq-config-'));

@@ -1,7 +1,7 @@
 /** Retries against a scripted fetch: no AWS client is involved, only HTTP answers the SDK must handle. */
+
+import { B3iqApiError, B3iqUnavailableError, requestJson } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
-import { B3iqApiError, B3iqUnavailableError } from '../../../sdk/errors.js';
-import { requestJson } from '../../../sdk/http.js';
 
 function scripted(answers: (Response | Error)[]) {
   const calls: { url: string; init: RequestInit | undefined }[] = [];

@@ -1,8 +1,7 @@
 /** A P-256 directory key for tests, and transport keys signed with it the way the KMS key signs them. */
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { encodeBase64url, KeyDirectory, type SignedTransportKey, transportKeyRecord } from '@b3iq/protocol';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { KeyDirectory, type SignedTransportKey, transportKeyRecord } from '../../../lambdas/domain/transport-key-record.js';
-import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
 
 interface DirectoryKey {
   privateKey: KeyObject;

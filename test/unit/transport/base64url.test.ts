@@ -1,6 +1,6 @@
+import { decodeBase64url, decodeCheckedBase64url, encodeBase64url } from '@b3iq/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64url, decodeCheckedBase64url, encodeBase64url } from '../../../lambdas/transport/base64url.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 

@@ -1,8 +1,8 @@
+import type { Direction } from '@b3iq/protocol';
+import { openEnvelope, sealEnvelope } from '@b3iq/protocol';
 import { x25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Direction } from '../../../lambdas/transport/envelope.js';
-import { openEnvelope, sealEnvelope } from '../../../lambdas/transport/seal.js';
 import { refDecodeBase64url, refOpen, refPublicKey, refSeal } from './reference-openssl.js';
 
 const RUNS = 200;

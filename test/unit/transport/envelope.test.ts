@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import { x25519 } from '@noble/curves/ed25519.js';
-import { describe, expect, it } from 'vitest';
-import { encodeBase64url } from '../../../lambdas/transport/base64url.js';
 import {
   checkEnvelope,
   type Envelope,
+  encodeBase64url,
   envelopeSha256,
   MAX_CIPHERTEXT_BYTES,
+  sealEnvelope,
   transportAadHash,
-} from '../../../lambdas/transport/envelope.js';
-import { sealEnvelope } from '../../../lambdas/transport/seal.js';
+} from '@b3iq/protocol';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { describe, expect, it } from 'vitest';
 
 const BINDING = { key_id: 'tk-2026-11', node_id: 'node-alpha', model_id: 'meta/llama-3.1-8b' };
 const ROUTE = { node_id: BINDING.node_id, model_id: BINDING.model_id };

@@ -1,6 +1,6 @@
+import { isLowOrderPoint, LOW_ORDER_POINTS_HEX } from '@b3iq/protocol';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
-import { isLowOrderPoint, LOW_ORDER_POINTS_HEX } from '../../../lambdas/transport/low-order.js';
 // The list of `private-transport-v1.md`, not the source's, so a changed source list fails the tests.
 import { SPEC_LOW_ORDER_POINTS } from '../../vectors/spec.js';
 

@@ -1,8 +1,7 @@
+import type { Direction } from '@b3iq/protocol';
+import { decodeBase64url, encodeBase64url, openEnvelope, sealEnvelope } from '@b3iq/protocol';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64url, encodeBase64url } from '../../../lambdas/transport/base64url.js';
-import type { Direction } from '../../../lambdas/transport/envelope.js';
-import { openEnvelope, sealEnvelope } from '../../../lambdas/transport/seal.js';
 import { SPEC_META, SPEC_REQUEST, SPEC_VECTORS } from '../../vectors/spec.js';
 
 const META = SPEC_META;

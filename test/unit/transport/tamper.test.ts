@@ -1,14 +1,16 @@
-import { x25519 } from '@noble/curves/ed25519.js';
-import { describe, expect, it } from 'vitest';
-import { decodeBase64url, encodeBase64url } from '../../../lambdas/transport/base64url.js';
 import {
   checkEnvelope,
   type Direction,
+  decodeBase64url,
   type Envelope,
   type EnvelopeBinding,
+  encodeBase64url,
   MAX_CIPHERTEXT_BYTES,
-} from '../../../lambdas/transport/envelope.js';
-import { openEnvelope, sealEnvelope } from '../../../lambdas/transport/seal.js';
+  openEnvelope,
+  sealEnvelope,
+} from '@b3iq/protocol';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { describe, expect, it } from 'vitest';
 // The spec's low-order list, not the source's: the tests do not trust the source list.
 import { SPEC_LOW_ORDER_POINTS } from '../../vectors/spec.js';
 

@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { checkEnvelope, decodeBase64url, ID_PATTERNS, openEnvelope, sealEnvelope } from '@b3iq/protocol';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
-import { ID_PATTERNS } from '../../../lambdas/domain/ids.js';
-import { decodeBase64url } from '../../../lambdas/transport/base64url.js';
-import { checkEnvelope } from '../../../lambdas/transport/envelope.js';
-import { openEnvelope, sealEnvelope } from '../../../lambdas/transport/seal.js';
 import { SPEC_META, SPEC_VECTORS, type VectorItem as Vector } from '../../vectors/spec.js';
 
 const FILE = new URL('../../vectors/private-transport-v1.json', import.meta.url);

@@ -1,4 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { JobStatus } from '@b3iq/protocol';
+import { type Envelope, encodeBase64url, MAX_CIPHERTEXT_BYTES, TRANSPORT_ALGORITHM, TRANSPORT_VERSION } from '@b3iq/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../../../lambdas/adapters/dynamodb/attributes.js';
@@ -11,10 +13,8 @@ import {
   openShardKey,
   openShardOf,
 } from '../../../../lambdas/adapters/dynamodb/job-items.js';
-import type { Job, JobStatus } from '../../../../lambdas/domain/job.js';
+import type { Job } from '../../../../lambdas/domain/job.js';
 import { OPEN_JOB_SHARDS, OPEN_SHARDS } from '../../../../lambdas/services/ports/open-jobs.js';
-import { encodeBase64url } from '../../../../lambdas/transport/base64url.js';
-import { type Envelope, MAX_CIPHERTEXT_BYTES, TRANSPORT_ALGORITHM, TRANSPORT_VERSION } from '../../../../lambdas/transport/envelope.js';
 
 /** DynamoDB's item limit, 400 KB (counted as 400 × 1024 bytes; we stay under 400 000 to be safe). */
 const ITEM_LIMIT_BYTES = 400_000;

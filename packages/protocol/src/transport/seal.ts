@@ -8,8 +8,8 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { isId } from '../domain/ids.js';
-import { decodeCheckedBase64url, encodeBase64url } from './base64url.js';
+import { decodeCheckedBase64url, encodeBase64url } from '../encoding/base64url.js';
+import { isId } from '../encoding/ids.js';
 import {
   checkEnvelope,
   type Direction,

@@ -4,7 +4,7 @@
  * plaintext; the agent never logs what it returns, and a backend's error messages must not quote
  * the prompt (`InferenceBackendError` carries a message that is safe to report).
  */
-import type { ChatMessage, InferenceRequest } from '../sdk/types.js';
+import type { ChatMessage, InferenceRequest } from '@b3iq/protocol';
 
 interface Usage {
   prompt_tokens: number;

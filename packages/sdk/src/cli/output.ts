@@ -1,7 +1,7 @@
 /** Human output for each kind of answer, and a progress line for terminals. */
 
-import type { VerifiedNode } from '../sdk/client.js';
-import type { AcceptedJob, AccountView, InferenceResponse, JobView } from '../sdk/types.js';
+import type { AcceptedJob, AccountView, InferenceResponse, JobView } from '@b3iq/protocol';
+import type { VerifiedNode } from '../client.js';
 
 const WEI_PER_ETH = 10n ** 18n;
 

@@ -1,6 +1,6 @@
 /** Timestamps as the contract writes them: RFC 3339 UTC ending in `Z`, fractional seconds allowed. */
-import { TIMESTAMP } from './schemas/fields.js';
-import { patternOf } from './schemas/schema.js';
+import { TIMESTAMP } from '../schemas/fields.js';
+import { patternOf } from '../schemas/schema.js';
 
 const RFC3339_UTC = patternOf(TIMESTAMP);
 

@@ -1,7 +1,7 @@
 /** The job input: a prompt, or a messages JSON (`{"messages": [...]}` or a bare array), from a file or stdin. */
 import { readFile } from 'node:fs/promises';
-import type { ChatMessage, InferenceRequest } from '../sdk/types.js';
-import { UsageError } from './usage.js';
+import type { ChatMessage, InferenceRequest } from '@b3iq/protocol';
+import { UsageError } from '@b3iq/protocol';
 
 const ROLES = new Set(['system', 'user', 'assistant']);
 

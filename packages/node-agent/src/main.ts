@@ -7,8 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli/usage.js';
-import { B3iqApiError, describeRefusal } from '../sdk/errors.js';
+import { B3iqApiError, describeRefusal, UsageError } from '@b3iq/protocol';
 import { NodeAgent } from './agent.js';
 import { echoBackend, type InferenceBackend, openAiBackend } from './backends.js';
 import { addTransportKey, createKeyFile, DEFAULT_KEY_FILE, enrollmentBody, KeyFileError, loadKeyFile, type NodeKeys } from './key-file.js';

@@ -5,9 +5,9 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { isId } from '../domain/ids.js';
-import { CIPHERTEXT_BYTES, ENVELOPE, TRANSPORT_ALGORITHM, TRANSPORT_VERSION } from '../domain/schemas/envelope.js';
-import { decodeBase64url, encodeBase64url } from './base64url.js';
+import { decodeBase64url, encodeBase64url } from '../encoding/base64url.js';
+import { isId } from '../encoding/ids.js';
+import { CIPHERTEXT_BYTES, ENVELOPE, TRANSPORT_ALGORITHM, TRANSPORT_VERSION } from '../schemas/envelope.js';
 import { isLowOrderPoint } from './low-order.js';
 
 const MAX_CIPHERTEXT_BYTES = CIPHERTEXT_BYTES.max;

@@ -8,14 +8,18 @@
  * It logs one line per command (id, outcome, milliseconds) and never plaintext, keys or envelopes.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isId } from '../lambdas/domain/ids.js';
-import { type Receipt, receiptText, signReceipt } from '../lambdas/domain/receipt.js';
-import { decodeCheckedBase64url } from '../lambdas/transport/base64url.js';
-import { envelopeSha256 } from '../lambdas/transport/envelope.js';
-import { openEnvelope, sealEnvelope } from '../lambdas/transport/seal.js';
-import { B3iqApiError } from '../sdk/errors.js';
-import type { RetryPolicy } from '../sdk/http.js';
-import type { ChatMessage, InferenceRequest } from '../sdk/types.js';
+import type { ChatMessage, InferenceRequest, RetryPolicy } from '@b3iq/protocol';
+import {
+  B3iqApiError,
+  decodeCheckedBase64url,
+  envelopeSha256,
+  isId,
+  openEnvelope,
+  type Receipt,
+  receiptText,
+  sealEnvelope,
+  signReceipt,
+} from '@b3iq/protocol';
 import { type Completion, type InferenceBackend, InferenceBackendError } from './backends.js';
 import type { NodeKeys } from './key-file.js';
 import { type LeasedCommand, NodeApiClient, OPEN_STATUSES } from './node-api-client.js';

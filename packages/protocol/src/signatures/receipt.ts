@@ -6,10 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { decodeBase64url, encodeBase64url } from '../transport/base64url.js';
-import { Problem } from './problems.js';
-import type { ReceiptView } from './schemas/responses.js';
-import { isTimestamp } from './timestamp.js';
+import { Problem } from '../../../../lambdas/domain/problems.js';
+import { decodeBase64url, encodeBase64url } from '../encoding/base64url.js';
+import { isTimestamp } from '../encoding/timestamp.js';
+import type { ReceiptView } from '../schemas/responses.js';
 
 const RECEIPT_TYPE = 'b3iq-receipt-v1';
 

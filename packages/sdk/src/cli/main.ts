@@ -4,23 +4,15 @@
  * with what to do next, and the exit code says what kind of failure it was (see `b3iq --help`).
  */
 import { parseArgs } from 'node:util';
-import { B3iqClient } from '../sdk/client.js';
-import { clientConfigFromEnvironment } from '../sdk/config.js';
-import {
-  B3iqApiError,
-  B3iqConfigError,
-  B3iqDecryptError,
-  B3iqJobIdInUseError,
-  B3iqKeyTrustError,
-  B3iqTimeoutError,
-  B3iqUnavailableError,
-  describeRefusal,
-} from '../sdk/errors.js';
-import { FileKeyStore } from '../sdk/key-store.js';
-import type { InferenceResponse, JobView } from '../sdk/types.js';
+import type { InferenceResponse, JobView } from '@b3iq/protocol';
+import { B3iqApiError, B3iqUnavailableError, describeRefusal, UsageError } from '@b3iq/protocol';
+import { B3iqClient } from '../client.js';
+import { clientConfigFromEnvironment } from '../config.js';
+import { B3iqConfigError, B3iqDecryptError, B3iqJobIdInUseError, B3iqKeyTrustError, B3iqTimeoutError } from '../errors.js';
+import { FileKeyStore } from '../key-store.js';
 import { readJobInput } from './input.js';
 import { formatAccepted, formatAccount, formatJob, formatNode, progressLine } from './output.js';
-import { EXIT, USAGE, UsageError } from './usage.js';
+import { EXIT, USAGE } from './usage.js';
 
 interface Output {
   human: string;

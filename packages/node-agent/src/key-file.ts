@@ -7,10 +7,8 @@
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { decodeBase64url, decodeCheckedBase64url, encodeBase64url, isId, isLowOrderPoint } from '@b3iq/protocol';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { isId } from '../lambdas/domain/ids.js';
-import { decodeBase64url, decodeCheckedBase64url, encodeBase64url } from '../lambdas/transport/base64url.js';
-import { isLowOrderPoint } from '../lambdas/transport/low-order.js';
 
 interface KeyPairText {
   /** base64url, 32 bytes. */

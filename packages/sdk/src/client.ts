@@ -13,24 +13,30 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KeyDirectory } from '../lambdas/domain/transport-key-record.js';
-import { decodeBase64url, encodeBase64url } from '../lambdas/transport/base64url.js';
-import { openEnvelope, sealEnvelope } from '../lambdas/transport/seal.js';
-import { B3iqApiError, B3iqDecryptError, B3iqJobIdInUseError, B3iqKeyTrustError, B3iqTimeoutError } from './errors.js';
-import { DEFAULT_RETRY, type HttpOptions, type RetryPolicy, requestJson } from './http.js';
-import { type KeyStore, MemoryKeyStore } from './key-store.js';
 import {
   type AcceptedJob,
   type AccountView,
+  B3iqApiError,
   type ChatMessage,
+  DEFAULT_RETRY,
+  decodeBase64url,
+  encodeBase64url,
+  type HttpOptions,
   type InferenceRequest,
   type InferenceResponse,
   type JobView,
+  KeyDirectory,
   type KeyDirectoryView,
   type NodeView,
+  openEnvelope,
   type PublishedTransportKey,
+  type RetryPolicy,
+  requestJson,
+  sealEnvelope,
   TERMINAL_STATUSES,
-} from './types.js';
+} from '@b3iq/protocol';
+import { B3iqDecryptError, B3iqJobIdInUseError, B3iqKeyTrustError, B3iqTimeoutError } from './errors.js';
+import { type KeyStore, MemoryKeyStore } from './key-store.js';
 
 interface B3iqClientOptions {
   /** Base URL without a trailing slash, e.g. `https://control-plane.example.com/prod`. */

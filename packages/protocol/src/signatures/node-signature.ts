@@ -6,7 +6,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { decodeBase64url, encodeBase64url } from '../transport/base64url.js';
+import { decodeBase64url, encodeBase64url } from '../encoding/base64url.js';
 
 const NODE_SIGNATURE_VERSION = 'b3iq-node-signature-v1';
 const REPLAY_WINDOW_SECONDS = 300;

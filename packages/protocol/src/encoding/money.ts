@@ -2,8 +2,8 @@
  * wei amounts: decimal strings on the wire, `bigint` in code, DynamoDB numbers in storage.
  * At most 38 digits, which a DynamoDB number holds exactly.
  */
-import { WEI } from './schemas/fields.js';
-import { patternOf } from './schemas/schema.js';
+import { WEI } from '../schemas/fields.js';
+import { patternOf } from '../schemas/schema.js';
 
 const WEI_PATTERN = patternOf(WEI);
 const MAX_WEI = 10n ** 38n - 1n;

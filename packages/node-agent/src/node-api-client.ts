@@ -5,10 +5,8 @@
  * call is safe to repeat (a pull at worst leaves commands leased until their lease ends, and a
  * lease, result or failure sent twice answers the same).
  */
-import type { NodeCommand } from '../lambdas/domain/job.js';
-import { signNodeRequest } from '../lambdas/domain/node-signature.js';
-import type { Envelope } from '../lambdas/transport/envelope.js';
-import { DEFAULT_RETRY, type RetryPolicy, requestJson } from '../sdk/http.js';
+import type { Envelope, NodeCommand } from '@b3iq/protocol';
+import { DEFAULT_RETRY, type RetryPolicy, requestJson, signNodeRequest } from '@b3iq/protocol';
 
 interface LeasedCommand {
   command: NodeCommand;

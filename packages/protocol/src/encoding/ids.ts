@@ -1,7 +1,7 @@
 /** Identifier rules of the HTTP contract. Ids the server makes match the same patterns. */
-import { Problem } from './problems.js';
-import { ID_SCHEMAS } from './schemas/fields.js';
-import { patternOf } from './schemas/schema.js';
+import { Problem } from '../../../../lambdas/domain/problems.js';
+import { ID_SCHEMAS } from '../schemas/fields.js';
+import { patternOf } from '../schemas/schema.js';
 
 /** Compiled from the declarations the OpenAPI document also shows. */
 const ID_PATTERNS = Object.fromEntries(Object.entries(ID_SCHEMAS).map(([kind, schema]) => [kind, patternOf(schema)])) as {

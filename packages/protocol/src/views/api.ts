@@ -1,5 +1,5 @@
 /** What the B3IQ control plane answers, as the SDK hands it to callers. Amounts are wei strings. */
-import type { Envelope } from '../lambdas/transport/envelope.js';
+import type { Envelope } from '../transport/envelope.js';
 
 type JobStatus = 'queued' | 'claimed' | 'completed' | 'failed' | 'expired' | 'cancelled';
 

@@ -6,7 +6,7 @@
  * warm, no asymmetric operation.
  */
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { decodeBase64url } from '../transport/base64url.js';
+import { decodeBase64url } from '../encoding/base64url.js';
 
 const KEY_RECORD_TYPE = 'b3iq-node-transport-key-v1';
 const MAX_REMEMBERED = 10_000;
