@@ -1,18 +1,28 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Workspace packages resolve to their TypeScript source (`b3iq-source` in each package's exports),
+ * so no test needs a build first. Vite replaces its default conditions with the ones given, so
+ * they are repeated (Vite 8's `defaultClientConditions` and `defaultServerConditions`).
+ */
+const SOURCE = 'b3iq-source';
+const PRODUCTION_OR_DEV = 'development|production';
+
 export default defineConfig({
+  resolve: { conditions: [SOURCE, 'module', 'browser', PRODUCTION_OR_DEV] },
+  ssr: { resolve: { conditions: [SOURCE, 'module', 'node', PRODUCTION_OR_DEV] } },
   test: {
     // Handlers log one JSON line per request; show it only for failing tests.
     silent: 'passed-only',
     coverage: {
       provider: 'v8',
-      include: ['lambdas/**/*.ts', 'sdk/**/*.ts', 'cli/**/*.ts', 'node-agent/**/*.ts'],
+      include: ['lambdas/**/*.ts', 'packages/*/src/**/*.ts'],
       reporter: ['text-summary', ['text', { skipFull: true }]],
       // The pure rules are proven by unit tests alone; the adapters and handlers are covered by the
       // integration suite against the emulator, so their unit coverage is reported, not gated.
       thresholds: {
         'lambdas/domain/**': { lines: 95, branches: 95 },
-        'lambdas/transport/**': { lines: 95, branches: 95 },
+        'packages/protocol/src/{encoding,schemas,signatures,transport,views}/**': { lines: 95, branches: 95 },
       },
     },
     projects: [

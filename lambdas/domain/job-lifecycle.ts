@@ -15,7 +15,6 @@
  *   └──claim deadline passed────────────────────────▶ expired    (release)
  * ```
  */
-
 import type { JobStatus } from '@b3iq/protocol';
 
 type ReleaseStatus = 'failed' | 'expired' | 'cancelled';
@@ -86,5 +85,5 @@ function envelopePurgeTime(closedAt: string, windows: JobWindows): number {
   return Math.ceil(Date.parse(closedAt) / 1000) + windows.envelopeRetentionSeconds;
 }
 
-export type { JobDeadlines, JobStatus, JobWindows, ReleaseStatus };
+export type { JobDeadlines, JobWindows, ReleaseStatus };
 export { assertJobWindows, cancelDecision, envelopePurgeTime, isOpenStatus, isOverdue, jobDeadlines, nextDeadline };

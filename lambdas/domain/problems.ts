@@ -1,9 +1,10 @@
 /**
  * The B3IQ-native problem response: every non-2xx answer is
- * `{"error": {"status", "title", "detail", "code"}}`. Clients branch on `code`.
+ * `{"error": {"status", "title", "detail", "code"}}`. Clients branch on `code` (the protocol's
+ * list); the status and title of each code are the server's, here.
  * `detail` helps a person and never carries a secret, a token, ciphertext or a stack trace.
  */
-import type { Infer, ObjectSchema } from '@b3iq/protocol';
+import { type Infer, type ObjectSchema, PROBLEM_CODES, type ProblemCode } from '@b3iq/protocol';
 
 const PROBLEMS = {
   invalid_request: { status: 400, title: 'Invalid request' },
@@ -35,9 +36,7 @@ const PROBLEMS = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Rate limited' },
   internal_error: { status: 500, title: 'Internal error' },
-} as const satisfies Record<string, { status: number; title: string }>;
-
-type ProblemCode = keyof typeof PROBLEMS;
+} as const satisfies Record<ProblemCode, { status: number; title: string }>;
 
 /** The body of every non-2xx answer, as the OpenAPI document shows it; `toBody()` is typed from it. */
 const PROBLEM_BODY = {
@@ -50,7 +49,7 @@ const PROBLEM_BODY = {
         status: { type: 'integer', minimum: 400, maximum: 599 },
         title: { type: 'string' },
         detail: { type: 'string', description: 'for a person; never a secret, token, ciphertext or stack trace' },
-        code: { type: 'string', enum: Object.keys(PROBLEMS) as ProblemCode[] },
+        code: { type: 'string', enum: PROBLEM_CODES },
       },
       required: ['status', 'title', 'detail', 'code'],
     },

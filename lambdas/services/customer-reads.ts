@@ -1,12 +1,13 @@
 /** The customer's reads: a job, the account, a node's keys, and the key directory. */
 
 import type { KeyDirectoryView } from '@b3iq/protocol';
-import { patternOf, RECEIPT_HASH, receiptView, USAGE_QUERY } from '@b3iq/protocol';
+import { patternOf, RECEIPT_HASH, USAGE_QUERY } from '@b3iq/protocol';
 import { accountView } from '../domain/account.js';
 import { billingJobView, jobView } from '../domain/job.js';
 import { integerField } from '../domain/json-object.js';
 import { nodeView } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
+import { receiptView } from '../domain/receipt.js';
 import { usageView } from '../domain/usage.js';
 import type { ControlPlane } from './control-plane.js';
 import { type CustomerCredentials, readAsCustomer, readJobAsCustomer } from './customer-access.js';

@@ -63,6 +63,9 @@ class ControlPlaneFunction extends Construct {
         bundleAwsSDK: true,
         forceDockerBundling: false,
         mainFields: ['module', 'main'],
+        // The workspace packages (@b3iq/protocol) are bundled from their TypeScript source, never a stale
+        // dist/. Naming conditions replaces esbuild's default `module`, which picks the AWS SDK's ES build.
+        esbuildArgs: { '--conditions': 'b3iq-source,module' },
         // Some bundled CommonJS dependencies call require() for Node built-ins.
         banner: "import { createRequire as __b3iqCreateRequire } from 'node:module'; const require = __b3iqCreateRequire(import.meta.url);",
       },

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { answerJob } from './support/node-calls.js';
 import { account, newCustomer, newNode, type TestCustomer, type TestNode } from './support/world.js';
 
-const BINARY = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const BINARY = fileURLToPath(new URL('../../packages/sdk/dist/cli/main.js', import.meta.url));
 const { apiUrl } = inject('localStack');
 
 interface Run {

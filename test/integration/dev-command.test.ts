@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../packages/sdk/dist/cli/main.js', import.meta.url));
 const localDir = mkdtempSync(path.join(tmpdir(), 'b3iq-dev-test-'));
 const localFile = path.join(localDir, 'local.json');
 let dev: ChildProcess | undefined;

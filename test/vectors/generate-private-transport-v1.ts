@@ -2,7 +2,7 @@
  * Writes `test/vectors/private-transport-v1.json`: the two known-answer vectors of
  * `private-transport-v1.md` and the project's own. Keys and nonces come from SHA-256 of fixed
  * labels, so running it again gives the same bytes. Every vector is sealed with noble
- * (`lambdas/transport`) and checked against the node:crypto reference before it is written:
+ * (`packages/protocol/src/transport`) and checked against the node:crypto reference before it is written:
  * the reference must seal to the same envelope and open it to the same plaintext.
  *
  *   npx tsx test/vectors/generate-private-transport-v1.ts

@@ -6,8 +6,7 @@
  * failure it was (see `b3iq-node --help`).
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { B3iqApiError, describeRefusal, UsageError } from '@b3iq/protocol';
+import { B3iqApiError, describeRefusal, runCommandLine, UsageError, type Values } from '@b3iq/protocol';
 import { NodeAgent } from './agent.js';
 import { echoBackend, type InferenceBackend, openAiBackend } from './backends.js';
 import { addTransportKey, createKeyFile, DEFAULT_KEY_FILE, enrollmentBody, KeyFileError, loadKeyFile, type NodeKeys } from './key-file.js';
@@ -72,11 +71,11 @@ const OPTIONS = {
   'grace-seconds': { type: 'string' },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+type Options = Values<typeof OPTIONS>;
 
 class ConfigError extends Error {}
 
-function keyFile(values: Values): string {
+function keyFile(values: Options): string {
   return values['key-file'] ?? process.env.B3IQ_NODE_KEY_FILE ?? DEFAULT_KEY_FILE;
 }
 
@@ -97,7 +96,7 @@ function printEnrollment(keys: NodeKeys, file: string, intro: string): void {
   );
 }
 
-async function backendFrom(values: Values): Promise<InferenceBackend> {
+async function backendFrom(values: Options): Promise<InferenceBackend> {
   const kind = values.backend ?? 'echo';
   if (kind === 'echo') return echoBackend;
   if (kind !== 'openai') throw new UsageError(`--backend is echo or openai, not "${kind}"`);
@@ -119,7 +118,7 @@ async function backendFrom(values: Values): Promise<InferenceBackend> {
   return openAiBackend({ baseUrl, ...(apiKey ? { apiKey } : {}) });
 }
 
-async function runAgent(values: Values): Promise<number> {
+async function runAgent(values: Options): Promise<number> {
   const apiUrl = values['api-url'] ?? process.env.B3IQ_API_URL;
   if (apiUrl === undefined || apiUrl.length === 0) throw new ConfigError('no API URL; pass --api-url URL or set B3IQ_API_URL');
   try {
@@ -169,7 +168,7 @@ async function runAgent(values: Values): Promise<number> {
   return EXIT.ok;
 }
 
-async function run(command: string | undefined, values: Values): Promise<number> {
+async function run(command: string | undefined, values: Options): Promise<number> {
   switch (command) {
     case 'init': {
       const nodeId = values['node-id'];
@@ -199,7 +198,6 @@ async function run(command: string | undefined, values: Values): Promise<number>
 }
 
 function explain(error: unknown): { message: string; exitCode: number } {
-  if (error instanceof UsageError) return { message: `${error.message}\n\n${USAGE}`, exitCode: EXIT.usage };
   if (error instanceof ConfigError || error instanceof KeyFileError) return { message: error.message, exitCode: EXIT.config };
   if (error instanceof B3iqApiError) {
     return {
@@ -215,29 +213,16 @@ function explain(error: unknown): { message: string; exitCode: number } {
   return { message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, exitCode: 1 };
 }
 
-async function main(argv: string[]): Promise<number> {
-  let parsed: { values: Values; positionals: string[] };
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    process.stderr.write(`b3iq-node: ${(error as Error).message}\n\n${USAGE}`);
-    return EXIT.usage;
-  }
-  if (parsed.values.help) {
-    process.stdout.write(USAGE);
-    return EXIT.ok;
-  }
-  if (parsed.positionals.length > 1) {
-    process.stderr.write(`b3iq-node: unexpected argument "${parsed.positionals[1]}"\n\n${USAGE}`);
-    return EXIT.usage;
-  }
-  try {
-    return await run(parsed.positionals[0], parsed.values);
-  } catch (error) {
-    const { message, exitCode } = explain(error);
-    process.stderr.write(`b3iq-node: ${message}\n`);
-    return exitCode;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runCommandLine(
+  {
+    name: 'b3iq-node',
+    usage: USAGE,
+    options: OPTIONS,
+    run: (positionals, values) => {
+      if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+      return run(positionals[0], values);
+    },
+    explain,
+  },
+  process.argv.slice(2),
+);

@@ -1,33 +1,7 @@
-/** Errors the SDK throws. Each says what happened in words a customer can act on. */
-
-/** The API answered with a B3IQ problem. Branch on `code`. */
-class B3iqApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly title: string;
-
-  constructor(status: number, code: string, title: string, detail: string) {
-    super(detail);
-    this.name = 'B3iqApiError';
-    this.status = status;
-    this.code = code;
-    this.title = title;
-  }
-}
-
-/** `code: detail`, and the next step when `hints` has one for the code: how both command lines report a refusal. */
-function describeRefusal(error: B3iqApiError, hints: Record<string, string>): string {
-  const hint = hints[error.code];
-  return `${error.code}: ${error.message}${hint ? `\nnext: ${hint}` : ''}`;
-}
-
-/** The API could not be reached, or kept failing (5xx) after every retry. */
-class B3iqUnavailableError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'B3iqUnavailableError';
-  }
-}
+/**
+ * Errors the SDK throws. Each says what happened in words a customer can act on. The two every
+ * client of the API shares (`B3iqApiError`, `B3iqUnavailableError`) live in `@b3iq/protocol`.
+ */
 
 /** A node's transport keys could not be trusted, or the key directory is not the pinned one. */
 class B3iqKeyTrustError extends Error {
@@ -75,13 +49,4 @@ class B3iqConfigError extends Error {
   }
 }
 
-export {
-  B3iqApiError,
-  B3iqConfigError,
-  B3iqDecryptError,
-  B3iqJobIdInUseError,
-  B3iqKeyTrustError,
-  B3iqTimeoutError,
-  B3iqUnavailableError,
-  describeRefusal,
-};
+export { B3iqConfigError, B3iqDecryptError, B3iqJobIdInUseError, B3iqKeyTrustError, B3iqTimeoutError };

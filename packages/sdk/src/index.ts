@@ -5,8 +5,21 @@
  * import { B3iqClient, FileKeyStore } from 'b3iq-private-inference/sdk';
  */
 
-export type * from '@b3iq/protocol';
-export type { RetryPolicy } from '@b3iq/protocol';
+export type {
+  AcceptedJob,
+  AccountView,
+  Billing,
+  ChatMessage,
+  Envelope,
+  InferenceRequest,
+  InferenceResponse,
+  JobStatus,
+  JobView,
+  KeyDirectoryView,
+  NodeView,
+  PublishedTransportKey,
+  RetryPolicy,
+} from '@b3iq/protocol';
 export { B3iqApiError, B3iqUnavailableError, openEnvelope, sealEnvelope, TERMINAL_STATUSES } from '@b3iq/protocol';
 export type { B3iqClientOptions, SubmitJobInput, VerifiedNode, WaitOptions } from './client.js';
 export { B3iqClient } from './client.js';

@@ -19,7 +19,6 @@ import {
   type ReceiptView,
   receiptHash,
   receiptText,
-  receiptView,
   type UsageView,
   WEI,
 } from '@b3iq/protocol';
@@ -29,6 +28,7 @@ import type { Job, JobEnvelopes } from '../../../lambdas/domain/job.js';
 import { acceptanceView, billingJobView, jobView, nodeCommand, nodeJobView } from '../../../lambdas/domain/job.js';
 import { type InferenceNode, nodeView } from '../../../lambdas/domain/node.js';
 import { PROBLEMS, Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
+import { receiptView } from '../../../lambdas/domain/receipt.js';
 import { usageView } from '../../../lambdas/domain/usage.js';
 import { openApiContract } from '../../integration/support/openapi-contract.js';
 

@@ -11,7 +11,7 @@ import { eventually, FakeNodeApi } from './fake-node-api.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const MAIN = path.join(ROOT, 'node-agent', 'main.ts');
+const MAIN = path.join(ROOT, 'packages', 'node-agent', 'src', 'main.ts');
 
 let directory: string;
 
@@ -24,7 +24,10 @@ afterEach(async () => {
 });
 
 function b3iqNode(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(TSX, [MAIN, ...args], { cwd: ROOT, env: { ...process.env, B3IQ_API_URL: '', B3IQ_NODE_KEY_FILE: '', ...env } });
+  const child = spawn(TSX, ['--conditions=b3iq-source', MAIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, B3IQ_API_URL: '', B3IQ_NODE_KEY_FILE: '', ...env },
+  });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));

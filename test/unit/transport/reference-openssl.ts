@@ -1,6 +1,6 @@
 /**
  * An independent `b3iq-private-transport-v1` implementation on `node:crypto` (OpenSSL) only, to
- * cross-check the noble one in `lambdas/transport`. It shares no code with that module: base64url,
+ * cross-check the noble one in `packages/protocol/src/transport`. It shares no code with that module: base64url,
  * the AAD, the key derivation and the AEAD are all written again here from the spec.
  */
 import {

@@ -1,5 +1,4 @@
 /** Identifier rules of the HTTP contract. Ids the server makes match the same patterns. */
-import { Problem } from '../../../../lambdas/domain/problems.js';
 import { ID_SCHEMAS } from '../schemas/fields.js';
 import { patternOf } from '../schemas/schema.js';
 
@@ -14,10 +13,5 @@ function isId(kind: IdKind, value: unknown): value is string {
   return typeof value === 'string' && ID_PATTERNS[kind].test(value);
 }
 
-/** 400 `invalid_request` naming the field and its pattern. */
-function invalidId(kind: IdKind, field: string = kind): Problem {
-  return new Problem('invalid_request', `"${field}" must match ${ID_PATTERNS[kind].source}`);
-}
-
 export type { IdKind };
-export { ID_PATTERNS, invalidId, isId };
+export { ID_PATTERNS, isId };

@@ -6,10 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { Problem } from '../../../../lambdas/domain/problems.js';
 import { decodeBase64url, encodeBase64url } from '../encoding/base64url.js';
 import { isTimestamp } from '../encoding/timestamp.js';
-import type { ReceiptView } from '../schemas/responses.js';
 
 const RECEIPT_TYPE = 'b3iq-receipt-v1';
 
@@ -59,33 +57,36 @@ function signReceipt(identitySecretKey: Uint8Array, text: string): string {
   return encodeBase64url(ed25519.sign(new TextEncoder().encode(text), identitySecretKey));
 }
 
-const invalid = (detail: string) => new Problem('invalid_receipt', detail);
+/** A verified receipt, or why the receipt is not acceptable (a sentence safe to show the node). */
+type ReceiptCheck = { receipt: Receipt; invalid?: undefined } | { invalid: string };
+
+const invalid = (detail: string): ReceiptCheck => ({ invalid: detail });
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
-/** The receipt, if its text states exactly what is expected and the node's identity key signed it. */
-function acceptReceipt(text: unknown, signature: unknown, identityPublicKey: string, expected: ExpectedReceipt): Receipt {
-  if (typeof text !== 'string') throw invalid('"receipt" must be the receipt\'s JSON text, as signed');
+/** The receipt, if its text states exactly what is expected and the node's identity key signed it; else why not. */
+function verifyReceipt(text: unknown, signature: unknown, identityPublicKey: string, expected: ExpectedReceipt): ReceiptCheck {
+  if (typeof text !== 'string') return invalid('"receipt" must be the receipt\'s JSON text, as signed');
   let receipt: Receipt;
   try {
     receipt = JSON.parse(text) as Receipt;
   } catch {
-    throw invalid('"receipt" is not JSON');
+    return invalid('"receipt" is not JSON');
   }
   if (typeof receipt !== 'object' || receipt === null || Object.keys(receipt).some((name) => !FIELDS.includes(name))) {
-    throw invalid(`the receipt must be an object with exactly ${FIELDS.join(', ')}`);
+    return invalid(`the receipt must be an object with exactly ${FIELDS.join(', ')}`);
   }
-  if (receipt.type !== RECEIPT_TYPE) throw invalid(`receipt type must be "${RECEIPT_TYPE}"`);
+  if (receipt.type !== RECEIPT_TYPE) return invalid(`receipt type must be "${RECEIPT_TYPE}"`);
   for (const [name, value] of Object.entries(expected)) {
-    if (receipt[name as keyof ExpectedReceipt] !== value) throw invalid(`receipt ${name} does not match the job`);
+    if (receipt[name as keyof ExpectedReceipt] !== value) return invalid(`receipt ${name} does not match the job`);
   }
   if (!isCount(receipt.usage?.prompt_tokens) || !isCount(receipt.usage?.completion_tokens) || Object.keys(receipt.usage).length !== 2) {
-    throw invalid('receipt usage must be {"prompt_tokens", "completion_tokens"} as non-negative integers');
+    return invalid('receipt usage must be {"prompt_tokens", "completion_tokens"} as non-negative integers');
   }
-  if (!isTimestamp(receipt.issued_at)) throw invalid('receipt issued_at must be an RFC 3339 UTC timestamp');
+  if (!isTimestamp(receipt.issued_at)) return invalid('receipt issued_at must be an RFC 3339 UTC timestamp');
   // One text per receipt: no repeated keys, reordering or whitespace that readers could take differently.
   if (text !== receiptText(receipt))
-    throw invalid('the receipt text is not in its canonical form (fields in order, no spaces, no repeats)');
+    return invalid('the receipt text is not in its canonical form (fields in order, no spaces, no repeats)');
   const signatureBytes = typeof signature === 'string' ? decodeBase64url(signature) : undefined;
   const publicKey = decodeBase64url(identityPublicKey);
   let verified = false;
@@ -97,27 +98,9 @@ function acceptReceipt(text: unknown, signature: unknown, identityPublicKey: str
   } catch {
     verified = false;
   }
-  if (!verified) throw invalid("the receipt signature does not verify with the node's identity key");
-  return receipt;
+  if (!verified) return invalid("the receipt signature does not verify with the node's identity key");
+  return { receipt };
 }
 
-/** A receipt as the store keeps it: the fields it is published with, and its exact signed text. */
-type StoredReceiptFields = Omit<ReceiptView, 'receipt'> & { receipt_text: string };
-
-/** `GET /v1/receipts/{receipt_hash}`: the signed text as a document, with nothing that identifies the customer. */
-function receiptView(stored: StoredReceiptFields): ReceiptView {
-  return {
-    receipt_hash: stored.receipt_hash,
-    job_id: stored.job_id,
-    node_id: stored.node_id,
-    model_id: stored.model_id,
-    status: stored.status,
-    received_at: stored.received_at,
-    signature_ed25519: stored.signature_ed25519,
-    // Accepted only as a valid b3iq-receipt-v1 (acceptReceipt), and stored as that exact text.
-    receipt: JSON.parse(stored.receipt_text) as ReceiptView['receipt'],
-  };
-}
-
-export type { ExpectedReceipt, Receipt };
-export { acceptReceipt, RECEIPT_TYPE, receiptHash, receiptText, receiptView, signReceipt };
+export type { ExpectedReceipt, Receipt, ReceiptCheck };
+export { RECEIPT_TYPE, receiptHash, receiptText, signReceipt, verifyReceipt };

@@ -3,9 +3,8 @@
  * `b3iq`: the customer CLI. Human output by default, `--json` for scripts; errors go to stderr
  * with what to do next, and the exit code says what kind of failure it was (see `b3iq --help`).
  */
-import { parseArgs } from 'node:util';
 import type { InferenceResponse, JobView } from '@b3iq/protocol';
-import { B3iqApiError, B3iqUnavailableError, describeRefusal, UsageError } from '@b3iq/protocol';
+import { B3iqApiError, B3iqUnavailableError, describeRefusal, runCommandLine, UsageError, type Values } from '@b3iq/protocol';
 import { B3iqClient } from '../client.js';
 import { clientConfigFromEnvironment } from '../config.js';
 import { B3iqConfigError, B3iqDecryptError, B3iqJobIdInUseError, B3iqKeyTrustError, B3iqTimeoutError } from '../errors.js';
@@ -32,7 +31,7 @@ const OPTIONS = {
   timeout: { type: 'string' },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+type Options = Values<typeof OPTIONS>;
 
 function client(): B3iqClient {
   const config = clientConfigFromEnvironment();
@@ -60,7 +59,7 @@ async function showJob(api: B3iqClient, job: JobView, decrypt: boolean | undefin
   };
 }
 
-async function run(command: string[], values: Values): Promise<Output> {
+async function run(command: string[], values: Options): Promise<Output> {
   const [group, action, target] = command;
   const key = `${group ?? ''} ${action ?? ''}`.trim();
   switch (key) {
@@ -118,7 +117,6 @@ async function run(command: string[], values: Values): Promise<Output> {
 
 /** What went wrong, what to do next, and the exit code. */
 function explain(error: unknown): { message: string; exitCode: number } {
-  if (error instanceof UsageError) return { message: `${error.message}\n\n${USAGE}`, exitCode: EXIT.usage };
   if (error instanceof B3iqConfigError) return { message: error.message, exitCode: EXIT.config };
   if (error instanceof B3iqApiError) {
     return {
@@ -144,27 +142,17 @@ function explain(error: unknown): { message: string; exitCode: number } {
   return { message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, exitCode: 1 };
 }
 
-async function main(argv: string[]): Promise<number> {
-  let parsed: { values: Values; positionals: string[] };
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    process.stderr.write(`b3iq: ${(error as Error).message}\n\n${USAGE}`);
-    return EXIT.usage;
-  }
-  if (parsed.values.help) {
-    process.stdout.write(USAGE);
-    return EXIT.ok;
-  }
-  try {
-    const output = await run(parsed.positionals, parsed.values);
-    process.stdout.write(parsed.values.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.human}\n`);
-    return output.exitCode ?? EXIT.ok;
-  } catch (error) {
-    const { message, exitCode } = explain(error);
-    process.stderr.write(`b3iq: ${message}\n`);
-    return exitCode;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runCommandLine(
+  {
+    name: 'b3iq',
+    usage: USAGE,
+    options: OPTIONS,
+    run: async (positionals, values) => {
+      const output = await run(positionals, values);
+      process.stdout.write(values.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.human}\n`);
+      return output.exitCode ?? EXIT.ok;
+    },
+    explain,
+  },
+  process.argv.slice(2),
+);

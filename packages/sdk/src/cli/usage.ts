@@ -1,4 +1,4 @@
-/** Command-line usage, exit codes, and the error for arguments that do not make a command. */
+/** `b3iq`'s usage text and exit codes (the usage error itself is `@b3iq/protocol`'s `UsageError`). */
 
 const EXIT = {
   ok: 0,
@@ -42,11 +42,4 @@ Exit codes:
   5 timed out waiting · 6 job ended without an answer · 7 key trust or decryption failed
 `;
 
-class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-export { EXIT, USAGE, UsageError };
+export { EXIT, USAGE };
