@@ -1,7 +1,13 @@
+import { PROBLEM_CODES } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
 import { PROBLEMS, Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
 
 describe('Problem', () => {
+  it('gives every code clients know (the protocol list) a status and title, and no other code', () => {
+    // Assess
+    expect(Object.keys(PROBLEMS).sort()).toEqual([...PROBLEM_CODES].sort());
+  });
+
   it.each(Object.entries(PROBLEMS).map(([code, { status, title }]) => ({ code: code as ProblemCode, status, title })))(
     'answers the B3IQ-native body with the status and title of its code ($code)',
     ({ code, status, title }) => {
