@@ -5,7 +5,7 @@
  * Run alone it prints a markdown table and writes `bench/results/transport.json`; `npm run bench`
  * (bench/run.ts) imports `measureTransport` and puts the same rows in `bench/results/latest.json`.
  *
- *   npx tsx bench/transport.ts
+ *   npx tsx --conditions=b3iq-source bench/transport.ts
  *
  * The "512 KiB" row uses 512 KiB − 16 bytes of plaintext: its ciphertext (plaintext + 16-byte tag) is
  * then exactly the 512 KiB limit, the largest envelope `openEnvelope` accepts.

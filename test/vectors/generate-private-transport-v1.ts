@@ -5,7 +5,7 @@
  * (`packages/protocol/src/transport`) and checked against the node:crypto reference before it is written:
  * the reference must seal to the same envelope and open it to the same plaintext.
  *
- *   npx tsx test/vectors/generate-private-transport-v1.ts
+ *   npx tsx --conditions=b3iq-source test/vectors/generate-private-transport-v1.ts
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
