@@ -2,15 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Workspace packages resolve to their TypeScript source (`b3iq-source` in each package's exports),
- * so no test needs a build first. Vite replaces its default conditions with the ones given, so
- * they are repeated (Vite 8's `defaultClientConditions` and `defaultServerConditions`).
+ * so no test needs a build first. Vitest adds its own server conditions (`node`, not `module`, so
+ * the AWS SDK loads its CommonJS build) to these, and passes them to its workers as `--conditions`.
  */
-const SOURCE = 'b3iq-source';
-const PRODUCTION_OR_DEV = 'development|production';
+const SOURCE_CONDITIONS = ['b3iq-source'];
 
 export default defineConfig({
-  resolve: { conditions: [SOURCE, 'module', 'browser', PRODUCTION_OR_DEV] },
-  ssr: { resolve: { conditions: [SOURCE, 'module', 'node', PRODUCTION_OR_DEV] } },
+  resolve: { conditions: SOURCE_CONDITIONS },
+  ssr: { resolve: { conditions: SOURCE_CONDITIONS } },
   test: {
     // Handlers log one JSON line per request; show it only for failing tests.
     silent: 'passed-only',
