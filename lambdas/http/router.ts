@@ -1,7 +1,8 @@
 /**
  * A Lambda's entry point: dispatches an API Gateway proxy event to the route's service function.
  * The `problemResponses` middleware turns every failure into an HTTP answer: a Problem becomes its
- * B3IQ-native body; anything else is logged without its message and answered as a bare 500.
+ * B3IQ-native body; anything else is logged without its message and answered as the 500
+ * `internal_error` problem, whose detail says nothing of the error.
  */
 
 import { isId } from '@b3iq/protocol';

@@ -1,4 +1,8 @@
-/** The single DynamoDB table: accounts, jobs, ledger, credits and nodes (layout in lambdas/adapters/dynamodb/items.ts). */
+/**
+ * The single DynamoDB table: accounts, credits and customer ledgers; jobs with their envelopes and the
+ * command index; nodes and their request nonces; node earnings, node ledgers and receipts (layout and
+ * keys in lambdas/adapters/dynamodb/items.ts).
+ */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';

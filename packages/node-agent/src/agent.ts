@@ -61,6 +61,9 @@ interface Task {
 
 const ROLES = new Set(['system', 'user', 'assistant']);
 
+/** What a log line prints of an id the control plane sent: plain id characters only, nothing a terminal acts on. */
+const PRINTABLE_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
 /** The request plaintext, or `undefined` if it is not `{"messages": [...], "max_tokens"?, "temperature"?}`. */
 function parseRequest(plaintext: Uint8Array): InferenceRequest | undefined {
   let value: unknown;
@@ -277,7 +280,8 @@ class NodeAgent {
   }
 
   #logCommand(leased: LeasedCommand, outcome: string, started: number): void {
-    const id = isId('job_id', leased.command.command_id) ? leased.command.command_id : '?';
+    // The command id is the control plane's text: print it only if it is made of plain id characters.
+    const id = PRINTABLE_ID.test(leased.command.command_id) ? leased.command.command_id : '?';
     this.#log(`b3iq-node: command=${id} delivery=${leased.delivery} outcome=${outcome} ms=${Math.round(performance.now() - started)}`);
   }
 
