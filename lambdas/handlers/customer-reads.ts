@@ -1,8 +1,8 @@
 /** Lambda: the customer's reads, public receipts, and the answer to unknown routes and methods. */
+import { openApiAnswer } from '../http/openapi.js';
 import { apiHandler, type RouteHandler } from '../http/router.js';
 import type { ControlPlane } from '../services/control-plane.js';
 import { getAccount, getBillingJob, getJob, getKeyDirectory, getNode, getReceipt, getUsage } from '../services/customer-reads.js';
-import { getOpenApiDocument } from '../services/openapi.js';
 import { controlPlaneFromEnv } from './control-plane-from-env.js';
 import { customerCredentials, pathId } from './http-inputs.js';
 
@@ -22,7 +22,7 @@ function customerReadRoutes(plane: ControlPlane) {
     'GET /v1/billing/usage': async (request) =>
       ok(await getUsage(plane, customerCredentials(request), { window_days: request.query.window_days, limit: request.query.limit })),
     'GET /v1/receipts/{receipt_hash}': async (request) => ok(await getReceipt(plane, request.pathParameters.receipt_hash)),
-    'GET /v1/openapi.json': () => getOpenApiDocument(),
+    'GET /v1/openapi.json': async () => openApiAnswer(),
   } satisfies Record<string, RouteHandler>;
 }
 

@@ -43,9 +43,8 @@ import { describe, expect, it } from 'vitest';
 import { parseJobRequest } from '../../../lambdas/domain/job-request.js';
 import { parseNodeEnrollment } from '../../../lambdas/domain/node.js';
 import { PROBLEMS, Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
-import { openApiDocument, UNROUTED } from '../../../lambdas/http/openapi.js';
+import { openApiAnswer, openApiDocument, UNROUTED } from '../../../lambdas/http/openapi.js';
 import { API_ROUTES } from '../../../lambdas/http/routes.js';
-import { getOpenApiDocument } from '../../../lambdas/services/openapi.js';
 import { parseStaleQuery } from '../../../lambdas/services/stale-reservations.js';
 import { METHODS, OpenApiContract } from '../../integration/support/openapi-contract.js';
 import { x25519PublicKey } from '../support/key-directory.js';
@@ -288,8 +287,8 @@ describe('the OpenAPI document', () => {
 
   it('is served by GET /v1/openapi.json, built once, and stays small', async () => {
     // Act
-    const first = await getOpenApiDocument();
-    const second = await getOpenApiDocument();
+    const first = openApiAnswer();
+    const second = openApiAnswer();
 
     // Assess
     expect(first.status).toBe(200);
