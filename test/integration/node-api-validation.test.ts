@@ -8,43 +8,11 @@
 import type { Envelope } from '@b3iq/protocol';
 import { sealEnvelope, signNodeRequest } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
-import { type ApiAnswer, callApi } from './support/api.js';
+import { callApi } from './support/api.js';
+import { queuedJob } from './support/jobs.js';
 import { getJob } from './support/lifecycle.js';
-import { nodeCall, type Pulled, pullJob, resultFor } from './support/node-calls.js';
-import { account, newCustomer, newNode, queueDepth, sealedJob, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
-
-type NodeRoute = 'pull' | 'lease' | 'result' | 'failure';
-
-const TEMPLATES: Record<NodeRoute, string> = {
-  pull: '/v1/nodes/{node_id}/commands/pull',
-  lease: '/v1/nodes/{node_id}/commands/{command_id}/lease',
-  result: '/v1/nodes/{node_id}/commands/{command_id}/result',
-  failure: '/v1/nodes/{node_id}/commands/{command_id}/failure',
-};
-
-/** A node call with a raw body (which may not be JSON at all), signed as the agent signs it. */
-function rawNodeCall(node: TestNode, route: NodeRoute, body: string, commandId = ''): Promise<ApiAnswer> {
-  const path = TEMPLATES[route].replace('{node_id}', node.nodeId).replace('{command_id}', commandId);
-  const signed = signNodeRequest(node.identitySecretKey, node.nodeId, { method: 'POST', path, body });
-  return callApi('POST', TEMPLATES[route], {
-    params: { node_id: node.nodeId, ...(commandId === '' ? {} : { command_id: commandId }) },
-    headers: { 'Content-Type': 'application/json', ...signed },
-    body,
-  });
-}
-
-/** A queued job of a fresh customer on a fresh node. */
-async function queuedJob(priceWei = 500n): Promise<{ customer: TestCustomer; node: TestNode; jobId: string }> {
-  const customer = await newCustomer(5_000n);
-  const node = await newNode({ priceWei });
-  const jobId = uniqueId('job');
-  const accepted = await callApi('POST', '/v1/private-inference/jobs', {
-    headers: customer.headers,
-    json: sealedJob(node, { job_id: jobId }),
-  });
-  expect(accepted.status).toBe(202);
-  return { customer, node, jobId };
-}
+import { nodeCall, type Pulled, pullJob, rawNodeCall, resultFor, TEMPLATES } from './support/node-calls.js';
+import { account, newCustomer, newNode, queueDepth, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
 
 /** The job as the customer sees it, reduced to what a refused node call must not change. */
 async function jobState(customer: TestCustomer, jobId: string) {
@@ -76,7 +44,7 @@ describe('POST /v1/nodes/{node_id}/commands/pull, a malformed body', () => {
     { case: 'lease_seconds a huge number', body: '{"lease_seconds": 1e400}' },
   ])('answers 400 invalid_request and leaves the queue and the job as they were ($case)', async ({ body }) => {
     // Prepare
-    const { customer, node, jobId } = await queuedJob();
+    const { customer, node, jobId } = await queuedJob(500n, 5_000n);
     expect(await queueDepth(node.nodeId)).toBe(1);
 
     // Act
@@ -91,7 +59,7 @@ describe('POST /v1/nodes/{node_id}/commands/pull, a malformed body', () => {
 
   it('answers 415 to a body sent without the JSON media type, and leaves the queue as it was', async () => {
     // Prepare
-    const { customer, node, jobId } = await queuedJob();
+    const { customer, node, jobId } = await queuedJob(500n, 5_000n);
     const body = json({ max_commands: 1 });
     const path = TEMPLATES.pull.replace('{node_id}', node.nodeId);
 
@@ -112,7 +80,7 @@ describe('POST /v1/nodes/{node_id}/commands/pull, a malformed body', () => {
 
 /** A claimed job: pulled by its node, under a lease. */
 async function claimedJob(priceWei = 500n) {
-  const queued = await queuedJob(priceWei);
+  const queued = await queuedJob(priceWei, 5_000n);
   const pulled = await pullJob(queued.node, queued.jobId);
   return { ...queued, pulled, commandId: pulled.command.command_id };
 }

@@ -13,11 +13,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { handler as relay } from '../../lambdas/handlers/command-relay.js';
 import { handler as deadLetters } from '../../lambdas/handlers/dead-letters.js';
 import { handler as sweeper } from '../../lambdas/handlers/deadline-sweeper.js';
-import { callApi } from './support/api.js';
 import { awsError, injectFault, mentions } from './support/aws-faults.js';
+import { queuedJob } from './support/jobs.js';
 import { getJob } from './support/lifecycle.js';
 import { pull, pullJob } from './support/node-calls.js';
-import { account, newCustomer, newNode, sealedJob, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
+import { account, uniqueId } from './support/world.js';
 
 /**
  * The workers, called as the Lambda runtime calls them: with the event and a context (a worker
@@ -40,24 +40,7 @@ function lambdaContext(remainingMs: number): Context {
   } as unknown as Context;
 }
 
-interface QueuedJob {
-  customer: TestCustomer;
-  node: TestNode;
-  jobId: string;
-  commandId: string;
-}
-
-async function queuedJob(priceWei: bigint): Promise<QueuedJob> {
-  const customer = await newCustomer(5_000n);
-  const node = await newNode({ priceWei });
-  const jobId = uniqueId('job');
-  const accepted = await callApi('POST', '/v1/private-inference/jobs', {
-    headers: customer.headers,
-    json: sealedJob(node, { job_id: jobId }),
-  });
-  expect(accepted.status).toBe(202);
-  return { customer, node, jobId, commandId: accepted.body.command_id };
-}
+type QueuedJob = Awaited<ReturnType<typeof queuedJob>>;
 
 async function jobStatus(job: QueuedJob) {
   const { body } = await getJob(job.customer, job.jobId);
@@ -95,8 +78,8 @@ describe('the outbox relay, a batch whose send fails', () => {
 
   it('reports the batch failed when one send fails, and neither fails nor releases that job', async () => {
     // Prepare: two new jobs; SQS refuses the send of the first one's command (a throttled queue).
-    const failing = await queuedJob(600n);
-    const passing = await queuedJob(700n);
+    const failing = await queuedJob(600n, 5_000n);
+    const passing = await queuedJob(700n, 5_000n);
     const fault = injectFault(SQSClient, (command) =>
       command instanceof SendMessageCommand && mentions(command, failing.commandId)
         ? awsError('RequestThrottled', 'Request is throttled', 400)
@@ -119,7 +102,7 @@ describe('the outbox relay, a batch whose send fails', () => {
 
   it('relays the batch once the send works again, and the node receives the command once', async () => {
     // Prepare: the first run fails as above.
-    const job = await queuedJob(800n);
+    const job = await queuedJob(800n, 5_000n);
     injectFault(SQSClient, (command) =>
       command instanceof SendMessageCommand && mentions(command, job.commandId) ? awsError('InternalError', 'internal', 500) : undefined,
     );
@@ -139,7 +122,7 @@ describe('the outbox relay, a batch whose send fails', () => {
 
   it('ignores records that are not new job items (no send at all)', async () => {
     // Prepare
-    const job = await queuedJob(900n);
+    const job = await queuedJob(900n, 5_000n);
     const fault = injectFault(SQSClient, () => undefined);
     const modified = newJobRecord(job, 'MODIFY');
     const notAJob = {
@@ -164,8 +147,8 @@ describe('the dead-letter consumer, batchItemFailures', () => {
   it('names exactly the messages it could not handle; the others are handled', async () => {
     // Prepare: two dead-lettered commands and a message that is not a command. Reading the second
     // command fails (DynamoDB throttles), so that one message cannot be handled now.
-    const handled = await queuedJob(300n);
-    const unhandled = await queuedJob(400n);
+    const handled = await queuedJob(300n, 5_000n);
+    const unhandled = await queuedJob(400n, 5_000n);
     const records = [
       deadLetter(JSON.stringify({ command_id: handled.commandId, job_id: handled.jobId })),
       deadLetter(JSON.stringify({ command_id: unhandled.commandId, job_id: unhandled.jobId })),
@@ -190,7 +173,7 @@ describe('the dead-letter consumer, batchItemFailures', () => {
 
   it('handles the retried message once DynamoDB answers again, and reports nothing', async () => {
     // Prepare
-    const job = await queuedJob(500n);
+    const job = await queuedJob(500n, 5_000n);
     const record = deadLetter(JSON.stringify({ command_id: job.commandId }));
     injectFault(DynamoDBClient, (command) =>
       mentions(command, job.commandId) ? awsError('InternalServerError', 'internal', 500) : undefined,

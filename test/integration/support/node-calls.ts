@@ -17,6 +17,17 @@ const TEMPLATES: Record<NodeRoute, string> = {
   failure: '/v1/nodes/{node_id}/commands/{command_id}/failure',
 };
 
+/** A node call with a raw body (which may not be JSON at all), signed as the agent signs it. */
+function rawNodeCall(node: TestNode, route: NodeRoute, body: string, commandId = ''): Promise<ApiAnswer> {
+  const path = TEMPLATES[route].replace('{node_id}', node.nodeId).replace('{command_id}', commandId);
+  const signed = signNodeRequest(node.identitySecretKey, node.nodeId, { method: 'POST', path, body });
+  return callApi('POST', TEMPLATES[route], {
+    params: { node_id: node.nodeId, ...(commandId === '' ? {} : { command_id: commandId }) },
+    headers: { 'Content-Type': 'application/json', ...signed },
+    body,
+  });
+}
+
 /** Calls a node route as `signer` (default: the node itself) for `node`'s path. */
 function nodeCall(
   node: TestNode,
@@ -107,5 +118,5 @@ function resultFor(
   };
 }
 
-export type { Pulled };
-export { answerJob, nodeCall, pull, pullJob, resultFor };
+export type { NodeRoute, Pulled };
+export { answerJob, nodeCall, pull, pullJob, rawNodeCall, resultFor, TEMPLATES };
