@@ -88,6 +88,9 @@ async function startEmulator(options: { log?: (line: string) => void; port?: num
   // Outside the project: ministack writes its CommonJS Lambda worker there, and the project's
   // package.json ("type": "module") would make Node load it as ESM.
   const workDir = path.join(tmpdir(), `b3iq-ministack-${port}`);
+  // The port is free, so no live emulator uses this directory; what an interrupted run left there
+  // (its state directory) must not reach this fresh one.
+  rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const logFile = openSync(path.join(workDir, 'ministack.log'), 'a');
   const child = spawn(binary, [], {
@@ -107,7 +110,21 @@ async function startEmulator(options: { log?: (line: string) => void; port?: num
     },
   });
   closeSync(logFile);
+  // A process that exits before it could call stop() (Ctrl+C while ministack is still starting:
+  // the caller has no Emulator to stop yet) must not leave it running in its own process group.
+  // Only synchronous work is possible on 'exit': a signal, and a best-effort removal of its directory.
+  const endOnExit = () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  process.once('exit', endOnExit);
   const stop = async () => {
+    process.off('exit', endOnExit);
     if (child.exitCode !== null || child.pid === undefined) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
