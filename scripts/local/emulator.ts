@@ -88,9 +88,6 @@ async function startEmulator(options: { log?: (line: string) => void; port?: num
   // Outside the project: ministack writes its CommonJS Lambda worker there, and the project's
   // package.json ("type": "module") would make Node load it as ESM.
   const workDir = path.join(tmpdir(), `b3iq-ministack-${port}`);
-  // The port is free, so no live emulator uses this directory; what an interrupted run left there
-  // (its state directory) must not reach this fresh one.
-  rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const logFile = openSync(path.join(workDir, 'ministack.log'), 'a');
   const child = spawn(binary, [], {
@@ -112,7 +109,8 @@ async function startEmulator(options: { log?: (line: string) => void; port?: num
   closeSync(logFile);
   // A process that exits before it could call stop() (Ctrl+C while ministack is still starting:
   // the caller has no Emulator to stop yet) must not leave it running in its own process group.
-  // Only synchronous work is possible on 'exit': a signal, and a best-effort removal of its directory.
+  // Only synchronous work is possible on 'exit', so it is signalled and its directory in tmpdir stays
+  // (not removed here: if this ministack never bound the port, the directory may be another one's).
   const endOnExit = () => {
     if (child.exitCode !== null || child.pid === undefined) return;
     try {
@@ -120,7 +118,6 @@ async function startEmulator(options: { log?: (line: string) => void; port?: num
     } catch {
       // already gone
     }
-    rmSync(workDir, { recursive: true, force: true });
   };
   process.once('exit', endOnExit);
   const stop = async () => {
