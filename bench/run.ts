@@ -112,7 +112,9 @@ function gitState(): BenchResults['git'] {
     return { commit: null, uncommitted_changes: null };
   }
   try {
-    git(['diff', '--quiet', 'HEAD', '--', 'lambdas', 'lib', 'bin', 'package.json', 'package-lock.json']);
+    // What the measured code is made of: the Lambdas bundle the workspaces' sources (packages/*/src,
+    // through the b3iq-source condition), and the transport rows time packages/protocol.
+    git(['diff', '--quiet', 'HEAD', '--', 'lambdas', 'packages', 'lib', 'bin', 'cdk.json', 'package.json', 'package-lock.json']);
     return { commit, uncommitted_changes: false };
   } catch {
     return { commit, uncommitted_changes: true };

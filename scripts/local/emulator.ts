@@ -107,7 +107,21 @@ async function startEmulator(options: { log?: (line: string) => void; port?: num
     },
   });
   closeSync(logFile);
+  // A process that exits before it could call stop() (Ctrl+C while ministack is still starting:
+  // the caller has no Emulator to stop yet) must not leave it running in its own process group.
+  // Only synchronous work is possible on 'exit', so it is signalled and its directory in tmpdir stays
+  // (not removed here: if this ministack never bound the port, the directory may be another one's).
+  const endOnExit = () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', endOnExit);
   const stop = async () => {
+    process.off('exit', endOnExit);
     if (child.exitCode !== null || child.pid === undefined) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
