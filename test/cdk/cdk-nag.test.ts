@@ -24,7 +24,7 @@ import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, WriteNagSuppressionsToCloudFormationAspect } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildStack, removeAssemblies, SYNTH_TIMEOUT_MS, TEST_ENV } from './support/synth.js';
+import { buildStack, removeAssemblies, STACK_CONFIGURATIONS, SYNTH_TIMEOUT_MS, TEST_ENV } from './support/synth.js';
 
 interface ReportViolation {
   ruleName: string;
@@ -73,18 +73,7 @@ const awsSolutionsFindings = (report: ValidationReport): ReportViolation[] =>
 
 afterAll(removeAssemblies);
 
-const CONFIGURATIONS = [
-  { case: 'dev', context: { stage: 'dev' }, env: undefined },
-  { case: 'prod', context: { stage: 'prod' }, env: undefined },
-  { case: 'prod, environment-agnostic', context: { stage: 'prod' }, env: 'agnostic' },
-  {
-    case: 'dev, imported admin token',
-    context: { stage: 'dev', adminTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:b3iq-admin-AbCdEf' },
-    env: undefined,
-  },
-] as const;
-
-describe.each(CONFIGURATIONS)('AwsSolutions on the real stack ($case)', ({ context, env }) => {
+describe.each(STACK_CONFIGURATIONS)('AwsSolutions on the real stack ($case)', ({ context, env }) => {
   let app: App;
   let stack: Stack;
   let synthesis: Synthesis;

@@ -35,6 +35,7 @@ import {
   render,
   resourceByPrefix,
   resourcesOfType,
+  STACK_CONFIGURATIONS,
   SYNTH_TIMEOUT_MS,
   TEST_ENV,
 } from './support/synth.js';
@@ -60,18 +61,7 @@ function contextWithout(flags: Iterable<string>): Record<string, unknown> {
 const NO_FLAGS = contextWithout(Object.keys(CDK_JSON_CONTEXT).filter((key) => FLAG_NAMES.has(key)));
 const UNREVIEWED_FLAGS_ONLY = contextWithout(TEMPLATE_FLAGS);
 
-const CONFIGURATIONS = [
-  { case: 'dev', context: { stage: 'dev' }, env: undefined },
-  { case: 'prod', context: { stage: 'prod' }, env: undefined },
-  { case: 'prod, environment-agnostic', context: { stage: 'prod' }, env: 'agnostic' },
-  {
-    case: 'dev, imported admin token',
-    context: { stage: 'dev', adminTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:b3iq-admin-AbCdEf' },
-    env: undefined,
-  },
-] as const;
-
-type Case = (typeof CONFIGURATIONS)[number]['case'];
+type Case = (typeof STACK_CONFIGURATIONS)[number]['case'];
 
 interface Variants {
   flags: CfnTemplate;
@@ -81,7 +71,7 @@ interface Variants {
 
 const built = new Map<Case, Variants>();
 beforeAll(() => {
-  for (const { case: name, context, env } of CONFIGURATIONS) {
+  for (const { case: name, context, env } of STACK_CONFIGURATIONS) {
     const synth = (baseContext: Record<string, unknown>) =>
       Template.fromStack(buildStack(context, { baseContext, ...(env === undefined ? {} : { env }) }).stack).toJSON() as CfnTemplate;
     built.set(name, { flags: synth(CDK_JSON_CONTEXT), none: synth(NO_FLAGS), unreviewedOnly: synth(UNREVIEWED_FLAGS_ONLY) });
@@ -182,7 +172,7 @@ describe('cdk.json', () => {
   });
 });
 
-describe.each(CONFIGURATIONS)('feature flags on the template ($case)', ({ case: name, env }) => {
+describe.each(STACK_CONFIGURATIONS)('feature flags on the template ($case)', ({ case: name, env }) => {
   it('the flags not reviewed here leave the template unchanged', () => {
     const { none, unreviewedOnly } = variants(name);
     expect(unreviewedOnly).toEqual(none);

@@ -163,6 +163,18 @@ function actionCovers(pattern: string, action: string): boolean {
   return regex.test(action);
 }
 
+/** The stack as the CDK tests check it: each stage, an environment-agnostic one, and an imported admin token. */
+const STACK_CONFIGURATIONS = [
+  { case: 'dev', context: { stage: 'dev' }, env: undefined },
+  { case: 'prod', context: { stage: 'prod' }, env: undefined },
+  { case: 'prod, environment-agnostic', context: { stage: 'prod' }, env: 'agnostic' },
+  {
+    case: 'dev, imported admin token',
+    context: { stage: 'dev', adminTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:b3iq-admin-AbCdEf' },
+    env: undefined,
+  },
+] as const;
+
 export type { AppOptions, Built, CfnResource, CfnTemplate };
 export {
   actionCovers,
@@ -174,6 +186,7 @@ export {
   render,
   resourceByPrefix,
   resourcesOfType,
+  STACK_CONFIGURATIONS,
   SYNTH_TIMEOUT_MS,
   synthesizeOnce,
   TEST_ENV,
