@@ -41,7 +41,8 @@ async function settleAnsweredJob(
       // The account was read after the job closed: read both again.
       const snapshot = await plane.store.read(ids);
       if (snapshot.job === undefined || snapshot.customer === undefined) return done({ job, settled: false });
-      ({ job, customer } = { job: snapshot.job, customer: snapshot.customer });
+      job = snapshot.job;
+      customer = snapshot.customer;
       return RETRY.afterPause;
     }
     const at = plane.now().toISOString();
