@@ -3,10 +3,12 @@
  *
  * 1. starts `cdk synth` (for the bundles) and a fresh ministack emulator, deploys the stack to it as
  *    stage `perf` (never `dev` or `test`), sets an admin token;
- * 2. makes 32 customers and a node through the admin handler in-process, then measures the job path
+ * 2. makes 32 customers and 32 nodes through the admin handler in-process, then measures the job path
  *    in-process (the `customer-jobs` handler with the stack's Lambda environment) and over HTTP (the
  *    deployed API Gateway and bundled Lambda on the emulator), counting AWS calls with an SDK
- *    middleware and asymmetric crypto operations;
+ *    middleware and asymmetric crypto operations; its throughput rows run first under the emulator's
+ *    contention rules, then under DynamoDB's (`aws-conflicts`: the in-process clients and the deployed
+ *    functions sent through the conflict front, with DynamoDB's published latency);
  * 3. stops the emulator, then times cold imports of each bundle and envelope seal/open on a quiet
  *    machine;
  * 4. prints markdown tables and writes `bench/results/latest.json` (read by `npm run bench:check`).
@@ -21,17 +23,22 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { Contention } from '../scripts/local/aws-conflicts.js';
 import { deployStack, lambdaEnv } from '../scripts/local/deploy.js';
+import { type ConflictFront, startConflictFront } from '../scripts/local/dynamodb-conflict-front.js';
 import { type Emulator, startEmulator } from '../scripts/local/emulator.js';
 import { PROJECT_ROOT } from '../scripts/local/paths.js';
 import { installAsymmetricCryptoCounter } from './lib/asymmetric-crypto.js';
 import { installAwsCallCounter } from './lib/aws-calls.js';
 import { bundlesOf, extraAssetFiles, measureColdImports, type Synth, startSynth } from './lib/bundles.js';
+import { configureDeployedFunctions } from './lib/deployed-functions.js';
+import { installDynamoDbRouter, routeDynamoDb } from './lib/dynamodb-route.js';
 import { type BenchResults, LATEST, type Machine, RESULTS_SCHEMA } from './lib/results.js';
 import { round } from './lib/stats.js';
 
 installAwsCallCounter();
 installAsymmetricCryptoCounter();
+installDynamoDbRouter();
 
 const STAGE = 'perf'; // at most 4 characters (node queue prefix b3iq-<stage>-n-); distinct from dev and test
 const STACK_NAME = `B3iqPrivateInference-${STAGE}`;
@@ -40,12 +47,15 @@ const QUICK = process.argv.includes('--quick');
 const SETTINGS = QUICK
   ? { warmRequests: 50, httpRequests: 20, throughputSeconds: 1, importRuns: 3 }
   : { warmRequests: 200, httpRequests: 100, throughputSeconds: 3, importRuns: 7 };
+/** The conflict front's latency draws are seeded, so two runs wait the same latencies in the same order. */
+const FRONT_SEED = 11;
 
 /**
  * The in-process handler's environment beyond the stack's: logs and metrics off (they would flood
  * the table output; on Lambda they are a few stdout lines), and the per-customer rate limit (a
  * token bucket per Lambda instance, 100/s by default) lifted so that the one-customer throughput
- * measures the account's contention, not the limiter. The deployed stack keeps its defaults.
+ * measures the account's contention, not the limiter. The deployed functions get the same lift before
+ * the throughput rows, so that a `429 rate_limited` there is the contention's too.
  */
 const IN_PROCESS_ENV = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -60,6 +70,7 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 // --- clean-up: everything started here ends, whatever happens ------------------------------------
 
 let emulator: Emulator | undefined;
+let front: ConflictFront | undefined;
 let synth: Synth | undefined;
 let cleaning: Promise<void> | undefined;
 let interrupted = false;
@@ -68,6 +79,7 @@ function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
     synth?.dispose();
     await emulator?.stop();
+    await front?.stop();
   })();
   return cleaning;
 }
@@ -145,11 +157,29 @@ async function main(): Promise<void> {
   const functionEnv = { ...emulator.env, ...lambdaEnv(deployed.outputs) };
   Object.assign(process.env, functionEnv, IN_PROCESS_ENV);
   const { measureJobPath } = await import('./lib/job-path.js');
-  const jobPath = await measureJobPath({ apiUrl: deployed.apiUrl, adminToken, log, ...SETTINGS });
+  const stackEnv = emulator.env;
+  const conflictFront = await startConflictFront({ upstream: emulator.endpoint, latency: 'aws', seed: FRONT_SEED });
+  front = conflictFront;
+  const setContention = async (contention: Contention) => {
+    const frontUrl = contention === 'aws-conflicts' ? conflictFront.url : undefined;
+    routeDynamoDb(frontUrl);
+    const changed = await configureDeployedFunctions(stackEnv, deployed.outputs.TableName, {
+      AWS_ENDPOINT_URL_DYNAMODB: frontUrl,
+      CUSTOMER_RATE_LIMIT_PER_SECOND: IN_PROCESS_ENV.CUSTOMER_RATE_LIMIT_PER_SECOND,
+      CUSTOMER_RATE_LIMIT_BURST: IN_PROCESS_ENV.CUSTOMER_RATE_LIMIT_BURST,
+    });
+    log(
+      `contention: ${contention} (in-process clients and ${changed} deployed functions${frontUrl === undefined ? '' : ` through the front at ${frontUrl}`})`,
+    );
+  };
+  const jobPath = await measureJobPath({ apiUrl: deployed.apiUrl, adminToken, log, front: conflictFront, setContention, ...SETTINGS });
+  routeDynamoDb(undefined);
 
-  log('stopping the emulator');
+  log('stopping the emulator and the conflict front');
   await emulator.stop();
   emulator = undefined;
+  await conflictFront.stop();
+  front = undefined;
 
   const synthesized = await synth.done;
   log(`cdk synth took ${synthesized.seconds} s (alongside the emulator); timing cold imports, ${SETTINGS.importRuns} runs a bundle`);
@@ -178,7 +208,9 @@ async function main(): Promise<void> {
       in_process_env: IN_PROCESS_ENV,
       notes: [
         "in-process: the customer-jobs handler in this process, with the deployed stack's Lambda environment, against the emulator's DynamoDB, SQS and KMS; one process serves all concurrent clients (a Lambda instance serves one request at a time)",
-        "http: the deployed API Gateway and bundled Lambda on ministack (Lambdas run as local Node.js processes); the stack's per-customer limit (100/s, burst 500 per instance) applies",
+        'http: the deployed API Gateway and bundled Lambda on ministack (Lambdas run as local Node.js processes); for the throughput rows the per-customer limit is lifted on the deployed functions too (UpdateFunctionConfiguration), so every refusal there is contention',
+        'contention: emulator = ministack alone (transactions one at a time, never a TransactionConflict); aws-conflicts = every DynamoDB call of the bench process and of the deployed functions through the conflict front (scripts/local/dynamodb-conflict-front.ts: DynamoDB transaction conflict rules, published DynamoDB latency, seed 11)',
+        'throughput: 32 clients; rows distinct customers on one node, one customer on one node, 32 customers on 32 nodes; contention_ratios compare rows of the same run',
         'the DynamoDB stream runs the CommandRelay Lambda on the emulator for every accepted job, on the same 2 cores',
         'bodies: 64 envelopes sealed before timing (about 1 KiB of plaintext), reused across jobs with server-made job ids',
         'AWS calls: counted by SDK middleware on every DynamoDB, SQS, KMS and Secrets Manager client in the bench process',

@@ -5,12 +5,17 @@
  * starts nothing), deploys the synthesized stack to it, seeds a demo customer and node through the
  * admin API, runs the reference node agent for the demo node, writes `.b3iq/local.json` once that
  * agent is polling, prints a copy-paste example and runs until interrupted.
+ *
+ * `--aws-conflicts`: every DynamoDB call of the stack (the deployed Lambdas, so the seed's and the demo
+ * node's requests too) goes through the conflict front, which applies DynamoDB's transaction conflict
+ * rules and its published latency; the front's counts are printed when the command stops.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { decodeCheckedBase64url, sealEnvelope } from '@b3iq/protocol';
 import { NodeAgent } from '../packages/node-agent/src/agent.js';
 import { echoBackend } from '../packages/node-agent/src/backends.js';
+import { type EmulatorBehindFront, startEmulatorBehindConflictFront } from './local/aws-conflicts.js';
 import { deployStack } from './local/deploy.js';
 import { awsEnv, type Emulator, startEmulator } from './local/emulator.js';
 import { LOCAL_DIR } from './local/paths.js';
@@ -83,7 +88,8 @@ async function startDemoAgent(apiUrl: string): Promise<NodeAgent> {
 }
 
 async function main(): Promise<void> {
-  let emulator: Emulator | undefined;
+  const awsConflicts = process.argv.includes('--aws-conflicts');
+  let emulator: Emulator | EmulatorBehindFront | undefined;
   let agent: NodeAgent | undefined;
   const localFile = path.join(LOCAL_DIR, 'local.json');
   let stopping = false;
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
     stopping = true;
     rmSync(localFile, { force: true });
     await agent?.stop();
+    if (emulator !== undefined && 'front' in emulator) log(`conflict front stats: ${JSON.stringify(emulator.front.stats())}`);
     await emulator?.stop();
     process.exit(code);
   };
@@ -102,10 +109,13 @@ async function main(): Promise<void> {
     let env: Record<string, string>;
     const external = process.env.AWS_ENDPOINT_URL;
     if (external) {
+      // Its Lambdas get their environment from that emulator, not from here: they cannot be routed.
+      if (awsConflicts) throw new Error('--aws-conflicts needs the emulator `npm run dev` starts itself: unset AWS_ENDPOINT_URL');
       log(`using the emulator at ${external} (AWS_ENDPOINT_URL); nothing is started`);
       env = awsEnv(external, process.env.AWS_REGION ?? 'us-east-1');
     } else {
-      emulator = await startEmulator({ log, ...((await portIsFree(4566)) ? { port: 4566 } : {}) });
+      const options = { log, ...((await portIsFree(4566)) ? { port: 4566 } : {}) };
+      emulator = awsConflicts ? await startEmulatorBehindConflictFront(options) : await startEmulator(options);
       env = emulator.env;
     }
     const deployed = await deployStack(env, { stage: 'dev', log });

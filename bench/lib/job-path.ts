@@ -3,14 +3,32 @@
  * `customer-jobs` handler in-process (the deployed stack's Lambda environment, the emulator's
  * table, queues and keys) and through the deployed API Gateway and bundled Lambda over HTTP.
  *
+ * Throughput at 32 clients runs under both contention rules, one after the other in the same run: the
+ * emulator's (transactions one at a time, never a TransactionConflict) and DynamoDB's (`aws-conflicts`:
+ * every DynamoDB call through the conflict front, with DynamoDB's published latency). Under each, four
+ * shapes: 32 distinct customers on 32 nodes (the baseline: nothing shared), one customer on 32 nodes (its
+ * account is the hot key), 32 customers on one node (the node is), and one customer on one node (both).
+ * Each hot key's ratio to the baseline isolates it: one hot row does not hide behind another.
+ *
  * Import only after run.ts has set the Lambda environment and installed the counters: this module
  * imports the handler, whose clients are then counted.
  */
 import { handler as customerJobs } from '../../lambdas/handlers/customer-jobs.js';
+import type { Contention } from '../../scripts/local/aws-conflicts.js';
+import type { ConflictFront, ConflictFrontStats } from '../../scripts/local/dynamodb-conflict-front.js';
 import { countAsymmetricCrypto } from './asymmetric-crypto.js';
 import { byService, countAwsCalls, sorted, type Tally, total } from './aws-calls.js';
 import { type LatencySummary, round, summarize } from './stats.js';
-import { type BenchCustomer, lambdaContext, newCustomer, newNode, type ProxyHandler, proxyEvent, sealedBodies } from './world.js';
+import {
+  type BenchCustomer,
+  type BenchNode,
+  lambdaContext,
+  newCustomer,
+  newNode,
+  type ProxyHandler,
+  proxyEvent,
+  sealedBodies,
+} from './world.js';
 
 interface Outcome {
   status: number;
@@ -28,9 +46,17 @@ interface LatencyResult extends LatencySummary {
   not_accepted: Record<string, number>;
 }
 
-interface ThroughputResult {
-  mode: Mode;
+/** Who the 32 clients submit as, and to which node. */
+interface Shape {
+  /** `distinct`: client i is customer i; `one`: every client is the same customer. */
   customers: 'distinct' | 'one';
+  /** `one`: every job goes to one node; `distinct`: client i's jobs go to node i. */
+  nodes: 'one' | 'distinct';
+}
+
+interface ThroughputResult extends Shape {
+  mode: Mode;
+  contention: Contention;
   clients: number;
   duration_s: number;
   accepted: number;
@@ -39,8 +65,39 @@ interface ThroughputResult {
   not_accepted: Record<string, number>;
   latency_p50_ms: number;
   latency_p99_ms: number;
-  /** In-process only: TransactWriteItems calls per accepted job (above 1: reservations retried after losing an account race). */
-  transact_writes_per_accepted?: number;
+  /**
+   * TransactWriteItems attempts per accepted job (above 1: reservations tried again after a lost race or a
+   * TransactionConflict). In-process: every HTTP attempt of the process's DynamoDB clients; over HTTP, under
+   * aws-conflicts: every TransactWriteItems the front saw (forwarded, cancelled or refused as in progress);
+   * over HTTP under the emulator: not counted (null).
+   */
+  transaction_attempts_per_accepted: number | null;
+  /** Under aws-conflicts: what the front refused during the row. */
+  conflict_front?: { transactions_cancelled: number; transactions_in_progress: number; single_writes_refused: number };
+}
+
+/**
+ * The hot-key figures of one path under one contention rule, each row's ratio to the baseline (32
+ * distinct customers on 32 nodes) measured in the same run. Targets (bench:check): one customer ≥ 0.8 ×
+ * the baseline's throughput and p99 ≤ 2 × its p99; one node ≥ 0.8 × the baseline; ≤ 1.3 transaction
+ * attempts per accepted job in every row; no refusal but `429 rate_limited`.
+ */
+interface ContentionRatios {
+  mode: Mode;
+  contention: Contention;
+  clients: number;
+  /** accepted jobs/s, one customer ÷ 32 distinct customers (both over 32 nodes). */
+  one_customer_throughput_ratio: number;
+  /** p99 latency, one customer ÷ 32 distinct customers (both over 32 nodes). */
+  one_customer_p99_ratio: number;
+  /** accepted jobs/s, 32 customers on one node ÷ 32 customers on 32 nodes. */
+  one_node_throughput_ratio: number;
+  /** accepted jobs/s, one customer on one node ÷ the baseline (both hot keys at once; no target). */
+  one_customer_one_node_throughput_ratio: number;
+  /** The highest transaction attempts per accepted job of the four rows (null: not counted). */
+  max_transaction_attempts_per_accepted: number | null;
+  /** Answers other than 202 in the four rows, by status and code. */
+  refusals: Record<string, number>;
 }
 
 interface WarmPath {
@@ -63,6 +120,7 @@ interface JobPathResults {
   warm_path: WarmPath;
   latency: LatencyResult[];
   throughput: ThroughputResult[];
+  contention_ratios: ContentionRatios[];
 }
 
 interface JobPathOptions {
@@ -71,6 +129,10 @@ interface JobPathOptions {
   log: (line: string) => void;
   /** Seconds each throughput configuration runs. */
   throughputSeconds: number;
+  /** The front between every DynamoDB client and the emulator under `aws-conflicts`. */
+  front: ConflictFront;
+  /** Puts the in-process clients and the deployed functions under a contention rule. */
+  setContention: (contention: Contention) => Promise<void>;
   warmRequests: number;
   httpRequests: number;
 }
@@ -145,27 +207,37 @@ async function latency(
   return { path, warmup, ...summarize(samples), not_accepted: notAccepted };
 }
 
+interface ThroughputRun {
+  mode: Mode;
+  contention: Contention;
+  submit: Submit;
+  clients: number;
+  seconds: number;
+  customerOf: (client: number) => BenchCustomer;
+  bodyOf: (client: number) => string;
+  front: ConflictFront;
+}
+
+const frontRefusals = (before: ConflictFrontStats, after: ConflictFrontStats) => ({
+  transactions_cancelled: after.transactionsCancelled - before.transactionsCancelled,
+  transactions_in_progress: after.transactionsInProgress - before.transactionsInProgress,
+  single_writes_refused: after.singleWritesRefused - before.singleWritesRefused,
+});
+
 /** `clients` concurrent clients, each submitting back to back for `seconds`; after one uncounted request each. */
-async function throughput(
-  mode: Mode,
-  submit: Submit,
-  customers: BenchCustomer[],
-  clients: number,
-  seconds: number,
-  nextBody: () => string,
-): Promise<Omit<ThroughputResult, 'customers'>> {
-  const customerOf = (client: number) => customers[client % customers.length]!;
-  await Promise.all(Array.from({ length: clients }, (_, client) => submit(customerOf(client), nextBody())));
+async function throughput(run: ThroughputRun): Promise<Omit<ThroughputResult, keyof Shape>> {
+  const { submit, clients, customerOf, bodyOf } = run;
+  await Promise.all(Array.from({ length: clients }, (_, client) => submit(customerOf(client), bodyOf(client))));
   const samples: number[] = [];
   const notAccepted: Record<string, number> = {};
-  const run = async () => {
+  const go = async () => {
     const start = performance.now();
-    const end = start + seconds * 1000;
+    const end = start + run.seconds * 1000;
     await Promise.all(
       Array.from({ length: clients }, async (_, client) => {
         while (performance.now() < end) {
           const requestStart = performance.now();
-          const outcome = await submit(customerOf(client), nextBody());
+          const outcome = await submit(customerOf(client), bodyOf(client));
           if (outcome.status === 202) samples.push(performance.now() - requestStart);
           else notAccepted[outcomeKey(outcome)] = (notAccepted[outcomeKey(outcome)] ?? 0) + 1;
         }
@@ -173,18 +245,26 @@ async function throughput(
     );
     return performance.now() - start;
   };
+  const frontBefore = run.front.stats();
   let elapsedMs: number;
-  let transactWrites: number | undefined;
-  if (mode === 'in-process') {
-    const { result, window } = await countAwsCalls(run);
+  let attempts: number | undefined;
+  if (run.mode === 'in-process') {
+    const { result, window } = await countAwsCalls(go);
     elapsedMs = result;
-    transactWrites = window.calls['DynamoDB:TransactWriteItems'] ?? 0;
+    attempts = window.attempts['DynamoDB:TransactWriteItems'] ?? 0;
   } else {
-    elapsedMs = await run();
+    elapsedMs = await go();
+  }
+  const frontAfter = run.front.stats();
+  if (run.mode === 'http' && run.contention === 'aws-conflicts') {
+    const seen = (stats: ConflictFrontStats) =>
+      (stats.forwarded.TransactWriteItems ?? 0) + stats.transactionsCancelled + stats.transactionsInProgress;
+    attempts = seen(frontAfter) - seen(frontBefore);
   }
   const latencies = summarize(samples);
   return {
-    mode,
+    mode: run.mode,
+    contention: run.contention,
     clients,
     duration_s: round(elapsedMs / 1000),
     accepted: samples.length,
@@ -192,21 +272,65 @@ async function throughput(
     not_accepted: notAccepted,
     latency_p50_ms: latencies.p50_ms,
     latency_p99_ms: latencies.p99_ms,
-    ...(transactWrites === undefined || samples.length === 0
-      ? {}
-      : { transact_writes_per_accepted: round(transactWrites / samples.length) }),
+    transaction_attempts_per_accepted: attempts === undefined || samples.length === 0 ? null : round(attempts / samples.length),
+    ...(run.contention === 'aws-conflicts' ? { conflict_front: frontRefusals(frontBefore, frontAfter) } : {}),
   };
 }
 
-const CLIENT_COUNTS = [1, 8, 32];
+const CLIENTS = 32;
+const CONTENTIONS: Contention[] = ['emulator', 'aws-conflicts'];
+/** The baseline first: every ratio divides by it. */
+const BASELINE: Shape = { customers: 'distinct', nodes: 'distinct' };
+const SHAPES: Shape[] = [
+  BASELINE,
+  { customers: 'one', nodes: 'distinct' },
+  { customers: 'distinct', nodes: 'one' },
+  { customers: 'one', nodes: 'one' },
+];
+
+const sameShape = (row: Shape, shape: Shape) => row.customers === shape.customers && row.nodes === shape.nodes;
+
+/** The ratios of each (path, contention) from its three rows. */
+function contentionRatios(rows: ThroughputResult[]): ContentionRatios[] {
+  const ratios: ContentionRatios[] = [];
+  for (const mode of ['in-process', 'http'] as const) {
+    for (const contention of CONTENTIONS) {
+      const of = (shape: Shape) => rows.find((row) => row.mode === mode && row.contention === contention && sameShape(row, shape));
+      const rowsOf = SHAPES.map(of);
+      const [baseline, oneCustomer, oneNode, both] = rowsOf;
+      if (baseline === undefined || oneCustomer === undefined || oneNode === undefined || both === undefined) continue;
+      const four = [baseline, oneCustomer, oneNode, both];
+      const attempts = four.map((row) => row.transaction_attempts_per_accepted);
+      const refusals: Record<string, number> = {};
+      for (const row of four) for (const [key, count] of Object.entries(row.not_accepted)) refusals[key] = (refusals[key] ?? 0) + count;
+      const ratio = (row: ThroughputResult) => round(row.accepted_per_s / baseline.accepted_per_s);
+      ratios.push({
+        mode,
+        contention,
+        clients: baseline.clients,
+        one_customer_throughput_ratio: ratio(oneCustomer),
+        one_customer_p99_ratio: round(oneCustomer.latency_p99_ms / baseline.latency_p99_ms),
+        one_node_throughput_ratio: ratio(oneNode),
+        one_customer_one_node_throughput_ratio: ratio(both),
+        max_transaction_attempts_per_accepted: attempts.some((value) => value === null) ? null : Math.max(...(attempts as number[])),
+        refusals,
+      });
+    }
+  }
+  return ratios;
+}
 
 async function measureJobPath(options: JobPathOptions): Promise<JobPathResults> {
   const { log } = options;
-  log(`creating ${Math.max(...CLIENT_COUNTS)} customers and a node through the admin handler`);
-  const node = await newNode(options.adminToken);
+  log(`creating ${CLIENTS} customers and ${CLIENTS} nodes through the admin handler`);
+  const nodes: BenchNode[] = [];
+  for (let index = 0; index < CLIENTS; index += 1) nodes.push(await newNode(options.adminToken));
+  const node = nodes[0]!;
   const customers: BenchCustomer[] = [];
-  for (let index = 0; index < Math.max(...CLIENT_COUNTS); index += 1) customers.push(await newCustomer(options.adminToken));
+  for (let index = 0; index < CLIENTS; index += 1) customers.push(await newCustomer(options.adminToken));
   const nextBody = bodyPool(sealedBodies(node, 64));
+  // Each node but the first gets bodies of its own, for the row that spreads the clients over the nodes.
+  const nodePools = [nextBody, ...nodes.slice(1).map((other) => bodyPool(sealedBodies(other, 4)))];
   const local = inProcess();
   const http = overHttp(options.apiUrl);
 
@@ -252,18 +376,33 @@ async function measureJobPath(options: JobPathOptions): Promise<JobPathResults> 
   const httpLatency = await latency('http', http, customers, nextBody, 10, options.httpRequests);
 
   const throughputResults: ThroughputResult[] = [];
-  for (const [mode, submit] of [
-    ['in-process', local],
-    ['http', http],
-  ] as const) {
-    for (const shape of ['distinct', 'one'] as const) {
-      for (const clients of CLIENT_COUNTS) {
-        const pool = shape === 'one' ? [customers[0]!] : customers.slice(0, clients);
-        const result = await throughput(mode, submit, pool, clients, options.throughputSeconds, nextBody);
+  for (const contention of CONTENTIONS) {
+    await options.setContention(contention);
+    for (const [mode, submit] of [
+      ['in-process', local],
+      ['http', http],
+    ] as const) {
+      const run = (shape: Shape, seconds: number) =>
+        throughput({
+          mode,
+          contention,
+          submit,
+          clients: CLIENTS,
+          seconds,
+          customerOf: (client) => (shape.customers === 'one' ? customers[0]! : customers[client % customers.length]!),
+          bodyOf: (client) => (shape.nodes === 'one' ? nextBody() : nodePools[client % nodePools.length]!()),
+          front: options.front,
+        });
+      // Not counted: the deployed functions were just reconfigured (fresh workers), and the relay behind
+      // them cold-starts too; the first row measured must not pay for that alone.
+      await run(BASELINE, 1);
+      for (const shape of SHAPES) {
+        const result = await run(shape, options.throughputSeconds);
         log(
-          `${mode}, ${clients} clients on ${shape === 'one' ? 'one customer' : 'distinct customers'}: ${result.accepted_per_s} accepted jobs/s`,
+          `${contention}, ${mode}, ${CLIENTS} clients, ${shape.customers === 'one' ? 'one customer' : 'distinct customers'} on ` +
+            `${shape.nodes === 'one' ? 'one node' : `${CLIENTS} nodes`}: ${result.accepted_per_s} accepted jobs/s, p99 ${result.latency_p99_ms} ms`,
         );
-        throughputResults.push({ ...result, customers: shape });
+        throughputResults.push({ ...result, ...shape });
       }
     }
   }
@@ -281,8 +420,9 @@ async function measureJobPath(options: JobPathOptions): Promise<JobPathResults> 
     warm_path: warmPath,
     latency: [inProcessLatency, httpLatency],
     throughput: throughputResults,
+    contention_ratios: contentionRatios(throughputResults),
   };
 }
 
-export type { JobPathResults, LatencyResult, ThroughputResult, WarmPath };
+export type { ContentionRatios, JobPathResults, LatencyResult, ThroughputResult, WarmPath };
 export { measureJobPath };

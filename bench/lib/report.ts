@@ -45,12 +45,30 @@ function report(results: BenchResults): string {
   lines.push('');
   lines.push('### Throughput (accepted jobs/s; each client submits back to back)');
   lines.push('');
-  lines.push('| path | customers | clients | accepted | jobs/s | p50 | p99 | TransactWriteItems per job | not accepted |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---|');
+  lines.push(
+    '| contention | path | customers | nodes | clients | accepted | jobs/s | p50 | p99 | transaction attempts per job | not accepted |',
+  );
+  lines.push('|---|---|---|---|---:|---:|---:|---:|---:|---:|---|');
   for (const row of jobPath.throughput) {
     lines.push(
-      `| ${row.mode} | ${row.customers === 'one' ? 'one (contended)' : 'distinct'} | ${row.clients} | ${row.accepted} | ${row.accepted_per_s.toFixed(1)} | ` +
-        `${ms(row.latency_p50_ms)} | ${ms(row.latency_p99_ms)} | ${row.transact_writes_per_accepted?.toFixed(2) ?? '—'} | ${tallyText(row.not_accepted)} |`,
+      `| ${row.contention} | ${row.mode} | ${row.customers === 'one' ? 'one (contended)' : 'distinct'} | ${row.nodes} | ${row.clients} | ${row.accepted} | ` +
+        `${row.accepted_per_s.toFixed(1)} | ${ms(row.latency_p50_ms)} | ${ms(row.latency_p99_ms)} | ${row.transaction_attempts_per_accepted?.toFixed(2) ?? '—'} | ${tallyText(row.not_accepted)} |`,
+    );
+  }
+  lines.push('');
+  lines.push('### Hot keys: ratios within one run (targets: ≥ 0.8, p99 ≤ 2, attempts ≤ 1.3, refusals only `429 rate_limited`)');
+  lines.push('');
+  lines.push('Each ratio divides a row by the baseline of the same run: 32 distinct customers on 32 nodes.');
+  lines.push('');
+  lines.push(
+    '| contention | path | one customer, jobs/s | one customer, p99 | one node, jobs/s | one customer on one node, jobs/s | max attempts per job | refusals |',
+  );
+  lines.push('|---|---|---:|---:|---:|---:|---:|---|');
+  for (const ratio of jobPath.contention_ratios) {
+    lines.push(
+      `| ${ratio.contention} | ${ratio.mode} | ${ratio.one_customer_throughput_ratio.toFixed(2)} | ${ratio.one_customer_p99_ratio.toFixed(2)} | ` +
+        `${ratio.one_node_throughput_ratio.toFixed(2)} | ${ratio.one_customer_one_node_throughput_ratio.toFixed(2)} | ` +
+        `${ratio.max_transaction_attempts_per_accepted?.toFixed(2) ?? '—'} | ${tallyText(ratio.refusals)} |`,
     );
   }
   lines.push('');

@@ -3,7 +3,8 @@ import type { TransportRow } from '../transport.js';
 import type { BundleResult } from './bundles.js';
 import type { JobPathResults } from './job-path.js';
 
-const RESULTS_SCHEMA = 'b3iq-bench-v1';
+/** v2: throughput rows carry `contention` and `nodes`; `job_path.contention_ratios` (issue 11). */
+const RESULTS_SCHEMA = 'b3iq-bench-v2';
 const LATEST = new URL('../results/latest.json', import.meta.url);
 
 interface Machine {

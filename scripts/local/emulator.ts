@@ -79,8 +79,19 @@ function lambdaHostEnv(): NodeJS.ProcessEnv {
   );
 }
 
+interface EmulatorOptions {
+  log?: (line: string) => void;
+  /** The gateway port; a free one by default. */
+  port?: number;
+  /**
+   * Added to the environment of every Lambda process ministack runs (its own environment is theirs;
+   * a function's configured variables still win), e.g. `AWS_ENDPOINT_URL_DYNAMODB` for a DynamoDB front.
+   */
+  lambdaEnv?: Record<string, string>;
+}
+
 /** Installs (once) and starts a fresh ministack on free ports; `stop()` ends it and everything it ran. */
-async function startEmulator(options: { log?: (line: string) => void; port?: number } = {}): Promise<Emulator> {
+async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const log = options.log ?? (() => {});
   const binary = await installMinistack(log);
   const port = options.port ?? (await freePort());
@@ -95,6 +106,7 @@ async function startEmulator(options: { log?: (line: string) => void; port?: num
     stdio: ['ignore', logFile, logFile],
     env: {
       ...lambdaHostEnv(),
+      ...options.lambdaEnv,
       PATH: `${NODE_BIN}:${process.env.PATH ?? ''}`,
       BIND_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),
@@ -150,5 +162,5 @@ async function startEmulator(options: { log?: (line: string) => void; port?: num
   return { endpoint, region: REGION, env: awsEnv(endpoint), stop };
 }
 
-export type { Emulator };
-export { awsEnv, startEmulator };
+export type { Emulator, EmulatorOptions };
+export { awsEnv, freePort, startEmulator };

@@ -1,7 +1,8 @@
 /**
  * `npm run dev` end to end: it starts its own emulator, deploys, seeds, runs the demo node's agent,
  * writes local.json only once the API answers and the agent polls, answers the printed example and an
- * independent client's job, and stops everything on Ctrl+C.
+ * independent client's job, and stops everything on Ctrl+C. With `--aws-conflicts`, the deployed
+ * Lambdas' DynamoDB calls go through the conflict front, which the command starts and stops.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -107,6 +108,53 @@ describe('npm run dev', () => {
 
     // Assess: the emulator is gone and local.json with it.
     expect(existsSync(localFile)).toBe(false);
+    await expect(fetch(local.aws_endpoint_url)).rejects.toThrow();
+  }, 180_000);
+
+  it('with --aws-conflicts, sends the DynamoDB calls of the stack through the conflict front and stops it too', async () => {
+    // Act: start it with the flag, as the README says.
+    const env: NodeJS.ProcessEnv = { ...process.env, B3IQ_LOCAL_DIR: localDir };
+    for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
+      delete env[name];
+    let logged = '';
+    dev = spawn('npm', ['run', '--silent', 'dev', '--', '--aws-conflicts'], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    dev.stderr?.on('data', (chunk: Buffer) => {
+      logged += chunk.toString();
+    });
+    await waitFor(() => existsSync(localFile), 120_000);
+    const local = JSON.parse(readFileSync(localFile, 'utf8'));
+    const frontUrl = /conflict front at (http:\/\/127\.0\.0\.1:\d+)/.exec(logged)?.[1];
+    expect(frontUrl).toBeDefined();
+    expect(frontUrl).not.toBe(local.aws_endpoint_url);
+
+    // A job through the deployed API, answered by the demo node's agent: every function of the job path ran.
+    const headers = { 'X-B3IQ-Customer-ID': local.demo.customer_id, 'X-B3IQ-Customer-Token': local.demo.customer_token };
+    const job = await fetch(`${local.api_url}/v1/private-inference/jobs`, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: readFileSync(path.join(localDir, 'example-job.json'), 'utf8'),
+    });
+    expect(job.status).toBe(202);
+    const { job_id: jobId } = (await job.json()) as { job_id: string };
+    let status = 'queued';
+    for (let i = 0; i < 100 && status !== 'completed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      status = ((await (await fetch(`${local.api_url}/v1/private-inference/jobs/${jobId}`, { headers })).json()) as { status: string })
+        .status;
+    }
+    expect(status).toBe('completed');
+    const exited = new Promise((resolve) => dev?.once('exit', resolve));
+    process.kill(-(dev.pid as number), 'SIGINT');
+    await exited;
+
+    // Assess: the front forwarded the Lambdas' reads and writes (the seed's credit and the job's reservation
+    // are transactions; nothing else in the stack talks to DynamoDB), and it is gone with the emulator.
+    const printed = /conflict front stats: (\{.*\})/.exec(logged)?.[1];
+    expect(printed).toBeDefined();
+    const stats = JSON.parse(printed as string) as { forwarded: Record<string, number> };
+    expect(stats.forwarded.TransactWriteItems).toBeGreaterThanOrEqual(2);
+    expect(stats.forwarded.GetItem ?? 0).toBeGreaterThan(0);
+    await expect(fetch(frontUrl as string)).rejects.toThrow();
     await expect(fetch(local.aws_endpoint_url)).rejects.toThrow();
   }, 180_000);
 });

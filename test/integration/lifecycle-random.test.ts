@@ -7,6 +7,10 @@
  *
  * The file works on a table of its own: no deployed worker (sweeper, relay, dead letters) acts on
  * its jobs, so every change to the table is one of the steps, and a violation is one at once.
+ *
+ * It runs under the emulator's contention rules here, and again under DynamoDB's (transactions on a
+ * shared item cancelled with TransactionConflict) in lifecycle-random-aws-conflicts.test.ts; each
+ * test's name says which.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -20,6 +24,7 @@ import { relayNewJobs } from '../../lambdas/services/command-relay.js';
 import { expireListedJob } from '../../lambdas/services/deadline-sweeper.js';
 import { releaseOpenJob } from '../../lambdas/services/job-closing.js';
 import type { ApiAnswer } from './support/api.js';
+import { contention } from './support/contention.js';
 import { submit } from './support/jobs.js';
 import { type LedgerSnapshot, ledgerViolations, readLedgerSnapshot } from './support/ledger-invariant.js';
 import { backdate, cancelJob, plane } from './support/lifecycle.js';
@@ -28,6 +33,7 @@ import { useOwnTable } from './support/table.js';
 import { newCustomer, newNode, sealedJob, store, type TestCustomer, type TestNode, uniqueId } from './support/world.js';
 
 useOwnTable();
+const under = `(contention: ${contention()})`;
 
 const PRICE = 1_000n;
 /** Covers three open jobs at once, so some submits are refused until others close. */
@@ -312,7 +318,7 @@ const step: fc.Arbitrary<Step> = fc.oneof({ weight: 3, arbitrary: op.map((one) =
 /** Every run starts with two submits at once, then 4 to 11 random steps. */
 const scenario = fc.array(step, { minLength: 4, maxLength: 11 }).map((rest): Step[] => [[{ kind: 'submit' }, { kind: 'submit' }], ...rest]);
 
-describe('random job lifecycles', () => {
+describe(`random job lifecycles ${under}`, () => {
   it('keep every reservation within its job and the ledger exact after every step', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (steps) => {
@@ -346,7 +352,7 @@ describe('random job lifecycles', () => {
   }, 300_000);
 });
 
-describe('one job closed four ways at once', () => {
+describe(`one job closed four ways at once ${under}`, () => {
   it.each(['claimed', 'queued'] as const)('lets exactly one of complete, fail, cancel and expire close a %s job', async (state) => {
     const customer = await newCustomer(10_000n);
     const node = await newNode({ priceWei: PRICE });
@@ -414,7 +420,7 @@ describe('one job closed four ways at once', () => {
   });
 });
 
-describe('a release of a job read before it closed', () => {
+describe(`a release of a job read before it closed ${under}`, () => {
   // Found by the randomized test: a job read while open, paired with an account read after another
   // caller closed it, once made releaseReserved throw (a 500) instead of answering the job as it is.
   it('answers the job as it now stands instead of throwing', async () => {

@@ -5,7 +5,7 @@
  * poll for what the deployed workers do on their own.
  */
 
-import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, TransactionConflictException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { keys } from '../../../lambdas/adapters/dynamodb/items.js';
 import { controlPlaneFromEnv } from '../../../lambdas/handlers/control-plane-from-env.js';
 import type { ControlPlane } from '../../../lambdas/services/control-plane.js';
@@ -66,8 +66,24 @@ function getJob(customer: TestCustomer, jobId: string): Promise<ApiAnswer> {
 
 const earlier = (at: string, seconds: number) => new Date(Date.parse(at) - seconds * 1000).toISOString();
 
-/** Moves a job's deadlines (and its place in the open-jobs index) `seconds` into the past. */
+/**
+ * Moves a job's deadlines (and its place in the open-jobs index) `seconds` into the past. Under
+ * DynamoDB's conflict rules (support/contention.ts) a plain write to a job that a transaction in flight
+ * holds fails with TransactionConflictException: time passing must not, so it is tried again, after the
+ * transaction, from a fresh read.
+ */
 async function backdate(customerId: string, jobId: string, seconds: number): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await backdateOnce(customerId, jobId, seconds);
+    } catch (error) {
+      if (!(error instanceof TransactionConflictException) || attempt === 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
+async function backdateOnce(customerId: string, jobId: string, seconds: number): Promise<void> {
   const TableName = tableName();
   const Key = keys.job(customerId, jobId);
   const { Item } = await dynamodb.send(new GetItemCommand({ TableName, Key, ConsistentRead: true }));

@@ -1,0 +1,54 @@
+/**
+ * The deployed stack's functions on the emulator, reconfigured between rows of the bench: where their
+ * DynamoDB calls go (`AWS_ENDPOINT_URL_DYNAMODB`: a conflict front, or unset for the emulator itself) and
+ * other variables. A function's own variables win over the environment ministack gives its Lambda
+ * processes, and an UpdateFunctionConfiguration recycles its warm workers, so the next invocation runs
+ * with the new configuration. Only the bench's own emulator is touched.
+ */
+import {
+  LambdaClient,
+  paginateListFunctions,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
+} from '@aws-sdk/client-lambda';
+
+/**
+ * Sets `variables` (a value `undefined` removes the variable) on every function of the stack, known by
+ * its `TABLE_NAME`; answers how many functions it changed.
+ */
+async function configureDeployedFunctions(
+  awsEnv: Record<string, string>,
+  tableName: string,
+  variables: Record<string, string | undefined>,
+): Promise<number> {
+  const lambda = new LambdaClient({
+    endpoint: awsEnv.AWS_ENDPOINT_URL,
+    region: awsEnv.AWS_REGION,
+    credentials: { accessKeyId: awsEnv.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: awsEnv.AWS_SECRET_ACCESS_KEY ?? 'test' },
+  });
+  try {
+    const functions: { name: string; variables: Record<string, string> }[] = [];
+    for await (const page of paginateListFunctions({ client: lambda }, {})) {
+      for (const fn of page.Functions ?? []) {
+        const current = fn.Environment?.Variables ?? {};
+        if (fn.FunctionName !== undefined && current.TABLE_NAME === tableName)
+          functions.push({ name: fn.FunctionName, variables: current });
+      }
+    }
+    if (functions.length === 0) throw new Error(`no deployed function uses the table ${tableName}`);
+    for (const fn of functions) {
+      const merged: Record<string, string> = { ...fn.variables };
+      for (const [name, value] of Object.entries(variables)) {
+        if (value === undefined) delete merged[name];
+        else merged[name] = value;
+      }
+      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn.name, Environment: { Variables: merged } }));
+      await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 60 }, { FunctionName: fn.name });
+    }
+    return functions.length;
+  } finally {
+    lambda.destroy();
+  }
+}
+
+export { configureDeployedFunctions };
