@@ -211,6 +211,8 @@ async function throughput(
 }
 
 const CLIENT_COUNTS = [1, 8, 32];
+/** Customers the sequential warm-path requests cycle through. */
+const WARM_CUSTOMERS = 4;
 
 async function measureJobPath(options: JobPathOptions): Promise<JobPathResults> {
   const { log } = options;
@@ -229,10 +231,13 @@ async function measureJobPath(options: JobPathOptions): Promise<JobPathResults> 
   const firstLatency = performance.now() - firstStart;
   if (first.result.result.status !== 202) throw new Error(`the first in-process job was not accepted: ${outcomeKey(first.result.result)}`);
 
-  // Warm path: the AWS calls and asymmetric operations of accepted jobs, and their latency.
+  // Warm path: the AWS calls and asymmetric operations of accepted jobs, and their latency. Warm means
+  // the container and its submit cache (1 s per entry): a few customers, each submitting several times a
+  // second. (Cycling all 32 customers one request at a time would revisit each after its entry expired.)
+  const warmCustomers = customers.slice(0, WARM_CUSTOMERS);
   const warmStart = performance.now();
   const warm = await countAwsCalls(() =>
-    countAsymmetricCrypto(() => latency('in-process', local, customers, nextBody, 20, options.warmRequests)),
+    countAsymmetricCrypto(() => latency('in-process', local, warmCustomers, nextBody, 20, options.warmRequests)),
   );
   const warmSeconds = (performance.now() - warmStart) / 1000;
   // The warm-up requests ran inside the window too: count per request over all of them.
@@ -245,7 +250,7 @@ async function measureJobPath(options: JobPathOptions): Promise<JobPathResults> 
     accepted_jobs: acceptedJobs,
     requests: warmRequests,
     duration_s: round(warmSeconds),
-    customers: customers.length,
+    customers: warmCustomers.length,
     calls_total: total(warm.window.calls),
     calls_per_accepted_job: round((total(warm.window.calls) - refreshes) / Math.max(1, acceptedJobs)),
     cache_refresh_reads: refreshes,

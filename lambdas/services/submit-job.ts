@@ -82,8 +82,12 @@ async function submitJob(plane: ControlPlane, submission: JobSubmission): Promis
     try {
       decision = decide(plane, basis, jobRequest, jobId, directory);
     } catch (error) {
+      const refusal = error instanceof Problem && REFUSALS.has(error.code);
       const stale = !basis.fresh || (jobRequest.job_id !== undefined && number > 1);
-      if (!(error instanceof Problem && REFUSALS.has(error.code)) || readAgain || !stale) throw error;
+      if (!refusal || readAgain || !stale) {
+        if (refusal && error.code === 'insufficient_balance') recordInsufficientBalance();
+        throw error;
+      }
       readAgain = true;
       basis = await readBasis(plane, credentials, named, { admit: false });
       existing = basis.job;
@@ -125,7 +129,6 @@ function decide(plane: ControlPlane, basis: Basis, jobRequest: JobRequest, jobId
   const createdAt = now.toISOString();
   const change = reserveFunds(basis.customer.account, quote.reserved_price_wei, jobId, createdAt);
   if (change === undefined) {
-    recordInsufficientBalance();
     throw new Problem('insufficient_balance', `available balance does not cover the quoted price ${quote.quoted_price_wei} wei`);
   }
   return { quote, change, createdAt };
