@@ -50,7 +50,7 @@ function withinRemainingTime<T>(remainingMs: number, work: () => Promise<T>): Pr
 }
 
 /** The deadline of the request being served, if one was set. */
-const setDeadline = (): RequestDeadline | undefined => current.getStore();
+const currentDeadline = (): RequestDeadline | undefined => current.getStore();
 
 export type { RequestDeadline };
-export { DEADLINE_MARGIN_MS, deadlineFor, requestDeadline, setDeadline, withDeadline, withinRemainingTime };
+export { currentDeadline, DEADLINE_MARGIN_MS, deadlineFor, requestDeadline, withDeadline, withinRemainingTime };

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Problem } from '../domain/problems.js';
 import { recordReservationConflict } from '../observability/metrics.js';
-import { setDeadline } from './request-deadline.js';
+import { currentDeadline } from './request-deadline.js';
 
 const MAX_ATTEMPTS = 64;
 
@@ -44,7 +44,7 @@ function backOff(attempt: number): Promise<void> {
 /** Runs `attempt` until it is done, up to MAX_ATTEMPTS times; then 429 `rate_limited`. */
 async function retryOnConflict<T>(attempt: (number: number) => Promise<Attempt<T>>, options: RetryOptions = {}): Promise<T> {
   const now = options.now ?? Date.now;
-  const given = options.stopBy ?? setDeadline()?.stopBy;
+  const given = options.stopBy ?? currentDeadline()?.stopBy;
   const stopBy = typeof given === 'function' ? given : () => given;
   for (let number = 1; number <= MAX_ATTEMPTS; number++) {
     if (number > 1 && isPast(stopBy(), now)) break;
