@@ -4,7 +4,7 @@
  * whose signed record verifies.
  */
 import type { Envelope, KeyDirectory } from '@b3iq/protocol';
-import { isCurrentKey, modelPrice, type StoredNode } from './node.js';
+import { type InferenceNode, isCurrentKey, modelPrice, type StoredNode } from './node.js';
 import { Problem } from './problems.js';
 
 interface Route {
@@ -36,5 +36,19 @@ function routeToNode(
   return { stored, priceWei };
 }
 
+/**
+ * Whether an accepted job may still go to its node at claim: the node is active, still offers the
+ * model, and the job's request key is still one of its current transport keys. A price change is
+ * no reason (the price was quoted). The key's signed record was verified when the job was
+ * accepted; a key that stays in the node's record is the same key, so it is not verified again.
+ */
+function stillRoutable(node: InferenceNode, job: { model_id: string; request_key_id: string }, now: Date): boolean {
+  return (
+    node.status === 'active' &&
+    modelPrice(node, job.model_id) !== undefined &&
+    node.transport_keys.some((key) => key.key_id === job.request_key_id && isCurrentKey(key, now))
+  );
+}
+
 export type { Route };
-export { routeToNode };
+export { routeToNode, stillRoutable };

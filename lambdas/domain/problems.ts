@@ -63,12 +63,15 @@ type ProblemBody = Infer<typeof PROBLEM_BODY>;
 class Problem extends Error {
   readonly code: ProblemCode;
   readonly status: number;
+  /** Seconds the client should wait before trying again (the `Retry-After` header), when the problem says. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ProblemCode, detail: string, options?: ErrorOptions) {
+  constructor(code: ProblemCode, detail: string, options?: ErrorOptions & { retryAfterSeconds?: number }) {
     super(detail, options);
     this.name = 'Problem';
     this.code = code;
     this.status = PROBLEMS[code].status;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   toBody(): ProblemBody {

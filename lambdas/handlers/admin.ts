@@ -2,6 +2,7 @@
 import type { HttpRequest } from '../http/request.js';
 import { apiHandler } from '../http/router.js';
 import { createCustomer, creditCustomer, enrollNode, releaseStaleReservationsAsAdmin } from '../services/admin.js';
+import { withinRemainingTime } from '../services/request-deadline.js';
 import { controlPlaneFromEnv } from './control-plane-from-env.js';
 import { jsonBody } from './http-inputs.js';
 
@@ -12,23 +13,26 @@ const adminCall = (request: HttpRequest, options: { emptyIsObject?: boolean } = 
   readBody: jsonBody(request, options),
 });
 
-const handler = apiHandler({
-  'POST /v1/admin/customers': async (request) => ({
-    status: 201,
-    body: await createCustomer(plane, adminCall(request, { emptyIsObject: true })),
-  }),
-  'POST /v1/admin/customers/{customer_id}/credits': async (request) => ({
-    status: 200,
-    body: await creditCustomer(plane, { ...adminCall(request), customerId: request.pathParameters.customer_id }),
-  }),
-  'PUT /v1/admin/nodes/{node_id}': async (request) => ({
-    status: 200,
-    body: await enrollNode(plane, { ...adminCall(request), nodeId: request.pathParameters.node_id }),
-  }),
-  'POST /v1/admin/reservations/release-stale': async (request) => ({
-    status: 200,
-    body: await releaseStaleReservationsAsAdmin(plane, adminCall(request, { emptyIsObject: true })),
-  }),
-});
+const handler = apiHandler(
+  {
+    'POST /v1/admin/customers': async (request) => ({
+      status: 201,
+      body: await createCustomer(plane, adminCall(request, { emptyIsObject: true })),
+    }),
+    'POST /v1/admin/customers/{customer_id}/credits': async (request) => ({
+      status: 200,
+      body: await creditCustomer(plane, { ...adminCall(request), customerId: request.pathParameters.customer_id }),
+    }),
+    'PUT /v1/admin/nodes/{node_id}': async (request) => ({
+      status: 200,
+      body: await enrollNode(plane, { ...adminCall(request), nodeId: request.pathParameters.node_id }),
+    }),
+    'POST /v1/admin/reservations/release-stale': async (request) => ({
+      status: 200,
+      body: await releaseStaleReservationsAsAdmin(plane, adminCall(request, { emptyIsObject: true })),
+    }),
+  },
+  withinRemainingTime,
+);
 
 export { handler };

@@ -16,11 +16,24 @@ import { dynamoDbStore } from '../adapters/dynamodb/control-plane-store.js';
 import { NodeCommandQueues } from '../adapters/node-command-queues.js';
 import { NodeKeySigner } from '../adapters/node-key-signer.js';
 import { integer, required, text } from '../config.js';
+import type { Customer } from '../domain/account.js';
 import { assertJobWindows } from '../domain/job-lifecycle.js';
+import type { StoredNode } from '../domain/node.js';
 import { assertPricingPolicy } from '../domain/pricing.js';
 import { CustomerRateLimiter } from '../domain/rate-limit.js';
+import { recordTransactionCancelled } from '../observability/metrics.js';
 import type { ControlPlane } from '../services/control-plane.js';
 import type { AdminCredential, NodeQueues } from '../services/ports/outside.js';
+import { requestDeadline } from '../services/request-deadline.js';
+import { FreshFor } from '../services/submit-cache.js';
+
+/**
+ * The DynamoDB client's own retries and timeouts stay short, so that no call outlasts a request's
+ * deadline margin (services/request-deadline.ts): 2 attempts of at most 1 s each. DynamoDB
+ * answers in milliseconds; a call that takes longer is better repeated by the caller, which knows
+ * the deadline (a transaction is repeated with its token, transactions.ts).
+ */
+const DYNAMODB_CLIENT = { maxAttempts: 2, requestHandler: { requestTimeout: 1000, connectionTimeout: 500 } };
 
 /** The parts beyond the common ones that a function uses. */
 interface Needs {
@@ -39,7 +52,10 @@ function notConfigured<T extends object>(part: string): T {
 
 /** The control plane as the environment configures it, every value read and checked now. */
 function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs = { queues: true, adminToken: true }): ControlPlane {
-  const store = dynamoDbStore(new DynamoDBClient({}), required('TABLE_NAME', env));
+  const store = dynamoDbStore(new DynamoDBClient(DYNAMODB_CLIENT), required('TABLE_NAME', env), {
+    cancelled: recordTransactionCancelled,
+    settleBy: () => requestDeadline().settleBy,
+  });
   const queues = needs.queues
     ? new NodeCommandQueues(new SQSClient({}), {
         prefix: required('NODE_QUEUE_PREFIX', env),
@@ -66,6 +82,8 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs 
     perSecond: integer('CUSTOMER_RATE_LIMIT_PER_SECOND', 100, env),
     burst: integer('CUSTOMER_RATE_LIMIT_BURST', 500, env),
   });
+  const cacheMs = integer('SUBMIT_CACHE_TTL_MS', 1000, env);
+  const submitCache = { customers: new FreshFor<Customer>(cacheMs), nodes: new FreshFor<StoredNode>(cacheMs) };
   // Kept once read; a failed read is forgotten, so one KMS error does not fail the container for good.
   const directory = new AsyncCache<'directory', KeyDirectory>(async () => new KeyDirectory(await signer.publicKey()));
 
@@ -77,6 +95,7 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs 
     pricing,
     jobWindows,
     rateLimiter,
+    submitCache,
     keyDirectory() {
       return directory.get('directory');
     },

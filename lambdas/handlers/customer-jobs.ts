@@ -4,6 +4,7 @@ import { peekJsonFields } from '../http/request.js';
 import { apiHandler, type RouteHandler } from '../http/router.js';
 import { cancelJob } from '../services/cancel-job.js';
 import type { ControlPlane } from '../services/control-plane.js';
+import { withinRemainingTime } from '../services/request-deadline.js';
 import { submitJob } from '../services/submit-job.js';
 import { controlPlaneFromEnv } from './control-plane-from-env.js';
 import { customerCredentials, jsonBody, pathId } from './http-inputs.js';
@@ -37,6 +38,6 @@ function customerJobRoutes(plane: ControlPlane) {
 
 const plane = controlPlaneFromEnv(process.env, { queues: true });
 
-const handler = apiHandler(customerJobRoutes(plane));
+const handler = apiHandler(customerJobRoutes(plane), withinRemainingTime);
 
 export { customerJobRoutes, handler };

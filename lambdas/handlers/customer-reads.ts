@@ -3,6 +3,7 @@ import { openApiAnswer } from '../http/openapi.js';
 import { apiHandler, type RouteHandler } from '../http/router.js';
 import type { ControlPlane } from '../services/control-plane.js';
 import { getAccount, getBillingJob, getJob, getKeyDirectory, getNode, getReceipt, getUsage } from '../services/customer-reads.js';
+import { withinRemainingTime } from '../services/request-deadline.js';
 import { controlPlaneFromEnv } from './control-plane-from-env.js';
 import { customerCredentials, pathId } from './http-inputs.js';
 
@@ -26,6 +27,6 @@ function customerReadRoutes(plane: ControlPlane) {
   } satisfies Record<string, RouteHandler>;
 }
 
-const handler = apiHandler(customerReadRoutes(controlPlaneFromEnv(process.env, {})));
+const handler = apiHandler(customerReadRoutes(controlPlaneFromEnv(process.env, {})), withinRemainingTime);
 
 export { customerReadRoutes, handler };

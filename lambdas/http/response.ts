@@ -18,7 +18,9 @@ function toProxyResult(response: HttpResponse): APIGatewayProxyResult {
 }
 
 function problemResult(problem: Problem): APIGatewayProxyResult {
-  return toProxyResult({ status: problem.status, body: problem.toBody() });
+  const result = toProxyResult({ status: problem.status, body: problem.toBody() });
+  if (problem.retryAfterSeconds === undefined) return result;
+  return { ...result, headers: { ...result.headers, 'Retry-After': String(problem.retryAfterSeconds) } };
 }
 
 const internalError = (): APIGatewayProxyResult =>

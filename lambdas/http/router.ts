@@ -7,7 +7,7 @@
 
 import { isId } from '@b3iq/protocol';
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { Problem } from '../domain/problems.js';
 import { invocationContext } from '../observability/invocation.js';
 import { describeError, logger } from '../observability/logger.js';
@@ -69,19 +69,29 @@ function problemResponses(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxy
   };
 }
 
+/**
+ * Runs a request's work within the time the function has left (`remainingMs`, read from the
+ * Lambda context when the invocation starts), e.g. under a deadline its retry loops respect.
+ */
+type WithinTime = <T>(remainingMs: number, work: () => Promise<T>) => Promise<T>;
+
+const unbounded: WithinTime = (_remainingMs, work) => work();
+
 /** The Lambda handler for a set of routes of the contract. */
-function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>) {
+function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, within: WithinTime = unbounded) {
   const table = new Map<string, RouteHandler>(Object.entries(routes) as [string, RouteHandler][]);
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(invocationContext<APIGatewayProxyEvent, APIGatewayProxyResult>())
     .use(problemResponses())
-    .handler(async (event) => {
+    .handler(async (event, context) => {
+      const remainingMs = (context as Context | undefined)?.getRemainingTimeInMillis?.();
       const request = toHttpRequest(event);
       const handle = table.get(routeKey({ method: request.method, path: request.route }));
       if (handle === undefined) throw unrouted(request);
-      return toProxyResult(await handle(request));
+      const work = async () => toProxyResult(await handle(request));
+      return remainingMs === undefined ? work() : within(remainingMs, work);
     });
 }
 
-export type { RouteHandler };
+export type { RouteHandler, WithinTime };
 export { apiHandler };

@@ -17,6 +17,12 @@ const METRIC = {
   jobsExpired: 'JobsExpired',
   jobsCancelled: 'JobsCancelled',
   reservationConflicts: 'ReservationConflicts',
+  /** A cancelled TransactWriteItems, by its reason: a failed condition (a race lost on a version, a job id taken)... */
+  transactionsCancelledCondition: 'TransactionsCancelledCondition',
+  /** ...another transaction in flight on one of its items (DynamoDB's TransactionConflict)... */
+  transactionsCancelledConflict: 'TransactionsCancelledConflict',
+  /** ...or throttling. */
+  transactionsCancelledThrottled: 'TransactionsCancelledThrottled',
   insufficientBalance: 'InsufficientBalance',
   requestCiphertextBytes: 'RequestCiphertextBytes',
   responseCiphertextBytes: 'ResponseCiphertextBytes',

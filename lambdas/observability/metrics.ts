@@ -36,6 +36,19 @@ function recordReservationConflict(): void {
   metrics.addMetric(METRIC.reservationConflicts, MetricUnit.Count, 1);
 }
 
+const CANCELLED: Record<TransactionCancelReason, string> = {
+  condition: METRIC.transactionsCancelledCondition,
+  transaction_conflict: METRIC.transactionsCancelledConflict,
+  throttled: METRIC.transactionsCancelledThrottled,
+};
+
+type TransactionCancelReason = 'condition' | 'transaction_conflict' | 'throttled';
+
+/** DynamoDB cancelled a transaction: counted once, under its reason. */
+function recordTransactionCancelled(reason: TransactionCancelReason): void {
+  metrics.addMetric(CANCELLED[reason], MetricUnit.Count, 1);
+}
+
 function recordInsufficientBalance(): void {
   metrics.addMetric(METRIC.insufficientBalance, MetricUnit.Count, 1);
 }
@@ -56,4 +69,5 @@ export {
   recordJobQueued,
   recordOldestReservationAge,
   recordReservationConflict,
+  recordTransactionCancelled,
 };

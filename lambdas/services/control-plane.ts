@@ -5,11 +5,14 @@
  */
 
 import type { KeyDirectory } from '@b3iq/protocol';
+import type { Customer } from '../domain/account.js';
 import type { JobWindows } from '../domain/job-lifecycle.js';
+import type { StoredNode } from '../domain/node.js';
 import type { PricingPolicy } from '../domain/pricing.js';
 import type { CustomerRateLimiter } from '../domain/rate-limit.js';
 import type { AdminCredential, NodeQueues, RecordSigner } from './ports/outside.js';
 import type { ControlPlaneStore } from './ports/store.js';
+import type { FreshFor } from './submit-cache.js';
 
 interface ControlPlane {
   readonly store: ControlPlaneStore;
@@ -19,6 +22,8 @@ interface ControlPlane {
   readonly pricing: PricingPolicy;
   readonly jobWindows: JobWindows;
   readonly rateLimiter: CustomerRateLimiter;
+  /** What submit may take from memory, inside the contract's 2-second bound (submit-cache.ts); no other path uses it. */
+  readonly submitCache: { readonly customers: FreshFor<Customer>; readonly nodes: FreshFor<StoredNode> };
   keyDirectory(): Promise<KeyDirectory>;
   now(): Date;
 }

@@ -22,11 +22,12 @@ import { type Job, nodeJobView } from '../domain/job.js';
 import { isOpenStatus } from '../domain/job-lifecycle.js';
 import { closedObject, integerField } from '../domain/json-object.js';
 import type { StoredNode } from '../domain/node.js';
+import { stillRoutable } from '../domain/node-routing.js';
 import { Problem } from '../domain/problems.js';
 import { acceptReceipt } from '../domain/receipt.js';
 import { logger } from '../observability/logger.js';
 import type { ControlPlane } from './control-plane.js';
-import { expireIfOverdue, releaseOpenJob } from './job-closing.js';
+import { expireIfOverdue, releaseNamedJob, releaseOpenJob } from './job-closing.js';
 import { admitNode, type SignedNodeRequest } from './node-access.js';
 import type { CommandRef } from './ports/jobs.js';
 import { type CheckedAnswer, settleAnsweredJob } from './settle-job.js';
@@ -70,15 +71,31 @@ interface CommandCall extends NodeCall {
   commandId: string | undefined;
 }
 
-/** `POST /v1/nodes/{node_id}/commands/pull`: long-polls the node's queue; each command is claimed and leased. */
+/** How old the node's record read by the signature check may be when claiming; a longer poll reads it again. */
+const FRESH_NODE_MS = 1000;
+
+async function nodeNow(plane: ControlPlane, stored: StoredNode) {
+  return (await plane.store.getNode(stored.node.node_id))?.node;
+}
+
+/** What a command was accepted for: its model and the transport key its request is sealed to (the job's `request_key_id`). */
+const jobRoute = (command: NodeCommand) => ({ model_id: command.model_id, request_key_id: command.encrypted_request.key_id });
+
+/**
+ * `POST /v1/nodes/{node_id}/commands/pull`: long-polls the node's queue; each command is claimed and leased,
+ * unless the node no longer takes it: then the job fails with `node_changed`. The node is as the
+ * signature check read it, or, when the long poll waited longer than a job's route may be stale, as it is now.
+ */
 async function pullCommands(plane: ControlPlane, call: NodeCall) {
   const stored = await admitNode(plane, call.request);
   const fields = closedObject(call.readBody(), PULL);
   const max = integerField(fields, 'max_commands', PULL.properties.max_commands);
   const waitSeconds = integerField(fields, 'wait_seconds', PULL.properties.wait_seconds);
   const leaseSeconds = integerField(fields, 'lease_seconds', PULL.properties.lease_seconds);
+  const admittedAt = plane.now().getTime();
   const leased = await plane.queues.receive(stored.node.node_id, { max, waitSeconds, leaseSeconds });
   const now = plane.now();
+  const node = leased.length === 0 || now.getTime() - admittedAt <= FRESH_NODE_MS ? stored.node : await nodeNow(plane, stored);
   const commands: PulledCommands['commands'] = [];
   let answerBytes = 0;
   for (const message of leased) {
@@ -90,6 +107,13 @@ async function pullCommands(plane: ControlPlane, call: NodeCall) {
     }
     const command = JSON.parse(message.body) as NodeCommand;
     const ref = await plane.store.findCommand(command.command_id);
+    if (ref !== undefined && (node === undefined || !stillRoutable(node, jobRoute(command), now))) {
+      // The node changed after the job was accepted (the job's transaction does not hold the node's item):
+      // the job fails here, unclaimed, and its reservation is released; the node gets nothing.
+      await releaseNamedJob(plane, { customerId: ref.customer_id, jobId: ref.job_id }, { status: 'failed', reason: 'node_changed' });
+      await plane.queues.finish(stored.node.node_id, message.leaseId);
+      continue;
+    }
     const claimed = ref === undefined ? undefined : await plane.store.claimJob(ref.customer_id, ref.job_id, now.toISOString());
     const job = claimed === undefined ? undefined : await expireIfOverdue(plane, claimed);
     if (job?.status !== 'claimed') {

@@ -6,8 +6,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Problem } from '../domain/problems.js';
 import { recordReservationConflict } from '../observability/metrics.js';
+import { currentDeadline } from './request-deadline.js';
 
 const MAX_ATTEMPTS = 64;
+
+/** What the 429 of a contended write asks the client to wait: contention of this kind passes within a second. */
+const RETRY_AFTER_SECONDS = 1;
 
 /** What one attempt did: finished with a value, or lost a race and must be tried again. */
 type Attempt<T> =
@@ -27,7 +31,7 @@ const RETRY = {
 } as const satisfies Record<string, Attempt<never>>;
 
 interface RetryOptions {
-  /** Stop trying at this instant (epoch ms), e.g. before the Lambda's own timeout; no limit by default. */
+  /** Stop trying at this instant (epoch ms); by default the request's deadline (request-deadline.ts), if it has one. */
   stopBy?: number | (() => number);
   now?: () => number;
 }
@@ -40,7 +44,8 @@ function backOff(attempt: number): Promise<void> {
 /** Runs `attempt` until it is done, up to MAX_ATTEMPTS times; then 429 `rate_limited`. */
 async function retryOnConflict<T>(attempt: (number: number) => Promise<Attempt<T>>, options: RetryOptions = {}): Promise<T> {
   const now = options.now ?? Date.now;
-  const stopBy = typeof options.stopBy === 'function' ? options.stopBy : () => options.stopBy as number | undefined;
+  const given = options.stopBy ?? currentDeadline()?.stopBy;
+  const stopBy = typeof given === 'function' ? given : () => given;
   for (let number = 1; number <= MAX_ATTEMPTS; number++) {
     if (number > 1 && isPast(stopBy(), now)) break;
     const outcome = await attempt(number);
@@ -48,7 +53,9 @@ async function retryOnConflict<T>(attempt: (number: number) => Promise<Attempt<T
     if (outcome.retry === 'account') recordReservationConflict();
     if (outcome.retry !== 'now') await backOff(number);
   }
-  throw new Problem('rate_limited', 'too many concurrent changes to this account or node; retry shortly');
+  throw new Problem('rate_limited', 'too many concurrent changes to this account or node; retry shortly', {
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+  });
 }
 
 const isPast = (stopBy: number | undefined, now: () => number) => stopBy !== undefined && now() >= stopBy;

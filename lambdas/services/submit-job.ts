@@ -7,19 +7,21 @@
  * duplicate by its deduplication id), so a failed send or a crash after the commit loses nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { envelopeSha256 } from '@b3iq/protocol';
+import { envelopeSha256, type KeyDirectory } from '@b3iq/protocol';
 import type { Customer } from '../domain/account.js';
 import { reserveFunds } from '../domain/account.js';
+import { tokenMatches } from '../domain/customer-token.js';
 import { acceptanceView, type Job, nodeCommand } from '../domain/job.js';
 import { envelopePurgeTime, type JobWindows, jobDeadlines } from '../domain/job-lifecycle.js';
 import { type JobRequest, jobRequestFingerprint, parseJobRequest } from '../domain/job-request.js';
+import type { StoredNode } from '../domain/node.js';
 import { routeToNode } from '../domain/node-routing.js';
 import { quotePrice } from '../domain/pricing.js';
-import { Problem } from '../domain/problems.js';
+import { Problem, type ProblemCode } from '../domain/problems.js';
 import { describeError, logger } from '../observability/logger.js';
 import { recordInsufficientBalance, recordJobQueued } from '../observability/metrics.js';
 import type { ControlPlane } from './control-plane.js';
-import { type CustomerCredentials, readAsCustomer } from './customer-access.js';
+import { admitCustomer, type CustomerCredentials, readAsCustomer } from './customer-access.js';
 import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 
 /** A job as the customer submits it. */
@@ -33,53 +35,130 @@ interface JobSubmission {
 
 type Acceptance = ReturnType<typeof acceptanceView>;
 
-/** Accepts the job (or answers its first acceptance again, for the same request with the same id). */
+/** What submit decides on: the customer and the node it names, from memory or just read; `job` if read and found. */
+interface Basis {
+  customer: Customer;
+  node: StoredNode | undefined;
+  job: Job | undefined;
+  /** Read by this request (not taken from the submit cache). */
+  fresh: boolean;
+}
+
+/** Refusals decided on what was read: before answering one, submit reads again (the job, the node, the balance). */
+const REFUSALS = new Set<ProblemCode>([
+  'node_not_found',
+  'node_unavailable',
+  'model_not_served',
+  'stale_transport_key',
+  'max_price_exceeded',
+  'insufficient_balance',
+]);
+
+/**
+ * Accepts the job (or answers its first acceptance again, for the same request with the same id).
+ *
+ * Warm, the customer and the node come from the submit cache (submit-cache.ts) and nothing is
+ * read: the transaction itself decides whether the job exists (its Put fails and answers the
+ * stored job: a replay or 409). A refusal is never answered from memory, nor for a request naming
+ * a `job_id` from an earlier attempt's read: submit reads the account, the node and the job again
+ * and decides on that, so a replay answers 202 whatever changed since, and a refusal for balance
+ * is decided on the balance as it stands.
+ */
 async function submitJob(plane: ControlPlane, submission: JobSubmission): Promise<Acceptance> {
-  const snapshot = await readAsCustomer(plane, submission.credentials, submission.named);
-  let { customer } = snapshot;
+  const { credentials, named } = submission;
+  let basis = remembered(plane, credentials, named) ?? (await readBasis(plane, credentials, named, { admit: true }));
   const jobRequest = parseJobRequest(submission.readBody());
   const fingerprint = jobRequestFingerprint(jobRequest);
   const directory = await plane.keyDirectory();
   const jobId = jobRequest.job_id ?? `job-${randomUUID()}`;
   logger.appendKeys({ job_id: jobId });
-  let { job: existing, node: stored } = snapshot;
+  let existing = basis.job;
+  let readAgain = false;
 
-  return retryOnConflict(async () => {
+  return retryOnConflict(async (number) => {
     if (existing !== undefined) return done(replay(existing, fingerprint));
-    const now = plane.now();
-    const route = routeToNode(stored, jobRequest, directory, now);
-    const quote = quotePrice(route.priceWei, plane.pricing);
-    if (jobRequest.max_price_wei !== undefined && quote.quoted_price_wei > jobRequest.max_price_wei) {
-      throw new Problem('max_price_exceeded', `the quoted price ${quote.quoted_price_wei} wei is above max_price_wei`);
+    const { customer } = basis;
+    let decision: ReturnType<typeof decide>;
+    try {
+      decision = decide(plane, basis, jobRequest, jobId, directory);
+    } catch (error) {
+      const refusal = error instanceof Problem && REFUSALS.has(error.code);
+      const stale = !basis.fresh || (jobRequest.job_id !== undefined && number > 1);
+      if (!refusal || readAgain || !stale) {
+        if (refusal && error.code === 'insufficient_balance') recordInsufficientBalance();
+        throw error;
+      }
+      readAgain = true;
+      basis = await readBasis(plane, credentials, named, { admit: false });
+      existing = basis.job;
+      return RETRY.now;
     }
-    const createdAt = now.toISOString();
-    const change = reserveFunds(customer.account, quote.reserved_price_wei, jobId, createdAt);
-    if (change === undefined) {
-      recordInsufficientBalance();
-      throw new Problem('insufficient_balance', `available balance does not cover the quoted price ${quote.quoted_price_wei} wei`);
-    }
+    const { quote, change, createdAt } = decision;
     const job = newJob(customer, jobRequest, jobId, fingerprint, quote, createdAt, plane.jobWindows);
     const outcome = await plane.store.reserveForJob(job, jobRequest.encrypted_request, change, {
       expectedVersion: customer.account.version,
-      nodeRevision: route.stored.revision,
       purgeAt: envelopePurgeTime(job.completion_deadline, plane.jobWindows),
     });
     switch (outcome.type) {
       case 'reserved':
+        plane.submitCache.customers.update(customer.account.customer_id, { ...customer, account: change.account });
         recordJobQueued(jobRequest.encrypted_request.ciphertext);
         await sendNow(plane, job, jobRequest);
         return done(acceptanceView(job));
       case 'job_exists':
         existing = outcome.job;
         return RETRY.now;
-      case 'node_changed':
-        stored = await plane.store.getNode(jobRequest.node_id);
-        return RETRY.now;
-      case 'account_changed':
-        customer = outcome.customer ?? (await plane.store.getCustomer(customer.account.customer_id)) ?? customer;
+      case 'account_changed': {
+        const current = outcome.customer ?? (await plane.store.getCustomer(customer.account.customer_id)) ?? customer;
+        plane.submitCache.customers.update(customer.account.customer_id, current);
+        basis = { ...basis, customer: current };
         return RETRY.afterAccountConflict;
+      }
     }
   });
+}
+
+/** Routing, price and balance, in the contract's order: the quote and the account change, or a refusal. */
+function decide(plane: ControlPlane, basis: Basis, jobRequest: JobRequest, jobId: string, directory: KeyDirectory) {
+  const now = plane.now();
+  const route = routeToNode(basis.node, jobRequest, directory, now);
+  const quote = quotePrice(route.priceWei, plane.pricing);
+  if (jobRequest.max_price_wei !== undefined && quote.quoted_price_wei > jobRequest.max_price_wei) {
+    throw new Problem('max_price_exceeded', `the quoted price ${quote.quoted_price_wei} wei is above max_price_wei`);
+  }
+  const createdAt = now.toISOString();
+  const change = reserveFunds(basis.customer.account, quote.reserved_price_wei, jobId, createdAt);
+  if (change === undefined) {
+    throw new Problem('insufficient_balance', `available balance does not cover the quoted price ${quote.quoted_price_wei} wei`);
+  }
+  return { quote, change, createdAt };
+}
+
+/** The customer and the node from the submit cache, if both are there and the token is the stored one; admitted. */
+function remembered(plane: ControlPlane, credentials: CustomerCredentials, named: JobSubmission['named']): Basis | undefined {
+  const { customerId } = credentials;
+  if (customerId === undefined || named.nodeId === undefined) return undefined;
+  const nowMs = plane.now().getTime();
+  const customer = plane.submitCache.customers.get(customerId, nowMs);
+  const node = plane.submitCache.nodes.get(named.nodeId, nowMs);
+  // A token the kept customer does not match may be a new one: read, and decide on what is stored.
+  if (customer === undefined || node === undefined || !tokenMatches(credentials.token, customer.token_hash)) return undefined;
+  return { customer: admitCustomer(credentials, customer, plane.rateLimiter, Date.now()), node, job: undefined, fresh: false };
+}
+
+/** Reads the customer, the node and the job the request names (one call), keeps the first two, and checks the token. */
+async function readBasis(
+  plane: ControlPlane,
+  credentials: CustomerCredentials,
+  named: JobSubmission['named'],
+  { admit }: { admit: boolean },
+): Promise<Basis> {
+  const readAtMs = plane.now().getTime();
+  // Read again for a refusal, the request was already counted against the customer's rate limit.
+  const snapshot = await readAsCustomer(plane, credentials, named, { rateLimit: admit });
+  plane.submitCache.customers.put(snapshot.customer.account.customer_id, snapshot.customer, readAtMs);
+  if (snapshot.node !== undefined) plane.submitCache.nodes.put(snapshot.node.node.node_id, snapshot.node, readAtMs);
+  return { customer: snapshot.customer, node: snapshot.node, job: snapshot.job, fresh: true };
 }
 
 /** The fast path to the node; if it fails the job is already committed and the relay delivers it. */

@@ -24,6 +24,9 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE } from '../../lambdas/observability/metric-names.js';
 
+/** The dashboard widget that counts cancelled transactions by reason. */
+const TRANSACTIONS_CANCELLED_TITLE = 'Transactions cancelled, by reason (condition, transaction conflict, throttled)';
+
 interface ControlPlaneMonitoringProps {
   api: RestApi;
   /** The functions behind the API, by name. */
@@ -162,6 +165,15 @@ class ControlPlaneMonitoring extends Construct {
       ),
       graph('Reservation conflicts and refusals', [business(METRIC.reservationConflicts), business(METRIC.insufficientBalance)]),
     );
+    // Why DynamoDB cancelled transactions: a lost race on a condition is normal optimistic locking;
+    // TransactionConflict means two transactions in flight touched one item (a hot key); throttling, capacity.
+    dashboard.addWidgets(
+      graph(TRANSACTIONS_CANCELLED_TITLE, [
+        business(METRIC.transactionsCancelledCondition),
+        business(METRIC.transactionsCancelledConflict),
+        business(METRIC.transactionsCancelledThrottled),
+      ]),
+    );
     dashboard.addWidgets(
       graph('Ciphertext sizes (bytes)', [
         business(METRIC.requestCiphertextBytes, 'Average'),
@@ -202,4 +214,4 @@ class ControlPlaneMonitoring extends Construct {
   }
 }
 
-export { ControlPlaneMonitoring };
+export { ControlPlaneMonitoring, TRANSACTIONS_CANCELLED_TITLE };

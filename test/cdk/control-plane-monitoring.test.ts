@@ -10,6 +10,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { METRIC, METRICS_NAMESPACE } from '../../lambdas/observability/metric-names.js';
 import type { StageConfig } from '../../lib/config.js';
+import { TRANSACTIONS_CANCELLED_TITLE } from '../../lib/constructs/control-plane-monitoring.js';
 import { asList, render, resourceByPrefix, resourcesOfType, synthesizeOnce } from './support/synth.js';
 
 const CONFIGURATIONS = [
@@ -429,6 +430,18 @@ describe.each(CASES)('dashboard ($case)', ({ case: name }) => {
     for (const metric of business) expect(metric.slice(2)).toEqual(['service', `b3iq-${config.stage}`]);
     expect([...new Set(business.map((metric) => metric[1]))].sort()).toEqual(Object.values(METRIC).sort());
     for (const metricName of Object.values(METRIC)) expect(text).toContain(`"${metricName}"`);
+  });
+
+  it('graphs cancelled transactions by reason in one widget: condition, transaction conflict, throttled', () => {
+    const { body } = dashboard(synthesized(name).template);
+    const widgets = body.widgets.filter((widget) => widget.properties.title === TRANSACTIONS_CANCELLED_TITLE);
+    expect(widgets).toHaveLength(1);
+    const names = graphedMetrics({ widgets }).map((metric) => [metric[0], metric[1]]);
+    expect(names).toEqual([
+      [METRICS_NAMESPACE, 'TransactionsCancelledCondition'],
+      [METRICS_NAMESPACE, 'TransactionsCancelledConflict'],
+      [METRICS_NAMESPACE, 'TransactionsCancelledThrottled'],
+    ]);
   });
 
   it('renders to JSON with no unresolved token but the region and resource references', () => {

@@ -91,7 +91,6 @@ describe('the command reaches the node whatever fails after the commit', () => {
     // Act
     const outcome = await store.reserveForJob(job, request, change, {
       expectedVersion: stored.account.version,
-      nodeRevision: (await store.getNode(node.nodeId))!.revision,
       purgeAt: Math.ceil(Date.now() / 1000) + 3600,
     });
 

@@ -22,12 +22,12 @@ function folderOf(file: string): string {
 const ALLOWED: Record<string, { folders: string[]; packages: RegExp }> = {
   domain: { folders: ['domain'], packages: /^(node:crypto|@b3iq\/protocol)$/ },
   'services/ports': { folders: ['services/ports', 'domain'], packages: /^@b3iq\/protocol$/ },
-  services: { folders: ['services', 'services/ports', 'domain', 'observability'], packages: /^(node:[a-z/]+|@b3iq\/protocol)$/ },
+  services: { folders: ['services', 'services/ports', 'domain', 'observability'], packages: /^(node:[a-z_/]+|@b3iq\/protocol)$/ },
   observability: { folders: ['observability', 'domain'], packages: /^(@aws-lambda-powertools\/[a-z]+|@middy\/core|aws-lambda)$/ },
-  http: { folders: ['http', 'domain', 'observability'], packages: /^(node:[a-z/]+|@b3iq\/protocol|@middy\/core|aws-lambda)$/ },
+  http: { folders: ['http', 'domain', 'observability'], packages: /^(node:[a-z_/]+|@b3iq\/protocol|@middy\/core|aws-lambda)$/ },
   adapters: {
     folders: ['adapters', 'services/ports', 'domain', '.'],
-    packages: /^(node:[a-z/]+|@b3iq\/protocol|@aws-sdk\/client-[a-z-]+)$/,
+    packages: /^(node:[a-z_/]+|@b3iq\/protocol|@aws-sdk\/client-[a-z-]+)$/,
   },
 };
 

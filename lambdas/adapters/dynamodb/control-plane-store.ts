@@ -16,6 +16,7 @@ import { nodeFromItem } from './node-items.js';
 import { nodeStore } from './node-store.js';
 import { openJobsIndex } from './open-jobs-index.js';
 import type { Table } from './table.js';
+import { type TransactionHooks, useTransactionHooks } from './transactions.js';
 
 /** One consistent batch read of the account, and the node and job a request names. */
 async function readSnapshot(table: Table, ids: { customerId: string; nodeId?: string; jobId?: string }): Promise<Snapshot> {
@@ -38,9 +39,10 @@ async function readSnapshot(table: Table, ids: { customerId: string; nodeId?: st
   return snapshot;
 }
 
-/** The store on the table `tableName`. */
-function dynamoDbStore(client: DynamoDBClient, tableName: string): ControlPlaneStore {
+/** The store on the table `tableName`; `hooks` count its cancelled transactions and bound their unknown outcomes. */
+function dynamoDbStore(client: DynamoDBClient, tableName: string, hooks?: TransactionHooks): ControlPlaneStore {
   const table: Table = { client, name: tableName };
+  if (hooks !== undefined) useTransactionHooks(client, hooks);
   return {
     ...accountStore(table),
     ...jobStore(table),

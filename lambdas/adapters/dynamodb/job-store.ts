@@ -3,7 +3,14 @@
  * parts of its envelopes, so reading a job with its envelopes is one query. Reserving, releasing
  * (and settling, in earnings-store.ts) close or open a job together with the account's balance.
  */
-import { type AttributeValue, ConditionalCheckFailedException, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { Job } from '../../domain/job.js';
 import type { CloseOutcome, JobStore } from '../../services/ports/jobs.js';
 import { accountUpdate, changedAccount, ledgerRow } from './account-store.js';
@@ -65,37 +72,61 @@ function closeOutcome(outcome: TransactionOutcome<string>): CloseOutcome {
   return { type: 'account_changed', customer: changedAccount(outcome) };
 }
 
+/** Tries of the fence before giving up (each a PutItem; a conflict means the transaction is still in flight). */
+const FENCE_TRIES = 5;
+
+/**
+ * Settles a reservation whose outcome could not be learnt in time (transactions.ts): puts a fence
+ * on its command's key, which is new and random and named by nothing else. The reservation's
+ * command Put requires that key to be free, so once the fence stands the reservation can never
+ * commit: `false`. If the key already holds the command, it committed: `true`. A fence left by an
+ * earlier try of this same call answers `false` again.
+ */
+async function fenceOrFind(table: Table, commandId: string, expiresAt: number): Promise<boolean> {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      await table.client.send(
+        new PutItemCommand({
+          TableName: table.name,
+          Item: { ...keys.command(commandId), entity: s('command_fence'), expires_at: n(expiresAt) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return false;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        const found = error.Item ?? (await getItem(table, keys.command(commandId)));
+        return found?.entity?.S === 'command';
+      }
+      // The transaction still holds the key, or the put's own answer was lost: try again.
+      if (tries >= FENCE_TRIES) throw error;
+      await sleep(50);
+    }
+  }
+}
+
 function jobStore(table: Table): JobStore {
   return {
-    async reserveForJob(job, encryptedRequest, change, { expectedVersion, nodeRevision, purgeAt }) {
+    async reserveForJob(job, encryptedRequest, change, { expectedVersion, purgeAt }) {
       const ref = { command_id: job.command_id, customer_id: job.customer_id, job_id: job.job_id, node_id: job.node_id };
-      const outcome = await transactWrite(table.client, [
-        { name: 'job', write: { Put: { TableName: table.name, Item: jobToItem(job), ...isNewOrAnswerExisting } } },
-        accountUpdate(table, change, expectedVersion),
-        ledgerRow(table, change),
-        { name: 'command', write: { Put: { TableName: table.name, Item: commandToItem(ref, purgeAt), ...isNew } } },
-        {
-          // The node is still at the revision read: its status, models and keys are what the request was checked against.
-          name: 'node',
-          write: {
-            ConditionCheck: {
-              TableName: table.name,
-              Key: keys.node(job.node_id),
-              ConditionExpression: '#revision = :revision AND #status = :active',
-              ExpressionAttributeNames: { '#revision': 'revision', '#status': 'status' },
-              ExpressionAttributeValues: { ':revision': n(nodeRevision), ':active': s('active') },
-            },
-          },
-        },
-        ...envelopeToItems(job.customer_id, job.job_id, 'request', encryptedRequest, purgeAt).map((item) => ({
-          name: 'envelope' as const,
-          write: { Put: { TableName: table.name, Item: item, ...isNew } },
-        })),
-      ]);
+      const outcome = await transactWrite(
+        table.client,
+        [
+          { name: 'job', write: { Put: { TableName: table.name, Item: jobToItem(job), ...isNewOrAnswerExisting } } },
+          accountUpdate(table, change, expectedVersion),
+          ledgerRow(table, change),
+          { name: 'command', write: { Put: { TableName: table.name, Item: commandToItem(ref, purgeAt), ...isNew } } },
+          ...envelopeToItems(job.customer_id, job.job_id, 'request', encryptedRequest, purgeAt).map((item) => ({
+            name: 'envelope' as const,
+            write: { Put: { TableName: table.name, Item: item, ...isNew } },
+          })),
+        ],
+        { settleUnknown: () => fenceOrFind(table, job.command_id, purgeAt) },
+      );
       if (outcome.type === 'committed') return { type: 'reserved' };
       if (outcome.type === 'condition_failed') {
         if (outcome.name === 'job' && outcome.item !== undefined) return { type: 'job_exists', job: jobFromItem(outcome.item) };
-        if (outcome.name === 'node') return { type: 'node_changed' };
       }
       return { type: 'account_changed', customer: changedAccount(outcome) };
     },
@@ -148,7 +179,7 @@ function jobStore(table: Table): JobStore {
 
     async findCommand(commandId) {
       const item = await getItem(table, keys.command(commandId));
-      return item === undefined ? undefined : commandFromItem(item);
+      return item?.entity?.S === 'command' ? commandFromItem(item) : undefined;
     },
 
     async releaseJob(release) {

@@ -5,6 +5,8 @@
  * items; they are mapped back to names here, and only here, so reordering a transaction's items
  * cannot mislabel a conflict.
  */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type CancellationReason,
   type DynamoDBClient,
@@ -37,25 +39,124 @@ const isNewOrAnswerExisting = { ...isNew, ReturnValuesOnConditionCheckFailure: '
 /** Reason codes a retry cannot cure: the request itself is wrong. */
 const UNRETRYABLE = new Set(['ValidationError', 'ItemCollectionSizeLimitExceeded']);
 
+/** Why DynamoDB cancelled a transaction, as the metrics count it. */
+type CancelReason = 'condition' | 'transaction_conflict' | 'throttled';
+
+/** What the wiring gives the transactions of one client: where they count cancellations, and their deadline. */
+interface TransactionHooks {
+  cancelled(reason: CancelReason): void;
+  /** The instant (epoch ms) by which an unknown outcome must be learnt (the request's deadline and margin), read at the first send. */
+  settleBy(): number;
+}
+
+/**
+ * Hooks per client, set once where the store is built (control-plane-store.ts), so that every
+ * caller keeps calling `transactWrite(client, writes)`.
+ */
+const hooksOf = new WeakMap<DynamoDBClient, TransactionHooks>();
+
+function useTransactionHooks(client: DynamoDBClient, hooks: TransactionHooks): void {
+  hooksOf.set(client, hooks);
+}
+
+/** Without hooks (a test, a script): nothing counted, and unknown outcomes are pursued for up to 20 s. */
+const NO_HOOKS: TransactionHooks = { cancelled: () => {}, settleBy: () => Date.now() + 20_000 };
+
+/** The pause between two sends of one token while the first may still be in flight. */
+const REPEAT_PAUSE_MS = 50;
+
+interface TransactOptions {
+  /**
+   * When the outcome is still unknown at the deadline: make sure the transaction can no longer
+   * commit, or learn that it did (`true`). Without it, the last error is thrown.
+   */
+  settleUnknown?: () => Promise<boolean>;
+}
+
+/**
+ * Runs one TransactWriteItems with a ClientRequestToken of its own. A send that ends without a
+ * definite answer (a timeout, a network error, a 5xx, `TransactionInProgressException`) may or
+ * may not have committed, so it is repeated with the same token and the same items: DynamoDB
+ * answers a repeat within 10 minutes from the first outcome (success if it committed) instead of
+ * applying it twice. The rule: repeat until a definite answer, up to the request's settle
+ * instant (its deadline plus most of the margin kept for this); only if that passes is
+ * `settleUnknown` asked to fence the transaction out (job-store.ts) or to find it committed. An
+ * answer other than success then always means nothing was written.
+ */
 async function transactWrite<Name extends string>(
   client: DynamoDBClient,
   writes: readonly NamedWrite<Name>[],
+  options: TransactOptions = {},
 ): Promise<TransactionOutcome<Name>> {
-  try {
-    await client.send(new TransactWriteItemsCommand({ TransactItems: writes.map((entry) => entry.write) }));
-    return { type: 'committed' };
-  } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    return decodeCancellation(client, writes, error);
+  const hooks = hooksOf.get(client) ?? NO_HOOKS;
+  const settleBy = hooks.settleBy();
+  const command = new TransactWriteItemsCommand({ TransactItems: writes.map((entry) => entry.write), ClientRequestToken: randomUUID() });
+  for (;;) {
+    try {
+      await client.send(command);
+      return { type: 'committed' };
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return decodeCancellation(client, writes, error, hooks);
+      if (isThrottling(error)) {
+        hooks.cancelled('throttled');
+        return { type: 'conflict' };
+      }
+      if (!isUnknownOutcome(error)) throw error;
+      if (Date.now() + REPEAT_PAUSE_MS >= settleBy) {
+        if (options.settleUnknown === undefined) throw error;
+        return (await options.settleUnknown()) ? { type: 'committed' } : { type: 'conflict' };
+      }
+      await sleep(REPEAT_PAUSE_MS);
+    }
   }
+}
+
+/** Whether a failed send may have committed: no service answer, a server-side error, or the first send still in flight. */
+function isUnknownOutcome(error: unknown): boolean {
+  const { name, code, $metadata } = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  if (name === 'TransactionInProgressException' || (name !== undefined && NO_ANSWER.has(name))) return true;
+  if (code !== undefined && NO_ANSWER.has(code)) return true;
+  // An SDK error without a status never got an answer; a 5xx got one that says nothing of the outcome.
+  const status = $metadata === undefined ? 0 : ($metadata.httpStatusCode ?? 599);
+  return status >= 500;
+}
+
+/** Errors (by name or Node's `code`) of a send that got no answer: a timeout, a broken or refused connection. */
+const NO_ANSWER = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'AbortError',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ECONNREFUSED',
+  'EAI_AGAIN',
+]);
+
+/** Refused for capacity: definitely not applied; the caller pauses and tries again, as after a conflict. */
+function isThrottling(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return name === 'ThrottlingException' || name === 'ProvisionedThroughputExceededException' || name === 'RequestLimitExceeded';
+}
+
+/** The one reason a cancelled transaction is counted under: a failed condition first, then a conflict, then throttling. */
+function cancelReason(reasons: readonly (CancellationReason | undefined)[]): CancelReason | undefined {
+  const codes = new Set(reasons.map((reason) => reason?.Code));
+  if (codes.has('ConditionalCheckFailed')) return 'condition';
+  if (codes.has('TransactionConflict')) return 'transaction_conflict';
+  if (codes.has('ThrottlingError') || codes.has('ProvisionedThroughputExceeded')) return 'throttled';
+  return undefined;
 }
 
 async function decodeCancellation<Name extends string>(
   client: DynamoDBClient,
   writes: readonly NamedWrite<Name>[],
   error: TransactionCanceledException,
+  hooks: TransactionHooks,
 ): Promise<TransactionOutcome<Name>> {
   const reasons: (CancellationReason | undefined)[] = error.CancellationReasons ?? [];
+  const reason = cancelReason(reasons);
+  if (reason !== undefined) hooks.cancelled(reason);
   const failed = reasons.findIndex((reason) => reason?.Code === 'ConditionalCheckFailed');
   const write = writes[failed];
   if (write !== undefined) {
@@ -84,5 +185,5 @@ async function readItemTheEmulatorLeftOut(client: DynamoDBClient, write: Transac
 
 const keyOf = (item: Item): Item => ({ pk: item.pk as Item[string], sk: item.sk as Item[string] });
 
-export type { NamedWrite, TransactionOutcome };
-export { isNew, isNewOrAnswerExisting, transactWrite };
+export type { CancelReason, NamedWrite, TransactionHooks, TransactionOutcome, TransactOptions };
+export { cancelReason, isNew, isNewOrAnswerExisting, transactWrite, useTransactionHooks };

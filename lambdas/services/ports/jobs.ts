@@ -17,11 +17,7 @@ interface CommandRef {
   node_id: string;
 }
 
-type ReserveOutcome =
-  | { type: 'reserved' }
-  | { type: 'job_exists'; job: Job }
-  | { type: 'account_changed'; customer: Customer | undefined }
-  | { type: 'node_changed' };
+type ReserveOutcome = { type: 'reserved' } | { type: 'job_exists'; job: Job } | { type: 'account_changed'; customer: Customer | undefined };
 
 interface Release {
   job: Job;
@@ -43,15 +39,16 @@ type CloseOutcome =
 interface JobStore {
   /**
    * Creates the job with its request envelope, moves its price from available to reserved and
-   * appends the `reserve` ledger row, only if the job is new, the account is still at the version
-   * read and the node is still at the revision read. The new job is also the outbox entry the
+   * appends the `reserve` ledger row, only if the job is new and the account is still at the version
+   * read. The node's item is not part of it (every customer of a node would conflict on it): a node
+   * that changed after the job was accepted fails the job at claim (`node_changed`). The new job is also the outbox entry the
    * relay delivers from. The envelope and the command index expire at `purgeAt` (epoch seconds).
    */
   reserveForJob(
     job: Job,
     encryptedRequest: Envelope,
     change: AccountChange,
-    guards: { expectedVersion: number; nodeRevision: number; purgeAt: number },
+    guards: { expectedVersion: number; purgeAt: number },
   ): Promise<ReserveOutcome>;
   /** A job with whichever of its envelopes are still kept. */
   getJobWithEnvelopes(customerId: string, jobId: string): Promise<{ job: Job; envelopes: JobEnvelopes } | undefined>;

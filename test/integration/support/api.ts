@@ -30,6 +30,8 @@ interface ApiCall {
   /** A raw body, sent as it is. */
   body?: string;
   query?: Record<string, string>;
+  /** The time the Lambda context says the function has left (default 10 s, the API functions' timeout). */
+  remainingMs?: number;
 }
 
 interface ApiAnswer {
@@ -79,7 +81,10 @@ async function callApi(method: string, template: string, call: ApiCall = {}): Pr
  * the route would be called, with the same check against the OpenAPI document as `callApi`.
  */
 async function callHandler(handler: ApiHandler, method: string, template: string, call: ApiCall = {}): Promise<ApiAnswer> {
-  const result = await handler(proxyEvent(method, template, call), lambdaContext);
+  const { remainingMs } = call;
+  const context =
+    remainingMs === undefined ? lambdaContext : ({ ...lambdaContext, getRemainingTimeInMillis: () => remainingMs } as Context);
+  const result = await handler(proxyEvent(method, template, call), context);
   const answer = { status: result.statusCode, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body) };
   const contract = openApiContract();
   const mismatch = contract.answerProblem(method, template, answer);

@@ -45,10 +45,40 @@ function injectFault(client: ClientClass, fault: (command: SdkCommand) => Error 
   };
 }
 
+/**
+ * Like `injectFault`, but a command `fault` picks is first sent to the emulator, and only its
+ * answer is replaced by the error: a call that reached the table and whose answer was lost.
+ */
+function injectLostAnswer(client: ClientClass, fault: (command: SdkCommand) => Error | undefined): InjectedFault {
+  const prototype = client.prototype as { send: (command: SdkCommand, ...rest: unknown[]) => Promise<unknown> };
+  const passThrough = prototype.send;
+  const sent: SdkCommand[] = [];
+  let injected = 0;
+  vi.spyOn(prototype, 'send').mockImplementation(async function (this: unknown, command: SdkCommand, ...rest: unknown[]) {
+    sent.push(command);
+    const error = fault(command);
+    const answer = await passThrough.call(this, command, ...rest);
+    if (error === undefined) return answer;
+    injected += 1;
+    throw error;
+  });
+  return {
+    get injected() {
+      return injected;
+    },
+    sent,
+  };
+}
+
+/** A send that got no answer in time, as the SDK's HTTP handler reports it (no HTTP status). */
+function timedOut(): Error {
+  return Object.assign(new Error('the request timed out'), { name: 'TimeoutError', $metadata: {} });
+}
+
 /** An error as the SDK would throw it for a failed call: a named exception with AWS metadata. */
 function awsError(name: string, message: string, httpStatusCode = 400): Error {
   return Object.assign(new Error(message), { name, $fault: httpStatusCode >= 500 ? 'server' : 'client', $metadata: { httpStatusCode } });
 }
 
 export type { InjectedFault, SdkCommand };
-export { awsError, injectFault, mentions };
+export { awsError, injectFault, injectLostAnswer, mentions, timedOut };

@@ -8,6 +8,7 @@ import {
   recordJobQueued,
   recordOldestReservationAge,
   recordReservationConflict,
+  recordTransactionCancelled,
 } from '../../../lambdas/observability/metrics.js';
 
 interface Emf {
@@ -91,6 +92,20 @@ describe('business metrics', () => {
       [METRIC.insufficientBalance]: 1,
       [METRIC.oldestReservationAgeSeconds]: 42,
     });
+  });
+
+  it.each([
+    { reason: 'condition', name: METRIC.transactionsCancelledCondition },
+    { reason: 'transaction_conflict', name: METRIC.transactionsCancelledConflict },
+    { reason: 'throttled', name: METRIC.transactionsCancelledThrottled },
+  ] as const)('counts a transaction cancelled for $reason as $name, and nothing else', ({ reason, name }) => {
+    recordTransactionCancelled(reason);
+    recordTransactionCancelled(reason);
+
+    const [line] = flushed();
+
+    expect(line![name]).toEqual([1, 1]);
+    expect(Object.values(METRIC).filter((metric) => metric !== name && line![metric] !== undefined)).toEqual([]);
   });
 
   it('writes nothing at all when nothing was recorded (no empty-metrics warning per request)', () => {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { recordReservationConflict } from '../../../lambdas/observability/metrics.js';
+import { deadlineFor, withDeadline } from '../../../lambdas/services/request-deadline.js';
 import { done, MAX_ATTEMPTS, RETRY, retryOnConflict } from '../../../lambdas/services/retry-on-conflict.js';
 
 vi.mock('../../../lambdas/observability/metrics.js', () => ({ recordReservationConflict: vi.fn() }));
@@ -69,5 +70,30 @@ describe('retryOnConflict', () => {
       'rate_limited',
     );
     expect(count).toBe(2);
+  });
+
+  it("stops at the request's deadline when none is given, with a 429 that asks to retry after a second", async () => {
+    let clock = 50_000;
+    let count = 0;
+    const deadline = { stopBy: 50_030, settleBy: 51_000 };
+    const retried = withDeadline(deadline, () =>
+      retryOnConflict(
+        async () => {
+          count += 1;
+          clock += 10;
+          return RETRY.now;
+        },
+        { now: () => clock },
+      ),
+    );
+    await expect(retried).rejects.toMatchObject({ code: 'rate_limited', status: 429, retryAfterSeconds: 1 });
+    expect(count).toBe(3);
+  });
+
+  it('sets the deadline a margin before the function times out, and settles unknown outcomes inside that margin', () => {
+    const { stopBy, settleBy } = deadlineFor(10_000, 1_000);
+    expect(stopBy).toBeLessThanOrEqual(1_000 + 10_000 - 2_000);
+    expect(settleBy).toBeGreaterThan(stopBy);
+    expect(settleBy).toBeLessThan(11_000);
   });
 });
