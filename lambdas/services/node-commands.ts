@@ -30,6 +30,7 @@ import type { ControlPlane } from './control-plane.js';
 import { expireIfOverdue, releaseNamedJob, releaseOpenJob } from './job-closing.js';
 import { admitNode, type SignedNodeRequest } from './node-access.js';
 import type { CommandRef } from './ports/jobs.js';
+import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 import { type CheckedAnswer, settleAnsweredJob } from './settle-job.js';
 
 function leaseField(fields: Record<string, unknown>): string | undefined {
@@ -114,7 +115,7 @@ async function pullCommands(plane: ControlPlane, call: NodeCall) {
       await plane.queues.finish(stored.node.node_id, message.leaseId);
       continue;
     }
-    const claimed = ref === undefined ? undefined : await plane.store.claimJob(ref.customer_id, ref.job_id, now.toISOString());
+    const claimed = ref === undefined ? undefined : await claimJob(plane, ref, now.toISOString());
     const job = claimed === undefined ? undefined : await expireIfOverdue(plane, claimed);
     if (job?.status !== 'claimed') {
       // Closed since it was queued, past its deadline, or unknown: nothing for the node to do.
@@ -129,6 +130,14 @@ async function pullCommands(plane: ControlPlane, call: NodeCall) {
     });
   }
   return { commands };
+}
+
+/** Claims the job; while a transaction in flight holds it (it is being closed), tries again after a pause. */
+function claimJob(plane: ControlPlane, ref: CommandRef, claimedAt: string): Promise<Job | undefined> {
+  return retryOnConflict(async () => {
+    const claimed = await plane.store.claimJob(ref.customer_id, ref.job_id, claimedAt);
+    return claimed === 'held' ? RETRY.afterPause : done(claimed);
+  });
 }
 
 /** `POST .../commands/{command_id}/lease`: extends the lease (0 gives the command back); answers the job's status. */

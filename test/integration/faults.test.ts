@@ -5,7 +5,13 @@
  * injected by stubbing the AWS SDK client's `send` for the one command the test targets (the
  * emulator cannot be made to fail a call on demand); every other call reaches the emulator as usual.
  */
-import { DynamoDBClient, TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  TransactionCanceledException,
+  TransactionConflictException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -14,6 +20,7 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { adminHeaders, callApi } from './support/api.js';
 import { awsError, injectFault, mentions, type SdkCommand } from './support/aws-faults.js';
+import { queuedJob } from './support/jobs.js';
 import { cancelJob, getJob } from './support/lifecycle.js';
 import { nodeCall, pullJob, resultFor } from './support/node-calls.js';
 import { account, ledger, newCustomer, newNode, queueDepth, sealedJob, storedJob, uniqueId } from './support/world.js';
@@ -156,6 +163,28 @@ describe('retries that run out', () => {
     const retried = await call();
     expect(retried.status).toBe(200);
     expect(retried.body).toMatchObject({ balance_wei: '250' });
+  });
+});
+
+describe('a job held by a transaction in flight', () => {
+  it('claims the job on a pull once the transaction holding it is done: the claim is tried again, never a 500', async () => {
+    // Prepare: DynamoDB refuses a plain write to an item that a transaction in flight holds
+    // (TransactionConflictException); the emulator runs transactions one at a time and never does.
+    const { customer, node, jobId } = await queuedJob(300n, 5_000n);
+    const fault = injectFault(DynamoDBClient, (command) =>
+      command instanceof UpdateItemCommand && mentions(command, jobId) && fault.injected < 2
+        ? new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: { httpStatusCode: 400 } })
+        : undefined,
+    );
+
+    // Act
+    const answer = await nodeCall(node, 'pull', { max_commands: 10, wait_seconds: 0, lease_seconds: 60 });
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.body.commands.map((pulled: { command: { job_id: string } }) => pulled.command.job_id)).toEqual([jobId]);
+    expect(fault.injected).toBe(2);
+    expect((await storedJob(customer.customerId, jobId))?.status).toBe('claimed');
   });
 });
 

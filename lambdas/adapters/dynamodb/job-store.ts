@@ -9,6 +9,7 @@ import {
   ConditionalCheckFailedException,
   PutItemCommand,
   QueryCommand,
+  TransactionConflictException,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Job } from '../../domain/job.js';
@@ -173,6 +174,8 @@ function jobStore(table: Table): JobStore {
         return result.Attributes === undefined ? undefined : jobFromItem(result.Attributes);
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return error.Item === undefined ? undefined : jobFromItem(error.Item);
+        // A transaction in flight (a cancel, a result, an expiry) holds the job: DynamoDB refuses the write.
+        if (error instanceof TransactionConflictException) return 'held';
         throw error;
       }
     },

@@ -54,9 +54,10 @@ interface JobStore {
   getJobWithEnvelopes(customerId: string, jobId: string): Promise<{ job: Job; envelopes: JobEnvelopes } | undefined>;
   /**
    * Marks a queued job claimed if its claim deadline has not passed; its next deadline becomes
-   * the completion deadline. Answers the job as it now stands either way.
+   * the completion deadline. Answers the job as it now stands either way, or `held` while a
+   * transaction in flight on the job (a cancel, a result, an expiry) keeps the write out.
    */
-  claimJob(customerId: string, jobId: string, claimedAt: string): Promise<Job | undefined>;
+  claimJob(customerId: string, jobId: string, claimedAt: string): Promise<Job | undefined | 'held'>;
   findCommand(commandId: string): Promise<CommandRef | undefined>;
   /** Closes an open job without a debit (failed, expired or cancelled) and releases its reservation. */
   releaseJob(release: Release): Promise<CloseOutcome>;
