@@ -86,18 +86,23 @@ function chooseBucket(
 
 /**
  * How to make one bucket cover `price` from the others when none does: the target is the richest
- * bucket no reservation in flight holds (the fewest moves), and the shortfall is taken from the
- * richest other buckets first, each giving at most what it has. `undefined` when the whole
- * available balance does not cover the price (or a bucket already covers it: nothing to move).
+ * bucket no reservation in flight holds (the fewest moves), and it is filled up to `want` (at
+ * least the price; at most the whole available balance) from the richest other buckets first,
+ * each giving at most what it has. `undefined` when the whole available balance does not cover
+ * the price (or a bucket already covers it: nothing to move).
  */
-function planRefill(buckets: readonly Bucket[], price: bigint, leased: ReadonlySet<number>): RefillPlan | undefined {
-  if (price <= 0n || accountTotals(buckets).available_wei < price) return undefined;
+function planRefill(buckets: readonly Bucket[], price: bigint, leased: ReadonlySet<number>, want = price): RefillPlan | undefined {
+  const available = accountTotals(buckets).available_wei;
+  if (price <= 0n || available < price) return undefined;
   const richestFirst = [...buckets].sort((a, b) =>
     a.available_wei === b.available_wei ? a.index - b.index : a.available_wei > b.available_wei ? -1 : 1,
   );
   const target = richestFirst.find((bucket) => !leased.has(bucket.index)) ?? richestFirst[0];
   if (target === undefined || target.available_wei >= price) return undefined;
-  let need = price - target.available_wei;
+  let goal = want;
+  if (goal < price) goal = price;
+  if (goal > available) goal = available;
+  let need = goal - target.available_wei;
   const moves: RefillMove[] = [];
   for (const donor of richestFirst) {
     if (need === 0n || donor.available_wei === 0n) break;

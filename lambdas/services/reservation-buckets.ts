@@ -7,8 +7,10 @@
  * Concurrent submissions in one process lease distinct buckets, and a process prefers the bucket
  * it used last, so one Lambda container keeps to one bucket and containers rarely collide. When no
  * bucket in the view covers the price, the view is read again; if the whole available balance
- * covers it, one bucket is refilled from the others. A submission is refused only when a
- * consistent snapshot shows that the whole available balance does not cover the price.
+ * covers it, one bucket is refilled from the others: one refill per customer at a time in a
+ * process, sized for the submissions waiting on it, so that a small balance spread thin is
+ * gathered once rather than by every submission against the others. A submission is refused only
+ * when a consistent snapshot shows that the whole available balance does not cover the price.
  */
 import { applyRefill, type Bucket, chooseBucket, planRefill } from '../domain/escrow.js';
 import type { ControlPlaneStore } from './ports/store.js';
@@ -20,6 +22,10 @@ interface CustomerBuckets {
   leased: Set<number>;
   /** The bucket this process reserved from last. */
   last?: number;
+  /** The refill in flight, if any: other submissions wait for it, then choose again. */
+  refill?: Promise<BucketChoice>;
+  /** Submissions waiting for the refill in flight. */
+  waiting: number;
 }
 
 /** A bucket held by one submission until it lets go of it. */
@@ -57,7 +63,7 @@ async function viewOf(store: ControlPlaneStore, customerId: string): Promise<Cus
   const byCustomer = viewsOf(store);
   const found = byCustomer.get(customerId);
   if (found !== undefined) return found;
-  const view: CustomerBuckets = { buckets: await store.customerBuckets(customerId), leased: new Set() };
+  const view: CustomerBuckets = { buckets: await store.customerBuckets(customerId), leased: new Set(), waiting: 0 };
   if (byCustomer.size >= MAX_VIEWS) byCustomer.delete(byCustomer.keys().next().value as string);
   byCustomer.set(customerId, view);
   return view;
@@ -92,15 +98,38 @@ function lease(view: CustomerBuckets, index: number): BucketLease {
  */
 async function chooseReservationBucket(store: ControlPlaneStore, customerId: string, price: bigint, avoid?: number): Promise<BucketChoice> {
   const view = await viewOf(store, customerId);
+  const chosen = chooseBucket(view.buckets, price, { leased: view.leased, preferred: view.last, avoid, random: Math.random });
+  if (chosen !== undefined) return { type: 'leased', lease: lease(view, chosen) };
+  if (view.refill !== undefined) {
+    view.waiting += 1;
+    await view.refill.catch(() => undefined);
+    view.waiting -= 1;
+    return { type: 'retry', after: 'now' };
+  }
+  const refill = refillFor(store, customerId, view, price, avoid);
+  view.refill = refill;
+  try {
+    return await refill;
+  } finally {
+    view.refill = undefined;
+  }
+}
+
+/** Reads the buckets again and, if none covers `price` but all together do, refills one for this submission and those waiting. */
+async function refillFor(
+  store: ControlPlaneStore,
+  customerId: string,
+  view: CustomerBuckets,
+  price: bigint,
+  avoid: number | undefined,
+): Promise<BucketChoice> {
   const choose = () => chooseBucket(view.buckets, price, { leased: view.leased, preferred: view.last, avoid, random: Math.random });
+  // The view may be stale (releases and credits only add): read it again.
+  view.buckets = await store.customerBuckets(customerId);
   let chosen = choose();
   if (chosen !== undefined) return { type: 'leased', lease: lease(view, chosen) };
-
-  // None covers in the view: it may be stale (releases and credits only add). Read it again.
-  view.buckets = await store.customerBuckets(customerId);
-  chosen = choose();
-  if (chosen !== undefined) return { type: 'leased', lease: lease(view, chosen) };
-  let plan = planRefill(view.buckets, price, view.leased);
+  const want = () => price * BigInt(1 + view.waiting);
+  let plan = planRefill(view.buckets, price, view.leased, want());
   if (plan === undefined) {
     // A query is not one snapshot when a refill moves money between buckets: only a snapshot may refuse.
     const read = await store.readAccount(customerId);
@@ -109,7 +138,7 @@ async function chooseReservationBucket(store: ControlPlaneStore, customerId: str
     view.buckets = read.account.buckets;
     chosen = choose();
     if (chosen !== undefined) return { type: 'leased', lease: lease(view, chosen) };
-    plan = planRefill(view.buckets, price, view.leased);
+    plan = planRefill(view.buckets, price, view.leased, want());
     if (plan === undefined) return { type: 'insufficient' };
   }
 

@@ -106,6 +106,20 @@ describe('planRefill', () => {
     expect(planRefill(withAvailable({ 0: 3n }), 0n, new Set())).toBeUndefined();
   });
 
+  it('fills the target up to `want` when asked for more than the price, at most the whole available balance', () => {
+    const buckets = withAvailable({ 0: 3n, 1: 6n, 2: 5n });
+
+    expect(planRefill(buckets, 7n, new Set(), 10n)).toEqual({ target: 1, moves: [{ from: 2, amount: 4n }] });
+    expect(planRefill(buckets, 7n, new Set(), 100n)).toEqual({
+      target: 1,
+      moves: [
+        { from: 2, amount: 5n },
+        { from: 0, amount: 3n },
+      ],
+    });
+    expect(planRefill(buckets, 7n, new Set(), 1n)).toEqual({ target: 1, moves: [{ from: 2, amount: 1n }] });
+  });
+
   it('targets a leased bucket when every bucket is leased', () => {
     const all = new Set(Array.from({ length: RESERVATION_BUCKETS }, (_, index) => index));
     expect(planRefill(withAvailable({ 0: 3n, 1: 6n }), 8n, all)).toEqual({ target: 1, moves: [{ from: 0, amount: 2n }] });
@@ -113,8 +127,8 @@ describe('planRefill', () => {
 
   it('never takes more than a donor has, keeps the totals, and makes the target cover the price (property)', () => {
     fc.assert(
-      fc.property(someBuckets, fc.bigInt({ min: 1n, max: 10n ** 31n }), leasedSet, (buckets, price, leased) => {
-        const plan = planRefill(buckets, price, leased);
+      fc.property(someBuckets, fc.bigInt({ min: 1n, max: 10n ** 31n }), leasedSet, fc.nat(100), (buckets, price, leased, times) => {
+        const plan = planRefill(buckets, price, leased, price * BigInt(times));
         const covered = buckets.some((bucket) => bucket.available_wei >= price);
         expect(plan === undefined).toBe(covered || accountTotals(buckets).available_wei < price);
         if (plan === undefined) return;
