@@ -48,9 +48,9 @@ type BucketChoice =
 /** How many customers' views one process keeps (the oldest loaded is dropped first). */
 const MAX_VIEWS = 1000;
 
-const views = new WeakMap<ControlPlaneStore, Map<string, CustomerBuckets>>();
+const views = new WeakMap<ControlPlaneStore, Map<string, Promise<CustomerBuckets>>>();
 
-function viewsOf(store: ControlPlaneStore): Map<string, CustomerBuckets> {
+function viewsOf(store: ControlPlaneStore): Map<string, Promise<CustomerBuckets>> {
   let found = views.get(store);
   if (found === undefined) {
     found = new Map();
@@ -59,14 +59,17 @@ function viewsOf(store: ControlPlaneStore): Map<string, CustomerBuckets> {
   return found;
 }
 
-async function viewOf(store: ControlPlaneStore, customerId: string): Promise<CustomerBuckets> {
+/** The process's view of the customer's buckets; loaded once, however many submissions ask for it at once. */
+function viewOf(store: ControlPlaneStore, customerId: string): Promise<CustomerBuckets> {
   const byCustomer = viewsOf(store);
   const found = byCustomer.get(customerId);
   if (found !== undefined) return found;
-  const view: CustomerBuckets = { buckets: await store.customerBuckets(customerId), leased: new Set(), waiting: 0 };
+  const loading = store.customerBuckets(customerId).then((buckets): CustomerBuckets => ({ buckets, leased: new Set(), waiting: 0 }));
+  // A failed load is forgotten, so that the next submission loads again.
+  loading.catch(() => byCustomer.delete(customerId));
   if (byCustomer.size >= MAX_VIEWS) byCustomer.delete(byCustomer.keys().next().value as string);
-  byCustomer.set(customerId, view);
-  return view;
+  byCustomer.set(customerId, loading);
+  return loading;
 }
 
 function learn(view: CustomerBuckets, bucket: Bucket): void {
