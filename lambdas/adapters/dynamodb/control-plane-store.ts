@@ -1,7 +1,8 @@
 /**
  * The control plane's store in DynamoDB: one table (layout in items.ts), one adapter per
- * aggregate (accounts with their buckets and ledgers, jobs, nodes, earnings, the open-jobs index), put together behind the
- * `ControlPlaneStore` port the services use, with the one read a customer request starts with.
+ * aggregate (accounts with their buckets and ledgers, jobs, nodes, earnings, the open-jobs
+ * index), put together behind the `ControlPlaneStore` port the services use, with the one read
+ * a customer request starts with.
  */
 import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ControlPlaneStore, Snapshot } from '../../services/ports/store.js';

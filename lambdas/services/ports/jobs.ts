@@ -49,8 +49,9 @@ interface JobStore {
   /**
    * Creates the job with its request envelope, moves its price from available to reserved in
    * the job's reservation bucket and appends the `reserve` ledger row (`entry`), only if the job
-   * is new, the bucket covers the price and the node is still at the revision read. The new job is also the outbox entry the
-   * relay delivers from. The envelope and the command index expire at `purgeAt` (epoch seconds).
+   * is new, the bucket covers the price and the node is still at the revision read. The new job
+   * is also the outbox entry the relay delivers from. The envelope and the command index expire
+   * at `purgeAt` (epoch seconds).
    */
   reserveForJob(
     job: Job,
