@@ -1,23 +1,15 @@
 /**
- * Ledger rules for a customer's prepaid account. Every change is a pure function from the
- * account as read to the account as it must be written, plus the ledger row that records it;
- * the store writes both in one transaction conditioned on the `version` that was read.
+ * A customer's prepaid account: who they are, and the ledger entries that record every change to
+ * their money. The money itself lives in reservation buckets (escrow.ts); each entry is written
+ * in the same transaction as the bucket change it records.
  */
 
 import type { AccountView, LedgerKind } from '@b3iq/protocol';
-import { formatWei, MAX_WEI } from '@b3iq/protocol';
+import { formatWei } from '@b3iq/protocol';
 
-interface Account {
-  customer_id: string;
-  balance_wei: bigint;
-  reserved_wei: bigint;
-  /** Bumped by every change; the optimistic-concurrency guard of every balance write. */
-  version: number;
-}
-
-/** A customer as stored: the account and the hash of their token (never the token). */
+/** A customer as stored: their id and the hash of their token (never the token). Balances are in the buckets. */
 interface Customer {
-  account: Account;
+  customer_id: string;
   token_hash: string;
 }
 
@@ -28,95 +20,72 @@ interface Credit {
   amount_wei: bigint;
 }
 
+/** One change to the account. Its running totals are computed when read (ledger-totals.ts). */
 interface LedgerEntry {
   entry_id: string;
   customer_id: string;
   kind: LedgerKind;
   amount_wei: bigint;
-  balance_after_wei: bigint;
-  reserved_after_wei: bigint;
   private_job_id: string | null;
   receipt_hash: string | null;
   created_at: string;
 }
 
-interface AccountChange {
-  account: Account;
-  entry: LedgerEntry;
-}
-
-function availableWei(account: Account): bigint {
-  return account.balance_wei - account.reserved_wei;
+/** The account as a whole, summed over its buckets. */
+interface AccountTotals {
+  balance_wei: bigint;
+  reserved_wei: bigint;
+  available_wei: bigint;
 }
 
 /** `GET /v1/billing/account`, and the answer to a credit. */
-function accountView(account: Account, policyVersion: string): AccountView {
+function accountView(customerId: string, totals: AccountTotals, policyVersion: string): AccountView {
   return {
-    customer_id: account.customer_id,
-    balance_wei: formatWei(account.balance_wei),
-    reserved_wei: formatWei(account.reserved_wei),
-    available_wei: formatWei(availableWei(account)),
+    customer_id: customerId,
+    balance_wei: formatWei(totals.balance_wei),
+    reserved_wei: formatWei(totals.reserved_wei),
+    available_wei: formatWei(totals.available_wei),
     policy_version: policyVersion,
   };
 }
 
-function entryFor(
-  account: Account,
+function entry(
   kind: LedgerKind,
+  customerId: string,
   amount: bigint,
   reference: string,
   createdAt: string,
   jobId: string | null,
 ): LedgerEntry {
+  if (amount <= 0n) throw new RangeError(`a ${kind} must be positive`);
   return {
     entry_id: `${kind}:${reference}`,
-    customer_id: account.customer_id,
+    customer_id: customerId,
     kind,
     amount_wei: amount,
-    balance_after_wei: account.balance_wei,
-    reserved_after_wei: account.reserved_wei,
     private_job_id: jobId,
     receipt_hash: null,
     created_at: createdAt,
   };
 }
 
-/** Moves `amount` from available to reserved, or `undefined` when available does not cover it. */
-function reserveFunds(account: Account, amount: bigint, jobId: string, createdAt: string): AccountChange | undefined {
-  if (amount <= 0n) throw new RangeError('a reservation must be positive');
-  if (availableWei(account) < amount) return undefined;
-  const next = { ...account, reserved_wei: account.reserved_wei + amount, version: account.version + 1 };
-  return { account: next, entry: entryFor(next, 'reserve', amount, jobId, createdAt, jobId) };
-}
+/** Moves a job's price from available to reserved. */
+const reserveEntry = (customerId: string, amount: bigint, jobId: string, createdAt: string): LedgerEntry =>
+  entry('reserve', customerId, amount, jobId, createdAt, jobId);
 
-/** Adds a credit, or `undefined` when the balance would pass 38 digits. */
-function creditFunds(account: Account, amount: bigint, creditId: string, createdAt: string): AccountChange | undefined {
-  if (amount <= 0n) throw new RangeError('a credit must be positive');
-  if (account.balance_wei + amount > MAX_WEI) return undefined;
-  const next = { ...account, balance_wei: account.balance_wei + amount, version: account.version + 1 };
-  return { account: next, entry: entryFor(next, 'credit', amount, creditId, createdAt, null) };
-}
+/** Adds a credit to the balance. */
+const creditEntry = (customerId: string, amount: bigint, creditId: string, createdAt: string): LedgerEntry =>
+  entry('credit', customerId, amount, creditId, createdAt, null);
 
 /** Settles an answered job: the reserved price leaves both the balance and the reservation. */
-function debitReserved(account: Account, amount: bigint, jobId: string, receiptHash: string, createdAt: string): AccountChange {
-  if (amount <= 0n || account.reserved_wei < amount || account.balance_wei < amount) {
-    throw new RangeError('a debit must be positive and covered by the reservation');
-  }
-  const next = {
-    ...account,
-    balance_wei: account.balance_wei - amount,
-    reserved_wei: account.reserved_wei - amount,
-    version: account.version + 1,
-  };
-  return { account: next, entry: { ...entryFor(next, 'debit', amount, jobId, createdAt, jobId), receipt_hash: receiptHash } };
-}
+const debitEntry = (customerId: string, amount: bigint, jobId: string, receiptHash: string, createdAt: string): LedgerEntry => ({
+  ...entry('debit', customerId, amount, jobId, createdAt, jobId),
+  receipt_hash: receiptHash,
+});
 
 /** Ends a reservation without a debit: the job failed, expired or was cancelled. */
-function releaseReserved(account: Account, amount: bigint, jobId: string, createdAt: string): AccountChange {
-  if (amount <= 0n || account.reserved_wei < amount) throw new RangeError('a release must be positive and covered by the reservation');
-  const next = { ...account, reserved_wei: account.reserved_wei - amount, version: account.version + 1 };
-  return { account: next, entry: entryFor(next, 'release', amount, jobId, createdAt, jobId) };
-}
+const releaseEntry = (customerId: string, amount: bigint, jobId: string, createdAt: string): LedgerEntry =>
+  entry('release', customerId, amount, jobId, createdAt, jobId);
 
-export type { Account, AccountChange, Credit, Customer, LedgerEntry, LedgerKind };
-export { accountView, availableWei, creditFunds, debitReserved, releaseReserved, reserveFunds };
+export type { AccountTotals, Credit, Customer, LedgerEntry, LedgerKind };
+export { accountView, creditEntry, debitEntry, releaseEntry, reserveEntry };

@@ -29,6 +29,8 @@ interface Job extends JobDeadlines {
   status: JobStatus;
   billing_status: BillingStatus;
   quote: Quote;
+  /** The customer's reservation bucket (escrow.ts) that holds the reserved price until the job closes. */
+  reservation_bucket: number;
   /** Identifies the request that created the job, for idempotent replays. */
   request_fingerprint: string;
   /** What the receipt binds and the response must repeat, so settling never reads the envelope. */

@@ -2,10 +2,10 @@
 
 import type { LedgerKind, UsageView } from '@b3iq/protocol';
 import { formatWei } from '@b3iq/protocol';
-import type { LedgerEntry } from './account.js';
+import type { TotalledEntry } from './ledger-totals.js';
 
-/** Totals every row read (newest first), and shows the first `limit` of them. */
-function usageView(customerId: string, rows: LedgerEntry[], limit: number, generatedAt: Date): UsageView {
+/** Totals every row read (newest first, with the running totals after each), and shows the first `limit` of them. */
+function usageView(customerId: string, rows: TotalledEntry[], limit: number, generatedAt: Date): UsageView {
   const totals = new Map<LedgerKind, { kind: LedgerKind; count: number; amount: bigint }>();
   for (const row of rows) {
     const total = totals.get(row.kind) ?? { kind: row.kind, count: 0, amount: 0n };

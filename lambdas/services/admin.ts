@@ -5,13 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AccountView, CustomerCreated } from '@b3iq/protocol';
-import { CREATE_CUSTOMER, CREDIT, isId, parseWei } from '@b3iq/protocol';
-import { accountView, type Credit, creditFunds } from '../domain/account.js';
+import { CREATE_CUSTOMER, CREDIT, isId, MAX_WEI, parseWei } from '@b3iq/protocol';
+import { type Credit, creditEntry } from '../domain/account.js';
 import { generateToken, hashToken, tokenMatches } from '../domain/customer-token.js';
+import { accountTotals, creditSplit } from '../domain/escrow.js';
 import { invalidId } from '../domain/ids.js';
 import { closedObject } from '../domain/json-object.js';
 import { type InferenceNode, nodeView, parseNodeEnrollment, planTransportKeys } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
+import { describeError, logger } from '../observability/logger.js';
+import { checkpointLedger, currentAccountView, readAccountSnapshot } from './account-reads.js';
 import type { ControlPlane } from './control-plane.js';
 import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 import { parseStaleQuery, releaseStaleReservations } from './stale-reservations.js';
@@ -37,10 +40,7 @@ async function createCustomer(plane: ControlPlane, call: AdminCall) {
   }
   const customerId = (fields.customer_id as string | undefined) ?? `cus-${randomUUID()}`;
   const token = generateToken();
-  const created = await plane.store.createCustomer(
-    { token_hash: hashToken(token), account: { customer_id: customerId, balance_wei: 0n, reserved_wei: 0n, version: 0 } },
-    plane.now().toISOString(),
-  );
+  const created = await plane.store.createCustomer({ customer_id: customerId, token_hash: hashToken(token) }, plane.now().toISOString());
   if (!created) throw new Problem('customer_exists', `customer "${customerId}" already exists`);
   return { customer_id: customerId, customer_token: token } satisfies CustomerCreated;
 }
@@ -59,20 +59,30 @@ async function creditCustomer(plane: ControlPlane, call: AdminCall & { customerI
   const { customerId } = call;
   const found = isId('customer_id', customerId) ? await plane.store.getCustomer(customerId) : undefined;
   if (found === undefined) throw new Problem('customer_not_found', 'no such customer');
-  let customer = found;
-  const credit = { credit_id: creditId, customer_id: customer.account.customer_id, amount_wei: amount };
+  const credit = { credit_id: creditId, customer_id: found.customer_id, amount_wei: amount };
   const first = await plane.store.findCredit(creditId);
   if (first !== undefined) return repeatedCredit(plane, first, credit);
-  return retryOnConflict(async () => {
+  const applied = await retryOnConflict(async () => {
+    const snapshot = await readAccountSnapshot(plane, credit.customer_id);
+    if (snapshot === undefined) throw new Problem('customer_not_found', 'no such customer');
+    if (accountTotals(snapshot.buckets).balance_wei + amount > MAX_WEI) {
+      throw new Problem('invalid_request', 'the credit would take the balance past 38 digits');
+    }
     const createdAt = plane.now().toISOString();
-    const change = creditFunds(customer.account, amount, creditId, createdAt);
-    if (change === undefined) throw new Problem('invalid_request', 'the credit would take the balance past 38 digits');
-    const outcome = await plane.store.applyCredit(credit, change, customer.account.version, createdAt);
-    if (outcome.type === 'credited') return done(accountView(change.account, plane.pricing.policyVersion));
-    if (outcome.type === 'credit_exists') return done(await repeatedCredit(plane, outcome.credit, credit));
-    customer = outcome.customer ?? (await plane.store.getCustomer(credit.customer_id)) ?? customer;
+    const outcome = await plane.store.applyCredit({
+      credit,
+      entry: creditEntry(credit.customer_id, amount, creditId, createdAt),
+      shares: creditSplit(snapshot.buckets, amount),
+      creditSequence: snapshot.creditSequence,
+      createdAt,
+    });
+    if (outcome.type === 'credited') return done(undefined);
+    if (outcome.type === 'credit_exists') return done(outcome.credit);
     return RETRY.afterPause;
   });
+  if (applied !== undefined) return repeatedCredit(plane, applied, credit);
+  await moveLedgerCheckpoint(plane, credit.customer_id);
+  return accountAsItStands(plane, credit.customer_id);
 }
 
 /** A credit id seen before: the same credit answers the account as it is; anything else conflicts. */
@@ -80,9 +90,22 @@ async function repeatedCredit(plane: ControlPlane, first: Credit, repeat: Credit
   if (first.customer_id !== repeat.customer_id || first.amount_wei !== repeat.amount_wei) {
     throw new Problem('credit_id_conflict', `credit_id "${repeat.credit_id}" was already used with another amount or customer`);
   }
-  const customer = await plane.store.getCustomer(repeat.customer_id);
-  if (customer === undefined) throw new Problem('customer_not_found', 'no such customer');
-  return accountView(customer.account, plane.pricing.policyVersion);
+  return accountAsItStands(plane, repeat.customer_id);
+}
+
+async function accountAsItStands(plane: ControlPlane, customerId: string): Promise<AccountView> {
+  const view = await currentAccountView(plane, customerId);
+  if (view === undefined) throw new Problem('customer_not_found', 'no such customer');
+  return view;
+}
+
+/** A credit also moves the ledger's checkpoint forward; the credit stands even if that fails (the next read does it). */
+async function moveLedgerCheckpoint(plane: ControlPlane, customerId: string): Promise<void> {
+  try {
+    await checkpointLedger(plane, customerId);
+  } catch (error) {
+    logger.warn('ledger checkpoint not written', describeError(error));
+  }
 }
 
 async function enrollNode(plane: ControlPlane, call: AdminCall & { nodeId: string | undefined }) {

@@ -28,16 +28,14 @@ interface Cancellation {
 
 /** Cancels the job and answers it as it now stands. */
 async function cancelJob(plane: ControlPlane, cancellation: Cancellation): Promise<JobView> {
-  const { customer, job, envelopes } = await readJobAsCustomer(plane, cancellation.credentials, cancellation.jobId, () =>
+  const { job, envelopes } = await readJobAsCustomer(plane, cancellation.credentials, cancellation.jobId, () =>
     closedObject(cancellation.readBody(), CANCEL),
   );
-  const current = await expireIfOverdue(plane, job, customer);
+  const current = await expireIfOverdue(plane, job);
   const decision = cancelDecision(current.status);
   if (decision === 'refuse') throw notCancellable(current.status);
   const now =
-    decision === 'release'
-      ? (await releaseOpenJob(plane, current, { status: 'cancelled', reason: 'cancelled_by_customer' }, customer)).job
-      : current;
+    decision === 'release' ? (await releaseOpenJob(plane, current, { status: 'cancelled', reason: 'cancelled_by_customer' })).job : current;
   // A result may have settled the job while we cancelled it.
   if (cancelDecision(now.status) === 'refuse') throw notCancellable(now.status);
   return jobView(now, envelopes);

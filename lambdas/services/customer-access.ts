@@ -26,7 +26,7 @@ function admitCustomer(
   nowMs: number,
 ): Customer {
   if (!tokenMatches(credentials.token, stored?.token_hash) || stored === undefined) throw unauthorized();
-  if (limiter !== undefined && !limiter.tryTake(stored.account.customer_id, nowMs)) {
+  if (limiter !== undefined && !limiter.tryTake(stored.customer_id, nowMs)) {
     throw new Problem('rate_limited', 'too many requests for this customer; slow down and retry');
   }
   return stored;

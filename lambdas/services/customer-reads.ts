@@ -2,13 +2,13 @@
 
 import type { KeyDirectoryView } from '@b3iq/protocol';
 import { patternOf, RECEIPT_HASH, USAGE_QUERY } from '@b3iq/protocol';
-import { accountView } from '../domain/account.js';
 import { billingJobView, jobView } from '../domain/job.js';
 import { integerField } from '../domain/json-object.js';
 import { nodeView } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
 import { receiptView } from '../domain/receipt.js';
 import { usageView } from '../domain/usage.js';
+import { currentAccountView, ledgerWithTotals } from './account-reads.js';
 import type { ControlPlane } from './control-plane.js';
 import { type CustomerCredentials, readAsCustomer, readJobAsCustomer } from './customer-access.js';
 
@@ -20,7 +20,9 @@ async function getJob(plane: ControlPlane, credentials: CustomerCredentials, job
 
 async function getAccount(plane: ControlPlane, credentials: CustomerCredentials) {
   const { customer } = await readAsCustomer(plane, credentials);
-  return accountView(customer.account, plane.pricing.policyVersion);
+  const view = await currentAccountView(plane, customer.customer_id);
+  if (view === undefined) throw new Error('an authenticated customer has no account item');
+  return view;
 }
 
 async function getNode(plane: ControlPlane, credentials: CustomerCredentials, nodeId: string | undefined) {
@@ -63,8 +65,8 @@ async function getUsage(plane: ControlPlane, credentials: CustomerCredentials, q
   const limit = queryInteger(query, 'limit');
   const now = plane.now();
   const since = new Date(now.getTime() - windowDays * 86_400_000).toISOString();
-  const rows = await plane.store.ledger(customer.account.customer_id, MAX_USAGE_ROWS, since);
-  return usageView(customer.account.customer_id, rows, limit, now);
+  const rows = await ledgerWithTotals(plane, customer.customer_id, MAX_USAGE_ROWS, since);
+  return usageView(customer.customer_id, rows, limit, now);
 }
 
 /** Public: a receipt by its hash, with nothing that identifies the customer. */

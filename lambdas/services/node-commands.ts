@@ -216,9 +216,9 @@ async function postFailure(plane: ControlPlane, call: CommandCall): Promise<Node
     throw new Problem('invalid_request', `"message" must be a string of at most ${message.maxLength} characters`);
   }
   const ref = await ownCommand(plane, call.commandId, stored);
-  const { job: read, customer } = await openJob(plane, ref);
-  const job = await expireIfOverdue(plane, read, customer);
-  const { job: failed } = await releaseOpenJob(plane, job, { status: 'failed', reason: fields.code }, customer);
+  const { job: read } = await openJob(plane, ref);
+  const job = await expireIfOverdue(plane, read);
+  const { job: failed } = await releaseOpenJob(plane, job, { status: 'failed', reason: fields.code });
   if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
   if (failed.status === 'failed') return nodeJobView(failed);
   throw new Problem('job_closed', `the job is ${failed.status}; this failure changes nothing`);

@@ -1,18 +1,19 @@
 /**
  * Settles an answered job: one transaction completes the job with its sealed answer and receipt,
- * debits the customer's reservation, adds the node's payout and the protocol fee, and publishes
+ * debits the customer's reservation in the job's bucket, adds the node's payout and the protocol fee, and publishes
  * the receipt. The receipt is checked by the caller, once, before it gets here. Every path that
  * ends a job with a debit goes through here (release, without one, is in job-closing.ts).
  */
 
 import type { Envelope } from '@b3iq/protocol';
-import { type Customer, debitReserved } from '../domain/account.js';
+import { debitEntry } from '../domain/account.js';
 import type { Job } from '../domain/job.js';
 import { envelopePurgeTime, isOpenStatus } from '../domain/job-lifecycle.js';
+import { closingEntryTime } from '../domain/ledger-totals.js';
 import { recordPayout } from '../domain/node-earnings.js';
 import { recordJobEnded } from '../observability/metrics.js';
 import type { ControlPlane } from './control-plane.js';
-import { expireIfOverdue, holdsReservation } from './job-closing.js';
+import { expireIfOverdue } from './job-closing.js';
 import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 
 /** A node's answer to a job, its receipt already accepted. */
@@ -27,34 +28,18 @@ interface CheckedAnswer {
  * Settles `job` with `answer` if it is still open (expiring it first if its deadline passed);
  * answers the job as it now stands either way, and whether this call settled it.
  */
-async function settleAnsweredJob(
-  plane: ControlPlane,
-  read: { job: Job; customer: Customer },
-  answer: CheckedAnswer,
-): Promise<{ job: Job; settled: boolean }> {
-  let { job, customer } = read;
-  const ids = { customerId: job.customer_id, jobId: job.job_id };
+async function settleAnsweredJob(plane: ControlPlane, read: { job: Job }, answer: CheckedAnswer): Promise<{ job: Job; settled: boolean }> {
+  let { job } = read;
   return retryOnConflict<{ job: Job; settled: boolean }>(async () => {
-    job = await expireIfOverdue(plane, job, customer);
+    job = await expireIfOverdue(plane, job);
     if (!isOpenStatus(job.status)) return done({ job, settled: false });
-    if (!holdsReservation(customer, job)) {
-      // The account was read after the job closed: read both again.
-      const snapshot = await plane.store.read(ids);
-      if (snapshot.job === undefined || snapshot.customer === undefined) return done({ job, settled: false });
-      job = snapshot.job;
-      customer = snapshot.customer;
-      return RETRY.afterPause;
-    }
-    const at = plane.now().toISOString();
+    const at = closingEntryTime(job.created_at, plane.now());
     const hash = answer.receiptHash;
     const earnings = await plane.store.getEarnings(job.node_id);
     const payout = recordPayout(earnings, job.quote, `${job.customer_id}:${job.job_id}`, job.job_id, hash, at);
     const outcome = await plane.store.settleJob({
       job,
-      customer: {
-        change: debitReserved(customer.account, job.quote.reserved_price_wei, job.job_id, hash, at),
-        expectedVersion: customer.account.version,
-      },
+      entry: debitEntry(job.customer_id, job.quote.reserved_price_wei, job.job_id, hash, at),
       earnings: { next: payout.earnings, entries: payout.entries, expectedVersion: earnings.version },
       encryptedResponse: answer.encryptedResponse,
       responsePurgeAt: envelopePurgeTime(at, plane.jobWindows),
@@ -80,10 +65,8 @@ async function settleAnsweredJob(
       case 'job_changed':
         job = outcome.job;
         return RETRY.afterPause;
-      case 'account_changed':
-        customer = outcome.customer ?? (await plane.store.getCustomer(job.customer_id)) ?? customer;
-        return RETRY.afterAccountConflict;
       case 'earnings_changed':
+      case 'conflict':
         return RETRY.afterPause;
     }
   });

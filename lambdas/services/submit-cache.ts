@@ -1,6 +1,6 @@
 /**
  * What `POST /v1/private-inference/jobs` may take from memory instead of reading: the customer as
- * last read (credentials and account) and the node it names, each for at most `ttlMs` after the read
+ * last read (their identity and token hash) and the node it names, each for at most `ttlMs` after the read
  * that fetched it *began*. Only submit uses it; every other request reads fresh.
  *
  * Why 1 second by default: the contract lets a node or token change take up to 2 seconds to reach
@@ -43,15 +43,6 @@ class FreshFor<V> {
     this.#entries.delete(key);
     this.#entries.set(key, { value, readAtMs });
     if (this.#entries.size > MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value as string);
-  }
-
-  /**
-   * Replaces a kept value with what this process itself just wrote (e.g. the account after its own
-   * reservation), keeping the original read's instant: the rest of the value is no fresher than that.
-   */
-  update(key: string, value: V): void {
-    const entry = this.#entries.get(key);
-    if (entry !== undefined) entry.value = value;
   }
 
   forget(key: string): void {

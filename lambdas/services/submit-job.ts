@@ -1,6 +1,7 @@
 /**
  * `POST /v1/private-inference/jobs`: checks in the contract's order, then one conditional
- * transaction that creates the job and reserves its price, then the command on the node's queue.
+ * transaction that creates the job and reserves its price in one of the customer's reservation
+ * buckets (reservation-buckets.ts), then the command on the node's queue.
  *
  * The send right after the commit only makes delivery fast. Delivery itself is guaranteed by the
  * outbox: the committed job's stream record makes the relay send the same command (SQS drops the
@@ -8,8 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { envelopeSha256, type KeyDirectory } from '@b3iq/protocol';
-import type { Customer } from '../domain/account.js';
-import { reserveFunds } from '../domain/account.js';
+import { type Customer, reserveEntry } from '../domain/account.js';
 import { tokenMatches } from '../domain/customer-token.js';
 import { acceptanceView, type Job, nodeCommand } from '../domain/job.js';
 import { envelopePurgeTime, type JobWindows, jobDeadlines } from '../domain/job-lifecycle.js';
@@ -22,6 +22,7 @@ import { describeError, logger } from '../observability/logger.js';
 import { recordInsufficientBalance, recordJobQueued } from '../observability/metrics.js';
 import type { ControlPlane } from './control-plane.js';
 import { admitCustomer, type CustomerCredentials, readAsCustomer } from './customer-access.js';
+import { type BucketLease, chooseReservationBucket } from './reservation-buckets.js';
 import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 
 /** A job as the customer submits it. */
@@ -74,13 +75,29 @@ async function submitJob(plane: ControlPlane, submission: JobSubmission): Promis
   logger.appendKeys({ job_id: jobId });
   let existing = basis.job;
   let readAgain = false;
+  let lease: BucketLease | undefined;
+  /** A bucket that just lost a transaction conflict: the next attempt takes another. */
+  let conflicted: number | undefined;
+  const letGo = () => {
+    lease?.release();
+    lease = undefined;
+  };
 
   return retryOnConflict(async (number) => {
     if (existing !== undefined) return done(replay(existing, fingerprint));
     const { customer } = basis;
-    let decision: ReturnType<typeof decide>;
+    const now = plane.now();
+    let quote: Job['quote'];
     try {
-      decision = decide(plane, basis, jobRequest, jobId, directory);
+      quote = quoteFor(basis, jobRequest, directory, plane, now);
+      if (lease === undefined) {
+        const choice = await chooseReservationBucket(plane.store, customer.customer_id, quote.reserved_price_wei, conflicted);
+        if (choice.type === 'insufficient') {
+          throw new Problem('insufficient_balance', `available balance does not cover the quoted price ${quote.quoted_price_wei} wei`);
+        }
+        if (choice.type === 'retry') return choice.after === 'now' ? RETRY.now : RETRY.afterAccountConflict;
+        lease = choice.lease;
+      }
     } catch (error) {
       const refusal = error instanceof Problem && REFUSALS.has(error.code);
       const stale = !basis.fresh || (jobRequest.job_id !== undefined && number > 1);
@@ -93,45 +110,43 @@ async function submitJob(plane: ControlPlane, submission: JobSubmission): Promis
       existing = basis.job;
       return RETRY.now;
     }
-    const { quote, change, createdAt } = decision;
-    const job = newJob(customer, jobRequest, jobId, fingerprint, quote, createdAt, plane.jobWindows);
-    const outcome = await plane.store.reserveForJob(job, jobRequest.encrypted_request, change, {
-      expectedVersion: customer.account.version,
+    const createdAt = now.toISOString();
+    const job = newJob(customer, jobRequest, jobId, fingerprint, quote, createdAt, plane.jobWindows, lease.bucket);
+    const entry = reserveEntry(customer.customer_id, quote.reserved_price_wei, jobId, createdAt);
+    const outcome = await plane.store.reserveForJob(job, jobRequest.encrypted_request, entry, {
       purgeAt: envelopePurgeTime(job.completion_deadline, plane.jobWindows),
     });
     switch (outcome.type) {
       case 'reserved':
-        plane.submitCache.customers.update(customer.account.customer_id, { ...customer, account: change.account });
+        lease.reserved(quote.reserved_price_wei);
+        letGo();
         recordJobQueued(jobRequest.encrypted_request.ciphertext);
         await sendNow(plane, job, jobRequest);
         return done(acceptanceView(job));
       case 'job_exists':
         existing = outcome.job;
         return RETRY.now;
-      case 'account_changed': {
-        const current = outcome.customer ?? (await plane.store.getCustomer(customer.account.customer_id)) ?? customer;
-        plane.submitCache.customers.update(customer.account.customer_id, current);
-        basis = { ...basis, customer: current };
+      case 'bucket_short':
+        // Another process drew from this bucket: take one that covers the price, as it now stands.
+        lease.learned(outcome.bucket);
+        letGo();
+        return RETRY.now;
+      case 'conflict':
+        conflicted = lease.bucket;
+        letGo();
         return RETRY.afterAccountConflict;
-      }
     }
-  });
+  }).finally(letGo);
 }
 
-/** Routing, price and balance, in the contract's order: the quote and the account change, or a refusal. */
-function decide(plane: ControlPlane, basis: Basis, jobRequest: JobRequest, jobId: string, directory: KeyDirectory) {
-  const now = plane.now();
+/** Routing and price, in the contract's order: the quote, or a refusal. */
+function quoteFor(basis: Basis, jobRequest: JobRequest, directory: KeyDirectory, plane: ControlPlane, now: Date): Job['quote'] {
   const route = routeToNode(basis.node, jobRequest, directory, now);
   const quote = quotePrice(route.priceWei, plane.pricing);
   if (jobRequest.max_price_wei !== undefined && quote.quoted_price_wei > jobRequest.max_price_wei) {
     throw new Problem('max_price_exceeded', `the quoted price ${quote.quoted_price_wei} wei is above max_price_wei`);
   }
-  const createdAt = now.toISOString();
-  const change = reserveFunds(basis.customer.account, quote.reserved_price_wei, jobId, createdAt);
-  if (change === undefined) {
-    throw new Problem('insufficient_balance', `available balance does not cover the quoted price ${quote.quoted_price_wei} wei`);
-  }
-  return { quote, change, createdAt };
+  return quote;
 }
 
 /** The customer and the node from the submit cache, if both are there and the token is the stored one; admitted. */
@@ -156,7 +171,7 @@ async function readBasis(
   const readAtMs = plane.now().getTime();
   // Read again for a refusal, the request was already counted against the customer's rate limit.
   const snapshot = await readAsCustomer(plane, credentials, named, { rateLimit: admit });
-  plane.submitCache.customers.put(snapshot.customer.account.customer_id, snapshot.customer, readAtMs);
+  plane.submitCache.customers.put(snapshot.customer.customer_id, snapshot.customer, readAtMs);
   if (snapshot.node !== undefined) plane.submitCache.nodes.put(snapshot.node.node.node_id, snapshot.node, readAtMs);
   return { customer: snapshot.customer, node: snapshot.node, job: snapshot.job, fresh: true };
 }
@@ -186,9 +201,10 @@ function newJob(
   quote: Job['quote'],
   createdAt: string,
   windows: JobWindows,
+  reservationBucket: number,
 ): Job {
   return {
-    customer_id: customer.account.customer_id,
+    customer_id: customer.customer_id,
     job_id: jobId,
     node_id: request.node_id,
     model_id: request.model_id,
@@ -196,6 +212,7 @@ function newJob(
     status: 'queued',
     billing_status: 'reserved',
     quote,
+    reservation_bucket: reservationBucket,
     request_fingerprint: fingerprint,
     request_sha256: envelopeSha256(request.encrypted_request),
     request_key_id: request.encrypted_request.key_id,

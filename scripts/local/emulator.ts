@@ -37,8 +37,22 @@ function awsEnv(endpoint: string, region = REGION): Record<string, string> {
   };
 }
 
+/**
+ * ministack computes update arithmetic (`SET a = a - :x`, `ADD`) with Python's default decimal
+ * context, 28 significant digits; DynamoDB keeps 38. The reservation buckets move wei with such
+ * arithmetic, so ministack runs with a 38-digit context (threads copy `DefaultContext`).
+ */
+const MINISTACK_WITH_38_DIGITS = [
+  'import decimal, sys',
+  'decimal.DefaultContext.prec = 38',
+  'decimal.setcontext(decimal.Context(prec=38))',
+  'from ministack.app import main',
+  'sys.exit(main())',
+].join('\n');
+
+/** The virtualenv's Python, with ministack installed. */
 async function installMinistack(log: (line: string) => void): Promise<string> {
-  return path.join(await installPythonTool('ministack-venv', PACKAGES, log), 'ministack');
+  return path.join(await installPythonTool('ministack-venv', PACKAGES, log), 'python3');
 }
 
 async function freePort(): Promise<number> {
@@ -93,7 +107,7 @@ interface EmulatorOptions {
 /** Installs (once) and starts a fresh ministack on free ports; `stop()` ends it and everything it ran. */
 async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const log = options.log ?? (() => {});
-  const binary = await installMinistack(log);
+  const python = await installMinistack(log);
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   // Outside the project: ministack writes its CommonJS Lambda worker there, and the project's
@@ -101,7 +115,7 @@ async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const workDir = path.join(tmpdir(), `b3iq-ministack-${port}`);
   mkdirSync(workDir, { recursive: true });
   const logFile = openSync(path.join(workDir, 'ministack.log'), 'a');
-  const child = spawn(binary, [], {
+  const child = spawn(python, ['-c', MINISTACK_WITH_38_DIGITS], {
     detached: true, // its own process group, so stop() also ends the Lambda processes it started
     stdio: ['ignore', logFile, logFile],
     env: {

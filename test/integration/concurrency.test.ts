@@ -2,14 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { adminHeaders, callApi } from './support/api.js';
 import { submit } from './support/jobs.js';
-import { account, drainQueue, ledger, newCustomer, newNode, queueDepth, sealedJob, uniqueId } from './support/world.js';
+import { account, buckets, drainQueue, ledger, newCustomer, newNode, queueDepth, sealedJob, storedJob, uniqueId } from './support/world.js';
 
 describe('concurrent job submissions', () => {
-  it('accepts exactly 20 of 50 concurrent jobs against a balance that covers 20', async () => {
-    // Prepare
+  it('accepts exactly 20 of 50 concurrent jobs against a balance that covers 20, spread so that no bucket covers one alone', async () => {
+    // Prepare: the credit is spread over every bucket, so each reservation needs a refill first.
     const price = 1_000_000_000_000_000n;
     const customer = await newCustomer(20n * price);
     const node = await newNode({ priceWei: price });
+    expect((await buckets(customer.customerId)).every((bucket) => bucket.available_wei > 0n && bucket.available_wei < price)).toBe(true);
 
     // Act
     const answers = await Promise.all(Array.from({ length: 50 }, () => submit(customer, sealedJob(node, { job_id: uniqueId('job') }))));
@@ -17,11 +18,20 @@ describe('concurrent job submissions', () => {
     // Assess
     const accepted = answers.filter((answer) => answer.status === 202);
     const refused = answers.filter((answer) => answer.status !== 202);
+    console.log('CODES', JSON.stringify(refused.map((answer) => [answer.status, answer.body.error?.code, answer.body.error?.detail])));
     expect(accepted).toHaveLength(20);
     expect(refused.map((answer) => answer.body.error.code)).toEqual(Array(30).fill('insufficient_balance'));
-    expect(await account(customer.customerId)).toMatchObject({ balance_wei: 20n * price, reserved_wei: 20n * price });
+    expect(await account(customer.customerId)).toEqual({ balance_wei: 20n * price, reserved_wei: 20n * price, available_wei: 0n });
+    // Nothing negative, and each accepted job's reservation is held in the bucket it names.
+    const held = await buckets(customer.customerId);
+    expect(held.every((bucket) => bucket.available_wei >= 0n)).toBe(true);
+    const jobs = await Promise.all(accepted.map((answer) => storedJob(customer.customerId, answer.body.job_id)));
+    for (const bucket of held) {
+      const open = jobs.filter((job) => job!.reservation_bucket === bucket.index);
+      expect(bucket.reserved_wei).toBe(BigInt(open.length) * price);
+    }
     const reservations = (await ledger(customer.customerId)).filter((entry) => entry.kind === 'reserve');
-    // Each reservation saw the one before it: reserved after each is k × price, k = 1..20, never more.
+    // In the stated order, reserved after each reservation is k × price, k = 1..20, never more.
     expect(reservations.map((entry) => entry.reserved_after_wei).sort((a, b) => (a < b ? -1 : 1))).toEqual(
       Array.from({ length: 20 }, (_, k) => BigInt(k + 1) * price),
     );

@@ -2,16 +2,15 @@
 
 import { envelopeSha256 } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
-import { reserveFunds } from '../../lambdas/domain/account.js';
+import { reserveEntry } from '../../lambdas/domain/account.js';
 import type { Job } from '../../lambdas/domain/job.js';
 import { jobDeadlines } from '../../lambdas/domain/job-lifecycle.js';
 import { adminHeaders, callApi } from './support/api.js';
-import { account, ledger, newCustomer, newNode, sealedJob, store, storedJob, uniqueId } from './support/world.js';
+import { account, buckets, footprint, fundedBucket, newCustomer, newNode, sealedJob, store, storedJob, uniqueId } from './support/world.js';
 
 async function pendingJob(price = 100n) {
   const customer = await newCustomer(1_000n);
   const node = await newNode({ priceWei: price });
-  const stored = (await store.getCustomer(customer.customerId))!;
   const jobId = uniqueId('job');
   const createdAt = new Date().toISOString();
   const request = sealedJob(node).encrypted_request;
@@ -24,6 +23,7 @@ async function pendingJob(price = 100n) {
     status: 'queued',
     billing_status: 'reserved',
     quote: { policy_version: 'flat-v1', quoted_price_wei: price, reserved_price_wei: price, payout_price_wei: price },
+    reservation_bucket: await fundedBucket(customer.customerId, price),
     request_fingerprint: 'f'.repeat(64),
     request_sha256: envelopeSha256(request),
     request_key_id: request.key_id,
@@ -33,59 +33,49 @@ async function pendingJob(price = 100n) {
     claimed_at: null,
     completed_at: null,
   };
-  const change = reserveFunds(stored.account, price, jobId, createdAt)!;
-  const { revision } = (await store.getNode(node.nodeId))!;
-  const guards = { expectedVersion: stored.account.version, purgeAt: Math.ceil(Date.now() / 1000) + 7200 };
-  return { customer, node, job, request, change, version: stored.account.version, revision, guards };
+  const entry = reserveEntry(customer.customerId, price, jobId, createdAt);
+  const guards = { purgeAt: Math.ceil(Date.now() / 1000) + 7200 };
+  return { customer, node, job, request, entry, guards };
 }
 
 describe('ControlPlaneStore.reserveForJob', () => {
-  it('writes the job, its request envelope, the account and the ledger row together', async () => {
-    const { customer, job, request, change, guards } = await pendingJob();
+  it('writes the job, its request envelope, its bucket and the ledger row together', async () => {
+    const { customer, job, request, entry, guards } = await pendingJob();
+    const before = (await buckets(customer.customerId))[job.reservation_bucket]!;
 
-    expect(await store.reserveForJob(job, request, change, guards)).toEqual({ type: 'reserved' });
+    expect(await store.reserveForJob(job, request, entry, guards)).toEqual({ type: 'reserved' });
 
     expect(await storedJob(customer.customerId, job.job_id)).toEqual(job);
     expect(await store.getJobWithEnvelopes(customer.customerId, job.job_id)).toEqual({
       job,
       envelopes: { encrypted_request: request, encrypted_response: null },
     });
-    expect(await account(customer.customerId)).toEqual(change.account);
-    expect(await ledger(customer.customerId)).toContainEqual(change.entry);
+    expect((await buckets(customer.customerId))[job.reservation_bucket]).toEqual({
+      index: job.reservation_bucket,
+      available_wei: before.available_wei - 100n,
+      reserved_wei: before.reserved_wei + 100n,
+    });
+    expect(await account(customer.customerId)).toEqual({ balance_wei: 1_000n, reserved_wei: 100n, available_wei: 900n });
+    expect(await store.ledger(customer.customerId, 10)).toContainEqual(entry);
   });
 
-  it.each([{ case: 'the account changed since it was read', stale: 'version', outcome: 'account_changed' }])(
-    'writes nothing when $case',
-    async ({ stale, outcome }) => {
-      // Prepare
-      const { customer, job, request, change, version, guards } = await pendingJob();
-      const creditsBefore = (await ledger(customer.customerId)).length;
+  it('writes nothing when the bucket does not cover the price, and answers the bucket as it stood', async () => {
+    const { customer, job, request, entry, guards } = await pendingJob();
+    const poor = (await buckets(customer.customerId)).find((bucket) => bucket.available_wei < 100n)!;
+    const before = await footprint(customer);
 
-      // Act
-      const result = await store.reserveForJob(job, request, change, {
-        ...guards,
-        expectedVersion: stale === 'version' ? version - 1 : version,
-      });
+    const result = await store.reserveForJob({ ...job, reservation_bucket: poor.index }, request, entry, guards);
 
-      // Assess
-      expect(result.type).toBe(outcome);
-      if (result.type === 'account_changed') expect(result.customer?.account.version).toBe(version);
-      expect(await store.getJobWithEnvelopes(customer.customerId, job.job_id)).toBeUndefined();
-      expect(await account(customer.customerId)).toMatchObject({ reserved_wei: 0n, version });
-      expect(await ledger(customer.customerId)).toHaveLength(creditsBefore);
-    },
-  );
+    expect(result).toEqual({ type: 'bucket_short', bucket: poor });
+    expect(await store.getJobWithEnvelopes(customer.customerId, job.job_id)).toBeUndefined();
+    expect(await footprint(customer)).toEqual(before);
+  });
 
   it('reports the existing job when the job id is taken, with the job as stored', async () => {
-    const { job, request, change, version, guards } = await pendingJob();
-    await store.reserveForJob(job, request, change, guards);
+    const { job, request, entry, guards } = await pendingJob();
+    await store.reserveForJob(job, request, entry, guards);
 
-    const again = await store.reserveForJob(
-      { ...job, command_id: 'cmd-other' },
-      request,
-      { ...change, account: { ...change.account, version: version + 2 } },
-      { ...guards, expectedVersion: version + 1 },
-    );
+    const again = await store.reserveForJob({ ...job, command_id: 'cmd-other' }, request, entry, guards);
 
     expect(again).toEqual({ type: 'job_exists', job });
   });

@@ -272,7 +272,7 @@ async function checkWorld(world: World): Promise<void> {
       const stored = snapshot.jobs.get(job.jobId);
       return `${job.label}=${stored === undefined ? 'absent' : `${stored.status}/${stored.billing_status}`}`;
     });
-    const rows = [...snapshot.rows].reverse().map((row) => {
+    const rows = snapshot.usage.toReversed().map((row) => {
       const job = world.jobs.find((candidate) => candidate.jobId === row.private_job_id)?.label ?? '-';
       return `${row.created_at} ${row.kind} ${job} ${row.amount_wei} → ${row.balance_after_wei}/${row.reserved_after_wei}`;
     });
@@ -282,7 +282,11 @@ async function checkWorld(world: World): Promise<void> {
         ...problems.map((problem) => `  - ${problem}`),
         'steps:',
         ...world.trace.map((line, i) => `  ${i + 1}. ${line}`),
-        `account: balance ${snapshot.account.balance_wei}, reserved ${snapshot.account.reserved_wei}, version ${snapshot.account.version}`,
+        `account: balance ${snapshot.account.balance_wei}, reserved ${snapshot.account.reserved_wei}`,
+        `buckets: ${snapshot.buckets
+          .filter((bucket) => bucket.available_wei !== 0n || bucket.reserved_wei !== 0n)
+          .map((bucket) => `${bucket.index}=${bucket.available_wei}/${bucket.reserved_wei}`)
+          .join(' ')}`,
         `jobs: ${jobs.join(' ')}`,
         'ledger, oldest first:',
         ...rows.map((row) => `  ${row}`),

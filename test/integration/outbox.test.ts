@@ -7,7 +7,7 @@
 import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { envelopeSha256 } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
-import { reserveFunds } from '../../lambdas/domain/account.js';
+import { reserveEntry } from '../../lambdas/domain/account.js';
 import { jobDeadlines } from '../../lambdas/domain/job-lifecycle.js';
 import { customerJobRoutes } from '../../lambdas/handlers/customer-jobs.js';
 import { apiHandler } from '../../lambdas/http/router.js';
@@ -15,7 +15,18 @@ import { relayNewJobs } from '../../lambdas/services/command-relay.js';
 import { callApi } from './support/api.js';
 import { eventually, plane, planeWith } from './support/lifecycle.js';
 import { pull, pullJob } from './support/node-calls.js';
-import { account, ledger, newCustomer, newNode, sealedJob, store, storedJob, type TestCustomer, uniqueId } from './support/world.js';
+import {
+  account,
+  fundedBucket,
+  ledger,
+  newCustomer,
+  newNode,
+  sealedJob,
+  store,
+  storedJob,
+  type TestCustomer,
+  uniqueId,
+} from './support/world.js';
 
 /** The job path with a queue adapter whose send always fails, as SQS would during an outage. */
 function submitWithFailingSend(customer: TestCustomer, body: unknown) {
@@ -65,7 +76,6 @@ describe('the command reaches the node whatever fails after the commit', () => {
     const customer = await newCustomer(5_000n);
     const node = await newNode({ priceWei: 700n });
     const request = sealedJob(node).encrypted_request;
-    const stored = (await store.getCustomer(customer.customerId))!;
     const createdAt = new Date().toISOString();
     const jobId = uniqueId('job');
     const job = {
@@ -77,6 +87,7 @@ describe('the command reaches the node whatever fails after the commit', () => {
       status: 'queued' as const,
       billing_status: 'reserved' as const,
       quote: { policy_version: 'flat-v1', quoted_price_wei: 700n, reserved_price_wei: 700n, payout_price_wei: 630n },
+      reservation_bucket: await fundedBucket(customer.customerId, 700n),
       request_fingerprint: 'f'.repeat(64),
       request_sha256: envelopeSha256(request),
       request_key_id: request.key_id,
@@ -86,11 +97,10 @@ describe('the command reaches the node whatever fails after the commit', () => {
       completed_at: null,
       ...jobDeadlines(createdAt, plane.jobWindows),
     };
-    const change = reserveFunds(stored.account, 700n, jobId, createdAt)!;
+    const entry = reserveEntry(customer.customerId, 700n, jobId, createdAt);
 
     // Act
-    const outcome = await store.reserveForJob(job, request, change, {
-      expectedVersion: stored.account.version,
+    const outcome = await store.reserveForJob(job, request, entry, {
       purgeAt: Math.ceil(Date.now() / 1000) + 3600,
     });
 

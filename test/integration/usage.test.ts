@@ -1,7 +1,18 @@
-/** `GET /v1/billing/usage?window_days=&limit=`: its query's bounds, and how `limit` pages the entries. */
+/**
+ * `GET /v1/billing/usage?window_days=&limit=`: its query's bounds, how `limit` pages the entries,
+ * and the running totals computed from the newest ledger checkpoint.
+ */
+import type { UsageView } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
+import { ledgerPosition } from '../../lambdas/domain/ledger-totals.js';
+import { creditCustomer } from '../../lambdas/services/admin.js';
+import type { ControlPlane } from '../../lambdas/services/control-plane.js';
+import { getUsage } from '../../lambdas/services/customer-reads.js';
+import type { ControlPlaneStore } from '../../lambdas/services/ports/store.js';
 import { adminHeaders, callApi } from './support/api.js';
-import { newCustomer, type TestCustomer, uniqueId } from './support/world.js';
+import { submit } from './support/jobs.js';
+import { cancelJob, plane, planeWith } from './support/lifecycle.js';
+import { ledger, newCustomer, newNode, sealedJob, store, type TestCustomer, uniqueId } from './support/world.js';
 
 function usage(customer: TestCustomer, query?: Record<string, string>) {
   return callApi('GET', '/v1/billing/usage', { headers: customer.headers, ...(query === undefined ? {} : { query }) });
@@ -120,4 +131,123 @@ describe('GET /v1/billing/usage, paging', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ status: 'ok', customer_id: customer.customerId, totals: [], entries: [] });
   });
+});
+
+describe('GET /v1/billing/usage, running totals from checkpoints', () => {
+  /** A control plane whose clock stands `daysAgo` days back (ms apart per call), optionally without checkpoint writes. */
+  function pastPlane(daysAgo: number, options: { checkpoints: boolean }) {
+    let tick = 0;
+    const start = Date.now() - daysAgo * 86_400_000;
+    const store: ControlPlaneStore = options.checkpoints ? plane.store : { ...bound(plane.store), putCheckpoint: async () => {} };
+    return planeWith({ now: () => new Date(start + tick++), store });
+  }
+
+  /** Every method of the store, bound to it (the support store is a proxy). */
+  const bound = (target: ControlPlaneStore): ControlPlaneStore =>
+    new Proxy(target, {
+      get: (object, property) => {
+        const value = Reflect.get(object, property, object);
+        return typeof value === 'function' ? value.bind(object) : value;
+      },
+    });
+
+  /** Credits of 1, 2, … `count` wei through the admin service, on `at`'s clock. */
+  async function oldCredits(customer: TestCustomer, count: number, at: ControlPlane): Promise<void> {
+    for (let amount = 1; amount <= count; amount++) {
+      await creditCustomer(at, {
+        token: adminHeaders()['X-B3IQ-Admin-Token'],
+        customerId: customer.customerId,
+        readBody: () => ({ credit_id: uniqueId('credit'), amount_wei: String(amount) }),
+      });
+    }
+  }
+
+  /** The usage read through a store that records which ledger ranges it read, and how many entries each. */
+  async function readUsage(customer: TestCustomer) {
+    const ranges: { after: string | undefined; entries: number }[] = [];
+    const base = bound(plane.store);
+    const counting: ControlPlaneStore = {
+      ...base,
+      ledgerBetween: async (customerId, range) => {
+        const entries = await base.ledgerBetween(customerId, range);
+        ranges.push({ after: range.after, entries: entries.length });
+        return entries;
+      },
+    };
+    const view = await getUsage(
+      planeWith({ store: counting }),
+      { customerId: customer.customerId, token: customer.token },
+      {
+        window_days: '1',
+        limit: '1000',
+      },
+    );
+    return { view, ranges };
+  }
+
+  /** The window's entries as the usage read shows them, against the totals recomputed from the customer's first entry. */
+  async function expectExactTotals(customer: TestCustomer, shown: UsageView['entries']): Promise<void> {
+    const recomputed = new Map((await ledger(customer.customerId)).map((row) => [row.entry_id, row]));
+    expect(shown.length).toBeGreaterThan(0);
+    for (const entry of shown) {
+      const row = recomputed.get(entry.entry_id)!;
+      expect([entry.balance_after_wei, entry.reserved_after_wei]).toEqual([String(row.balance_after_wei), String(row.reserved_after_wei)]);
+    }
+  }
+
+  it('writes a checkpoint over the settled history on a read, and starts the next read from it, exactly', async () => {
+    // Prepare: 104 credits three days ago (no checkpoint yet), then jobs today.
+    const customer = await newCustomer(0n);
+    await oldCredits(customer, 104, pastPlane(3, { checkpoints: false }));
+    expect(await store.latestCheckpoint(customer.customerId)).toBeUndefined();
+    const node = await newNode({ priceWei: 1_000n });
+    const jobs = [];
+    for (let i = 0; i < 4; i++) {
+      const answer = await submit(customer, sealedJob(node));
+      expect(answer.status).toBe(202);
+      jobs.push(answer.body.job_id as string);
+    }
+    expect((await cancelJob(customer, jobs[1]!)).status).toBe(200);
+
+    // Act: the first read starts from the first entry; the second from the checkpoint the first wrote.
+    const first = await readUsage(customer);
+    const checkpoint = await store.latestCheckpoint(customer.customerId);
+    const second = await readUsage(customer);
+
+    // Assess
+    const history = (await ledger(customer.customerId)).toReversed();
+    expect(first.ranges).toEqual([{ after: undefined, entries: 104 }]);
+    expect(checkpoint).toEqual({
+      customer_id: customer.customerId,
+      position: ledgerPosition(history[103]!),
+      balance_wei: (104n * 105n) / 2n,
+      reserved_wei: 0n,
+    });
+    expect(second.ranges).toEqual([{ after: checkpoint!.position, entries: 0 }]);
+    expect(second.view.entries).toHaveLength(5);
+    expect(second.view.entries[0]).toMatchObject({ kind: 'release', balance_after_wei: '5460', reserved_after_wei: '3000' });
+    await expectExactTotals(customer, second.view.entries);
+    expect(second.view).toEqual({ ...first.view, generated_at: second.view.generated_at });
+  }, 120_000);
+
+  it('moves the checkpoint forward on a credit once 100 settled entries follow the last one', async () => {
+    // Prepare: 100 credits three days ago, none of which wrote a checkpoint.
+    const customer = await newCustomer(0n);
+    await oldCredits(customer, 100, pastPlane(3, { checkpoints: false }));
+    const before = await store.latestCheckpoint(customer.customerId);
+
+    // Act: a credit now.
+    await credit(customer, 5n);
+
+    // Assess: a checkpoint at the newest settled entry (not at the fresh credit).
+    expect(before).toBeUndefined();
+    const history = (await ledger(customer.customerId)).toReversed();
+    expect(history).toHaveLength(101);
+    expect(await store.latestCheckpoint(customer.customerId)).toEqual({
+      customer_id: customer.customerId,
+      position: ledgerPosition(history[99]!),
+      balance_wei: (100n * 101n) / 2n,
+      reserved_wei: 0n,
+    });
+  }, 120_000);
 });

@@ -1,53 +1,26 @@
 /**
- * Accounts, credits and ledgers in DynamoDB. Every balance change is one transaction that writes
- * the account (conditioned on the version read), its ledger row, and what caused it; the writes
- * for the account and its row are built here for every transaction that changes a balance.
+ * Customers, credits and the account snapshot in DynamoDB. A credit is one transaction: the
+ * credit id (so a repeat is a no-op), the account's credit sequence (so concurrent credits are
+ * checked against the balance limit one at a time), a deposit in each bucket its shares name, and
+ * its ledger row. The `ledgerRow` write is built here for every transaction that changes money.
  */
-import type { AccountChange, Customer } from '../../domain/account.js';
+import { TransactGetItemsCommand, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { LedgerEntry } from '../../domain/account.js';
+import { allBuckets, RESERVATION_BUCKETS } from '../../domain/escrow.js';
 import type { AccountStore } from '../../services/ports/accounts.js';
-import { creditFromItem, creditToItem, customerFromItem, customerToItem, ledgerFromItem, ledgerToItem } from './account-items.js';
+import { creditFromItem, creditSequenceOf, creditToItem, customerFromItem, customerToItem, ledgerToItem } from './account-items.js';
 import { n } from './attributes.js';
+import { bucketDeposit, bucketFromItem } from './bucket-items.js';
 import { keys } from './items.js';
-import { getItem, newestFirst, putIf, type Table } from './table.js';
-import { isNew, isNewOrAnswerExisting, type NamedWrite, type TransactionOutcome, transactWrite } from './transactions.js';
+import { getItem, putIf, type Table } from './table.js';
+import { isNew, isNewOrAnswerExisting, type NamedWrite, transactWrite } from './transactions.js';
 
-/** The account as `change` leaves it, written only if it is still at `expectedVersion`. */
-function accountUpdate(table: Table, change: AccountChange, expectedVersion: number): NamedWrite<'account'> {
-  const { account } = change;
-  return {
-    name: 'account',
-    write: {
-      Update: {
-        TableName: table.name,
-        Key: keys.account(account.customer_id),
-        UpdateExpression: 'SET balance_wei = :balance, reserved_wei = :reserved, #version = :next',
-        ConditionExpression: '#version = :expected',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: {
-          ':balance': n(account.balance_wei),
-          ':reserved': n(account.reserved_wei),
-          ':next': n(account.version),
-          ':expected': n(expectedVersion),
-        },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    },
-  };
+/** The ledger row of a money change (`credit`, `reserve`, `debit` or `release`). */
+function ledgerRow(table: Table, entry: LedgerEntry): NamedWrite<'ledger'> {
+  return { name: 'ledger', write: { Put: { TableName: table.name, Item: ledgerToItem(entry), ...isNew } } };
 }
 
-/** The `credit`, `reserve`, `debit` or `release` ledger row of an account change. */
-function ledgerRow(table: Table, change: AccountChange): NamedWrite<'ledger'> {
-  return { name: 'ledger', write: { Put: { TableName: table.name, Item: ledgerToItem(change.entry), ...isNew } } };
-}
-
-/** The account as it stood when its version guard failed; `undefined` when something else stopped the transaction (re-read it). */
-function changedAccount(outcome: TransactionOutcome<string>): Customer | undefined {
-  return outcome.type === 'condition_failed' && outcome.name === 'account' && outcome.item !== undefined
-    ? customerFromItem(outcome.item)
-    : undefined;
-}
-
-function accountStore(table: Table): AccountStore {
+function accountStore(table: Table): Pick<AccountStore, 'getCustomer' | 'createCustomer' | 'findCredit' | 'applyCredit' | 'readAccount'> {
   return {
     async getCustomer(customerId) {
       const item = await getItem(table, keys.account(customerId));
@@ -61,23 +34,57 @@ function accountStore(table: Table): AccountStore {
       return item === undefined ? undefined : creditFromItem(item);
     },
 
-    async applyCredit(credit, change, expectedVersion, createdAt) {
+    async applyCredit({ credit, entry, shares, creditSequence, createdAt }) {
+      const customerId = credit.customer_id;
       const outcome = await transactWrite(table.client, [
         { name: 'credit', write: { Put: { TableName: table.name, Item: creditToItem(credit, createdAt), ...isNewOrAnswerExisting } } },
-        accountUpdate(table, change, expectedVersion),
-        ledgerRow(table, change),
+        {
+          name: 'account',
+          write: {
+            Update: {
+              TableName: table.name,
+              Key: keys.account(customerId),
+              UpdateExpression: 'SET credit_sequence = :next',
+              ConditionExpression: 'credit_sequence = :read',
+              ExpressionAttributeValues: { ':read': n(creditSequence), ':next': n(creditSequence + 1) },
+            },
+          },
+        },
+        ...shares.map((share) => bucketDeposit(table, 'bucket', customerId, share.index, share.amount)),
+        ledgerRow(table, entry),
       ]);
       if (outcome.type === 'committed') return { type: 'credited' };
       if (outcome.type === 'condition_failed' && outcome.name === 'credit' && outcome.item !== undefined) {
         return { type: 'credit_exists', credit: creditFromItem(outcome.item) };
       }
-      return { type: 'account_changed', customer: changedAccount(outcome) };
+      return { type: 'conflict' };
     },
 
-    async ledger(customerId, limit, since) {
-      return (await newestFirst(table, keys.ledgerPartition(customerId), limit, since)).map(ledgerFromItem);
+    async readAccount(customerId) {
+      const bucketKeys = Array.from({ length: RESERVATION_BUCKETS }, (_, index) => keys.bucket(customerId, index));
+      try {
+        const result = await table.client.send(
+          new TransactGetItemsCommand({
+            TransactItems: [keys.account(customerId), ...bucketKeys].map((Key) => ({ Get: { TableName: table.name, Key } })),
+          }),
+        );
+        const [account, ...buckets] = (result.Responses ?? []).map((response) => response.Item);
+        if (account === undefined) return { type: 'not_found' };
+        return {
+          type: 'found',
+          account: {
+            customer: customerFromItem(account),
+            creditSequence: creditSequenceOf(account),
+            buckets: allBuckets(buckets.flatMap((item) => (item === undefined ? [] : [bucketFromItem(item)]))),
+          },
+        };
+      } catch (error) {
+        // A transactional read is cancelled by a write in flight on one of its items.
+        if (error instanceof TransactionCanceledException) return { type: 'conflict' };
+        throw error;
+      }
     },
   };
 }
 
-export { accountStore, accountUpdate, changedAccount, ledgerRow };
+export { accountStore, ledgerRow };

@@ -1,17 +1,20 @@
 /**
  * The control plane's store in DynamoDB: one table (layout in items.ts), one adapter per
- * aggregate (accounts, jobs, nodes, earnings, the open-jobs index), put together behind the
- * `ControlPlaneStore` port the services use, with the one read a customer request starts with.
+ * aggregate (accounts with their buckets and ledgers, jobs, nodes, earnings, the open-jobs
+ * index), put together behind the `ControlPlaneStore` port the services use, with the one read
+ * a customer request starts with.
  */
 import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ControlPlaneStore, Snapshot } from '../../services/ports/store.js';
 import { customerFromItem } from './account-items.js';
 import { accountStore } from './account-store.js';
 import type { Item } from './attributes.js';
+import { bucketStore } from './bucket-store.js';
 import { earningsStore } from './earnings-store.js';
 import { keys } from './items.js';
 import { jobFromItem } from './job-items.js';
 import { jobStore } from './job-store.js';
+import { ledgerStore } from './ledger-store.js';
 import { nodeFromItem } from './node-items.js';
 import { nodeStore } from './node-store.js';
 import { openJobsIndex } from './open-jobs-index.js';
@@ -45,6 +48,8 @@ function dynamoDbStore(client: DynamoDBClient, tableName: string, hooks?: Transa
   if (hooks !== undefined) useTransactionHooks(client, hooks);
   return {
     ...accountStore(table),
+    ...bucketStore(table),
+    ...ledgerStore(table),
     ...jobStore(table),
     ...nodeStore(table),
     ...earningsStore(table),

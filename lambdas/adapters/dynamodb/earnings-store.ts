@@ -1,7 +1,7 @@
 /** Nodes' earnings and ledgers, published receipts, and the settlement transaction that writes them, in DynamoDB. */
 import { noEarnings } from '../../domain/node-earnings.js';
 import type { EarningsStore } from '../../services/ports/earnings.js';
-import { accountUpdate, ledgerRow } from './account-store.js';
+import { ledgerRow } from './account-store.js';
 import { n, s } from './attributes.js';
 import {
   earningsFromItem,
@@ -13,7 +13,7 @@ import {
 } from './earnings-items.js';
 import { keys } from './items.js';
 import { envelopeToItems } from './job-items.js';
-import { closeJob, closeOutcome } from './job-store.js';
+import { closeJob, closeOutcome, closeReservation } from './job-store.js';
 import { getItem, newestFirst, type Table } from './table.js';
 import { isNew, transactWrite } from './transactions.js';
 
@@ -34,7 +34,7 @@ function earningsStore(table: Table): EarningsStore {
     },
 
     async settleJob(settlement) {
-      const { job, customer, earnings, receipt } = settlement;
+      const { job, earnings, receipt } = settlement;
       const outcome = await transactWrite(table.client, [
         closeJob(
           table,
@@ -47,8 +47,8 @@ function earningsStore(table: Table): EarningsStore {
           },
           { before: settlement.settledAt },
         ),
-        accountUpdate(table, customer.change, customer.expectedVersion),
-        ledgerRow(table, customer.change),
+        closeReservation(table, job, 'debit'),
+        ledgerRow(table, settlement.entry),
         {
           name: 'earnings',
           write: {

@@ -1,13 +1,15 @@
 /**
- * The single-table layout. Each entity has its own partition so that one customer's hot account
- * item does not share write capacity with their jobs:
+ * The single-table layout. Each entity has its own partition so that one customer's money does
+ * not share write capacity with their jobs:
  *
  * | entity  | pk                      | sk                        |
  * |---------|-------------------------|---------------------------|
  * | account | CUSTOMER#{customer_id}  | ACCOUNT                   |
+ * | bucket  | CUSTOMER#{customer_id}  | BUCKET#{00..63} (reservation buckets, escrow.ts) |
  * | job     | JOB#{customer_id}#{job} | JOB                       |
  * | envelope| JOB#{customer_id}#{job} | ENVELOPE#{kind}#{part} (expires by TTL) |
  * | ledger  | LEDGER#{customer_id}    | {created_at}#{entry_id}   |
+ * | ledger checkpoint | LEDGER_CHECKPOINT#{customer_id} | the ledger sort key it covers up to |
  * | credit  | CREDIT#{credit_id}      | CREDIT                    |
  * | node    | NODE#{node_id}          | NODE                      |
  * | command | COMMAND#{command_id}    | COMMAND (expires by TTL)  |
@@ -25,10 +27,11 @@
  * first item of each is its oldest job) spread over a few shards so that no index partition takes
  * every job's writes.
  *
- * The items of each aggregate are coded in their own file: account-items.ts, job-items.ts,
- * node-items.ts, earnings-items.ts.
+ * The items of each aggregate are coded in their own file: account-items.ts, bucket-items.ts,
+ * job-items.ts, node-items.ts, earnings-items.ts.
  */
 import type { LedgerEntry } from '../../domain/account.js';
+import { ledgerPosition } from '../../domain/ledger-totals.js';
 import type { NodeLedgerEntry } from '../../domain/node-earnings.js';
 import { type Item, s } from './attributes.js';
 
@@ -37,7 +40,13 @@ type EnvelopeKind = 'request' | 'response';
 const OPEN_JOBS_INDEX = 'OpenJobs';
 
 const keys = {
-  account: (customerId: string): Item => ({ pk: s(`CUSTOMER#${customerId}`), sk: s('ACCOUNT') }),
+  account: (customerId: string): Item => ({ pk: s(keys.customerPartition(customerId)), sk: s('ACCOUNT') }),
+  customerPartition: (customerId: string): string => `CUSTOMER#${customerId}`,
+  bucket: (customerId: string, index: number): Item => ({
+    pk: s(keys.customerPartition(customerId)),
+    sk: s(`${keys.bucketPrefix}${String(index).padStart(2, '0')}`),
+  }),
+  bucketPrefix: 'BUCKET#',
   job: (customerId: string, jobId: string): Item => ({ pk: s(keys.jobPartition(customerId, jobId)), sk: s('JOB') }),
   jobPartition: (customerId: string, jobId: string): string => `JOB#${customerId}#${jobId}`,
   envelopePart: (customerId: string, jobId: string, kind: EnvelopeKind, part: number): Item => ({
@@ -48,9 +57,14 @@ const keys = {
   envelopePrefix: (kind: EnvelopeKind): string => `ENVELOPE#${kind}#`,
   ledger: (entry: LedgerEntry): Item => ({
     pk: s(keys.ledgerPartition(entry.customer_id)),
-    sk: s(`${entry.created_at}#${entry.entry_id}`),
+    sk: s(ledgerPosition(entry)),
   }),
   ledgerPartition: (customerId: string): string => `LEDGER#${customerId}`,
+  ledgerCheckpoint: (customerId: string, position: string): Item => ({
+    pk: s(keys.ledgerCheckpointPartition(customerId)),
+    sk: s(position),
+  }),
+  ledgerCheckpointPartition: (customerId: string): string => `LEDGER_CHECKPOINT#${customerId}`,
   credit: (creditId: string): Item => ({ pk: s(`CREDIT#${creditId}`), sk: s('CREDIT') }),
   node: (nodeId: string): Item => ({ pk: s(`NODE#${nodeId}`), sk: s('NODE') }),
   command: (commandId: string): Item => ({ pk: s(`COMMAND#${commandId}`), sk: s('COMMAND') }),

@@ -1,7 +1,7 @@
 /**
  * Jobs, their envelopes and their commands in DynamoDB. A job's partition holds the job and the
  * parts of its envelopes, so reading a job with its envelopes is one query. Reserving, releasing
- * (and settling, in earnings-store.ts) close or open a job together with the account's balance.
+ * (and settling, in earnings-store.ts) open or close a job together with its reservation bucket.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -14,8 +14,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Job } from '../../domain/job.js';
 import type { CloseOutcome, JobStore } from '../../services/ports/jobs.js';
-import { accountUpdate, changedAccount, ledgerRow } from './account-store.js';
+import { ledgerRow } from './account-store.js';
 import { type Item, n, s } from './attributes.js';
+import { bucketAsItStood, bucketUpdate } from './bucket-items.js';
 import { keys } from './items.js';
 import {
   commandFromItem,
@@ -69,8 +70,15 @@ function closeOutcome(outcome: TransactionOutcome<string>): CloseOutcome {
   if (outcome.type === 'condition_failed') {
     if (outcome.name === 'job' && outcome.item !== undefined) return { type: 'job_changed', job: jobFromItem(outcome.item) };
     if (outcome.name === 'earnings') return { type: 'earnings_changed' };
+    // The bucket's condition is a safety net: an open job's bucket always holds its reservation.
+    if (outcome.name === 'bucket') throw new Error("the job's reservation bucket does not hold its reservation");
   }
-  return { type: 'account_changed', customer: changedAccount(outcome) };
+  return { type: 'conflict' };
+}
+
+/** The job's bucket gives up its reservation: a `debit` (settled) or a `release` (closed without one). */
+function closeReservation(table: Table, job: Job, change: 'debit' | 'release'): NamedWrite<'bucket'> {
+  return bucketUpdate(table, 'bucket', job.customer_id, job.reservation_bucket, change, job.quote.reserved_price_wei);
 }
 
 /** Tries of the fence before giving up (each a PutItem; a conflict means the transaction is still in flight). */
@@ -109,14 +117,14 @@ async function fenceOrFind(table: Table, commandId: string, expiresAt: number): 
 
 function jobStore(table: Table): JobStore {
   return {
-    async reserveForJob(job, encryptedRequest, change, { expectedVersion, purgeAt }) {
+    async reserveForJob(job, encryptedRequest, entry, { purgeAt }) {
       const ref = { command_id: job.command_id, customer_id: job.customer_id, job_id: job.job_id, node_id: job.node_id };
       const outcome = await transactWrite(
         table.client,
         [
           { name: 'job', write: { Put: { TableName: table.name, Item: jobToItem(job), ...isNewOrAnswerExisting } } },
-          accountUpdate(table, change, expectedVersion),
-          ledgerRow(table, change),
+          bucketUpdate(table, 'bucket', job.customer_id, job.reservation_bucket, 'reserve', job.quote.reserved_price_wei),
+          ledgerRow(table, entry),
           { name: 'command', write: { Put: { TableName: table.name, Item: commandToItem(ref, purgeAt), ...isNew } } },
           ...envelopeToItems(job.customer_id, job.job_id, 'request', encryptedRequest, purgeAt).map((item) => ({
             name: 'envelope' as const,
@@ -128,8 +136,9 @@ function jobStore(table: Table): JobStore {
       if (outcome.type === 'committed') return { type: 'reserved' };
       if (outcome.type === 'condition_failed') {
         if (outcome.name === 'job' && outcome.item !== undefined) return { type: 'job_exists', job: jobFromItem(outcome.item) };
+        if (outcome.name === 'bucket') return { type: 'bucket_short', bucket: bucketAsItStood(job.reservation_bucket, outcome.item) };
       }
-      return { type: 'account_changed', customer: changedAccount(outcome) };
+      return { type: 'conflict' };
     },
 
     async getJobWithEnvelopes(customerId, jobId) {
@@ -186,7 +195,7 @@ function jobStore(table: Table): JobStore {
     },
 
     async releaseJob(release) {
-      const { job, customer } = release;
+      const { job } = release;
       const outcome = await transactWrite(table.client, [
         closeJob(
           table,
@@ -199,12 +208,12 @@ function jobStore(table: Table): JobStore {
           },
           release.dueBy === undefined ? undefined : { reached: release.dueBy },
         ),
-        accountUpdate(table, customer.change, customer.expectedVersion),
-        ledgerRow(table, customer.change),
+        closeReservation(table, job, 'release'),
+        ledgerRow(table, release.entry),
       ]);
       return closeOutcome(outcome);
     },
   };
 }
 
-export { closeJob, closeOutcome, jobStore };
+export { closeJob, closeOutcome, closeReservation, jobStore };

@@ -1,9 +1,9 @@
 /** The port to nodes' earnings, their ledgers, and published receipts; and the settlement that writes them. */
 
 import type { Envelope } from '@b3iq/protocol';
+import type { LedgerEntry } from '../../domain/account.js';
 import type { Job } from '../../domain/job.js';
 import type { NodeEarnings, NodeLedgerEntry } from '../../domain/node-earnings.js';
-import type { CustomerChange } from './accounts.js';
 import type { CloseOutcome } from './jobs.js';
 
 /** A receipt as published: its exact text, signature and the job it settled (no customer). */
@@ -20,7 +20,8 @@ interface StoredReceipt {
 
 interface Settlement {
   job: Job;
-  customer: CustomerChange;
+  /** The `debit` ledger row. */
+  entry: LedgerEntry;
   earnings: { next: NodeEarnings; entries: NodeLedgerEntry[]; expectedVersion: number };
   encryptedResponse: Envelope;
   /** When the response envelope is purged (epoch seconds). */
@@ -37,7 +38,7 @@ interface EarningsStore {
   getReceipt(receiptHash: string): Promise<StoredReceipt | undefined>;
   /**
    * Settles an answered job, all or nothing: the job completes with its answer and receipt, the
-   * customer is debited (balance and reservation), the node's payout and the protocol fee are
+   * customer is debited (balance and reservation, in the job's bucket), the node's payout and the protocol fee are
    * added with their ledger rows, and the receipt is published. Only an open job settles.
    */
   settleJob(settlement: Settlement): Promise<CloseOutcome>;

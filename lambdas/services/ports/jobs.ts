@@ -1,13 +1,13 @@
 /**
  * The port to jobs, their envelopes and their commands. A job's reservation, settlement and
- * release each change the job and the customer's account together, all or nothing.
+ * release each change the job and its reservation bucket together, all or nothing.
  */
 
 import type { Envelope } from '@b3iq/protocol';
-import type { AccountChange, Customer } from '../../domain/account.js';
+import type { LedgerEntry } from '../../domain/account.js';
+import type { Bucket } from '../../domain/escrow.js';
 import type { Job, JobEnvelopes } from '../../domain/job.js';
 import type { ReleaseStatus } from '../../domain/job-lifecycle.js';
-import type { CustomerChange } from './accounts.js';
 
 /** Where a command's job is: the node never learns the customer, the control plane looks it up. */
 interface CommandRef {
@@ -17,11 +17,18 @@ interface CommandRef {
   node_id: string;
 }
 
-type ReserveOutcome = { type: 'reserved' } | { type: 'job_exists'; job: Job } | { type: 'account_changed'; customer: Customer | undefined };
+type ReserveOutcome =
+  | { type: 'reserved' }
+  | { type: 'job_exists'; job: Job }
+  /** The job's bucket did not cover the price: the bucket as it stood. */
+  | { type: 'bucket_short'; bucket: Bucket }
+  /** Another transaction on the same items was in flight: try again (another bucket). */
+  | { type: 'conflict' };
 
 interface Release {
   job: Job;
-  customer: CustomerChange;
+  /** The `release` ledger row. */
+  entry: LedgerEntry;
   status: ReleaseStatus;
   reason: string;
   releasedAt: string;
@@ -33,23 +40,20 @@ interface Release {
 type CloseOutcome =
   | { type: 'closed' }
   | { type: 'job_changed'; job: Job }
-  | { type: 'account_changed'; customer: Customer | undefined }
-  | { type: 'earnings_changed' };
+  | { type: 'earnings_changed' }
+  /** Another transaction on the same items was in flight: try again. */
+  | { type: 'conflict' };
 
 interface JobStore {
   /**
-   * Creates the job with its request envelope, moves its price from available to reserved and
-   * appends the `reserve` ledger row, only if the job is new and the account is still at the version
-   * read. The node's item is not part of it (every customer of a node would conflict on it): a node
-   * that changed after the job was accepted fails the job at claim (`node_changed`). The new job is also the outbox entry the
-   * relay delivers from. The envelope and the command index expire at `purgeAt` (epoch seconds).
+   * Creates the job with its request envelope, moves its price from available to reserved in
+   * the job's reservation bucket and appends the `reserve` ledger row (`entry`), only if the job
+   * is new and the bucket covers the price. The node's item is not part of it (every customer of
+   * a node would conflict on it): a node that changed after the job was accepted fails the job at
+   * claim (`node_changed`). The new job is also the outbox entry the relay delivers from. The
+   * envelope and the command index expire at `purgeAt` (epoch seconds).
    */
-  reserveForJob(
-    job: Job,
-    encryptedRequest: Envelope,
-    change: AccountChange,
-    guards: { expectedVersion: number; purgeAt: number },
-  ): Promise<ReserveOutcome>;
+  reserveForJob(job: Job, encryptedRequest: Envelope, entry: LedgerEntry, guards: { purgeAt: number }): Promise<ReserveOutcome>;
   /** A job with whichever of its envelopes are still kept. */
   getJobWithEnvelopes(customerId: string, jobId: string): Promise<{ job: Job; envelopes: JobEnvelopes } | undefined>;
   /**
@@ -59,7 +63,7 @@ interface JobStore {
    */
   claimJob(customerId: string, jobId: string, claimedAt: string): Promise<Job | undefined | 'held'>;
   findCommand(commandId: string): Promise<CommandRef | undefined>;
-  /** Closes an open job without a debit (failed, expired or cancelled) and releases its reservation. */
+  /** Closes an open job without a debit (failed, expired or cancelled) and releases its reservation in its bucket. */
   releaseJob(release: Release): Promise<CloseOutcome>;
 }
 

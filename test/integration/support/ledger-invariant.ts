@@ -1,19 +1,28 @@
 /**
- * The ledger invariant of one customer, read straight from the table: the account, its ledger,
- * its jobs and (optionally) the earnings of the node that served them. A snapshot only counts if
- * the account's version did not move while it was read: every balance change writes the account,
- * its ledger row and the job in one transaction, so a stable version means a consistent picture
- * even while the deployed workers (sweeper, relay, dead letters) run.
+ * The ledger invariant of one customer, read straight from the table: the account's buckets, its
+ * ledger (raw, and as the usage read totals it from checkpoints), its jobs and (optionally) the
+ * earnings of the node that served them. A snapshot only counts if nothing moved while it was
+ * read: the buckets (one transactional read) and the number of ledger rows are the same before and
+ * after. Every change of money writes a ledger row and its bucket in one transaction (a refill
+ * writes no row but changes buckets), so that means a consistent picture even while the deployed
+ * workers (sweeper, relay, dead letters) run.
  */
-import type { Account, LedgerEntry } from '../../../lambdas/domain/account.js';
+import type { AccountTotals, LedgerEntry } from '../../../lambdas/domain/account.js';
+import { accountTotals, type Bucket } from '../../../lambdas/domain/escrow.js';
 import type { Job } from '../../../lambdas/domain/job.js';
 import { isOpenStatus } from '../../../lambdas/domain/job-lifecycle.js';
-import { store } from './world.js';
+import { ledgerPosition, NO_TOTALS, type TotalledEntry, withRunningTotals } from '../../../lambdas/domain/ledger-totals.js';
+import { ledgerWithTotals } from '../../../lambdas/services/account-reads.js';
+import { plane } from './lifecycle.js';
+import { buckets as readBuckets, store } from './world.js';
 
 interface LedgerSnapshot {
-  account: Account;
+  buckets: Bucket[];
+  account: AccountTotals;
   /** Newest first, as the store lists them. */
   rows: LedgerEntry[];
+  /** Newest first, with the running totals the usage read computes (from checkpoints). */
+  usage: TotalledEntry[];
   /** Every job id the test knows of, with the job as stored (`undefined`: no such job). */
   jobs: Map<string, Job | undefined>;
   /** What the node earned, when the node served only this customer. */
@@ -22,53 +31,21 @@ interface LedgerSnapshot {
 
 const sum = (values: bigint[]) => values.reduce((total, value) => total + value, 0n);
 
-/** The change a ledger row makes to (balance, reserved). */
-function delta(row: LedgerEntry): { balance: bigint; reserved: bigint } {
-  switch (row.kind) {
-    case 'credit':
-      return { balance: row.amount_wei, reserved: 0n };
-    case 'reserve':
-      return { balance: 0n, reserved: row.amount_wei };
-    case 'release':
-      return { balance: 0n, reserved: -row.amount_wei };
-    case 'debit':
-      return { balance: -row.amount_wei, reserved: -row.amount_wei };
-  }
-}
-
-/**
- * Whether the rows can be replayed from an empty account, oldest first, each row's after-values
- * being exactly the account after it, ending at `account`. Rows written in the same millisecond
- * may be in any order among themselves, so those are tried in every order that fits.
- */
-function replays(rows: LedgerEntry[], account: Account): boolean {
-  const oldestFirst = [...rows].sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
-  const walk = (remaining: LedgerEntry[], balance: bigint, reserved: bigint): boolean => {
-    if (remaining.length === 0) return balance === account.balance_wei && reserved === account.reserved_wei;
-    const at = remaining[0]!.created_at;
-    for (let i = 0; i < remaining.length && remaining[i]!.created_at === at; i++) {
-      const row = remaining[i]!;
-      const change = delta(row);
-      const nextBalance = balance + change.balance;
-      const nextReserved = reserved + change.reserved;
-      if (row.balance_after_wei !== nextBalance || row.reserved_after_wei !== nextReserved) continue;
-      if (nextReserved < 0n || nextBalance < nextReserved) continue;
-      if (walk([...remaining.slice(0, i), ...remaining.slice(i + 1)], nextBalance, nextReserved)) return true;
-    }
-    return false;
-  };
-  return walk(oldestFirst, 0n, 0n);
+/** The entries in the stated order (ledger sort key), with the running totals from the first entry. */
+function recomputed(rows: LedgerEntry[]): TotalledEntry[] {
+  const oldestFirst = [...rows].sort((a, b) => (ledgerPosition(a) < ledgerPosition(b) ? -1 : 1));
+  return withRunningTotals(NO_TOTALS, oldestFirst);
 }
 
 /** Everything wrong with a snapshot; empty when the invariant holds. */
 function ledgerViolations(snapshot: LedgerSnapshot): string[] {
-  const { account, rows, jobs } = snapshot;
+  const { account, buckets, rows, jobs } = snapshot;
   const problems: string[] = [];
   const of = (kind: LedgerEntry['kind']) => sum(rows.filter((row) => row.kind === kind).map((row) => row.amount_wei));
   const existing = [...jobs.values()].filter((job): job is Job => job !== undefined);
   const open = existing.filter((job) => isOpenStatus(job.status));
 
-  // The account against the ledger and against its open jobs.
+  // The account against the ledger and against its open jobs, bucket by bucket.
   if (account.balance_wei !== of('credit') - of('debit')) {
     problems.push(`balance ${account.balance_wei} != credits ${of('credit')} - debits ${of('debit')}`);
   }
@@ -81,16 +58,26 @@ function ledgerViolations(snapshot: LedgerSnapshot): string[] {
       `reserved ${account.reserved_wei} != ${openReserved} reserved by open jobs [${open.map((job) => job.job_id).join(', ')}]`,
     );
   }
-  if (account.reserved_wei < 0n || account.balance_wei - account.reserved_wei < 0n) {
-    problems.push(`balance ${account.balance_wei}, reserved ${account.reserved_wei}: available is negative`);
+  for (const bucket of buckets) {
+    const held = sum(open.filter((job) => job.reservation_bucket === bucket.index).map((job) => job.quote.reserved_price_wei));
+    if (bucket.reserved_wei !== held) problems.push(`bucket ${bucket.index} reserves ${bucket.reserved_wei}, its open jobs ${held}`);
+    if (bucket.available_wei < 0n) problems.push(`bucket ${bucket.index} has available ${bucket.available_wei}`);
   }
-  if (
-    rows.length > 0 &&
-    !rows.some((row) => row.balance_after_wei === account.balance_wei && row.reserved_after_wei === account.reserved_wei)
-  ) {
-    problems.push('no ledger row ends at the account as stored');
+
+  // The usage read's running totals (from checkpoints) are the totals recomputed from every entry, and end at the account.
+  const expected = recomputed(rows);
+  const shown = snapshot.usage.toReversed();
+  const line = (entry: TotalledEntry) => `${ledgerPosition(entry)} ${entry.balance_after_wei}/${entry.reserved_after_wei}`;
+  if (JSON.stringify(shown.map(line)) !== JSON.stringify(expected.map(line))) {
+    problems.push(`the usage read's running totals differ from the totals recomputed from every entry`);
   }
-  if (!replays(rows, account)) problems.push('the ledger rows, oldest first, do not replay to the account');
+  const last = expected.at(-1);
+  if (last !== undefined && (last.balance_after_wei !== account.balance_wei || last.reserved_after_wei !== account.reserved_wei)) {
+    problems.push(`the last entry's running totals ${line(last)} are not the account ${account.balance_wei}/${account.reserved_wei}`);
+  }
+  for (const entry of expected) {
+    if (entry.reserved_after_wei < 0n || entry.balance_after_wei < 0n) problems.push(`running totals below zero at ${line(entry)}`);
+  }
 
   // Each row belongs to a known job (credits to none), and each job has exactly the rows its status asks for.
   for (const row of rows) {
@@ -106,14 +93,14 @@ function ledgerViolations(snapshot: LedgerSnapshot): string[] {
       continue;
     }
     const price = job.quote.reserved_price_wei;
-    const expected = isOpenStatus(job.status)
+    const expectedRows = isOpenStatus(job.status)
       ? { reserve: 1, debit: 0, release: 0, billing: 'reserved' }
       : job.status === 'completed'
         ? { reserve: 1, debit: 1, release: 0, billing: 'debited' }
         : { reserve: 1, debit: 0, release: 1, billing: 'released' };
     const found = { reserve: count('reserve'), debit: count('debit'), release: count('release'), billing: job.billing_status };
-    if (JSON.stringify(found) !== JSON.stringify(expected)) {
-      problems.push(`job ${jobId} is ${job.status}: expected ${JSON.stringify(expected)}, found ${JSON.stringify(found)}`);
+    if (JSON.stringify(found) !== JSON.stringify(expectedRows)) {
+      problems.push(`job ${jobId} is ${job.status}: expected ${JSON.stringify(expectedRows)}, found ${JSON.stringify(found)}`);
     }
     for (const row of mine) {
       if (row.amount_wei !== price) problems.push(`job ${jobId}: ${row.kind} of ${row.amount_wei}, reserved price ${price}`);
@@ -130,22 +117,24 @@ function ledgerViolations(snapshot: LedgerSnapshot): string[] {
   return problems;
 }
 
-/** A snapshot read while the account's version stood still. */
+/** A snapshot read while neither the buckets nor the ledger moved. */
 async function readLedgerSnapshot(customerId: string, jobIds: Iterable<string>, nodeId?: string): Promise<LedgerSnapshot> {
   const ids = [...new Set(jobIds)];
   for (let attempt = 1; ; attempt++) {
-    const before = await store.getCustomer(customerId);
-    if (before === undefined) throw new Error(`no customer ${customerId}`);
-    const [rows, jobs, earnings] = await Promise.all([
+    const before = await readBuckets(customerId);
+    const [rows, usage, jobs, earnings] = await Promise.all([
       store.ledger(customerId, 1000),
+      ledgerWithTotals(plane, customerId, 1000, '0'),
       Promise.all(ids.map(async (jobId) => [jobId, (await store.read({ customerId, jobId })).job] as const)),
       nodeId === undefined ? undefined : store.getEarnings(nodeId),
     ]);
-    const after = await store.getCustomer(customerId);
-    if (after?.account.version === before.account.version) {
+    const [after, rowsAfter] = await Promise.all([readBuckets(customerId), store.ledger(customerId, 1000)]);
+    if (JSON.stringify(after, bigintText) === JSON.stringify(before, bigintText) && rowsAfter.length === rows.length) {
       return {
-        account: before.account,
+        buckets: before,
+        account: accountTotals(before),
         rows,
+        usage,
         jobs: new Map(jobs),
         ...(earnings === undefined ? {} : { earned: earnings.payout_wei + earnings.protocol_fee_wei }),
       };
@@ -155,5 +144,7 @@ async function readLedgerSnapshot(customerId: string, jobIds: Iterable<string>, 
   }
 }
 
+const bigintText = (_: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
+
 export type { LedgerSnapshot };
-export { ledgerViolations, readLedgerSnapshot, replays };
+export { ledgerViolations, readLedgerSnapshot };

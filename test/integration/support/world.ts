@@ -10,8 +10,11 @@ import { encodeBase64url, sealEnvelope } from '@b3iq/protocol';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { expect, inject } from 'vitest';
 import { dynamoDbStore } from '../../../lambdas/adapters/dynamodb/control-plane-store.js';
-import type { LedgerEntry } from '../../../lambdas/domain/account.js';
+import type { AccountTotals } from '../../../lambdas/domain/account.js';
+import { accountTotals, type Bucket, planRefill } from '../../../lambdas/domain/escrow.js';
 import type { Job } from '../../../lambdas/domain/job.js';
+import { NO_TOTALS, type TotalledEntry, withRunningTotals } from '../../../lambdas/domain/ledger-totals.js';
+import type { AccountSnapshot } from '../../../lambdas/services/ports/accounts.js';
 import type { ControlPlaneStore } from '../../../lambdas/services/ports/store.js';
 import { type ApiAnswer, adminHeaders, callApi } from './api.js';
 import { tableName } from './table.js';
@@ -123,18 +126,44 @@ function sealedJob(
   return { ...extra, node_id: node.nodeId, model_id: modelId, encrypted_request: envelope as Envelope };
 }
 
-async function account(customerId: string) {
-  const customer = await store.getCustomer(customerId);
-  if (customer === undefined) throw new Error(`no customer ${customerId}`);
-  return customer.account;
+/** The account and all its buckets, one consistent snapshot (read again while a write in flight cancels it). */
+async function accountSnapshot(customerId: string): Promise<AccountSnapshot> {
+  for (;;) {
+    const read = await store.readAccount(customerId);
+    if (read.type === 'found') return read.account;
+    if (read.type === 'not_found') throw new Error(`no customer ${customerId}`);
+  }
+}
+
+/** The account's totals over its buckets: balance, reserved and available. */
+async function account(customerId: string): Promise<AccountTotals> {
+  return accountTotals((await accountSnapshot(customerId)).buckets);
+}
+
+/** Every bucket of the account, in index order. */
+async function buckets(customerId: string): Promise<Bucket[]> {
+  return (await accountSnapshot(customerId)).buckets;
+}
+
+/** A bucket that covers `price` (refilled from the others if none does), for a test that reserves through the store itself. */
+async function fundedBucket(customerId: string, price: bigint): Promise<number> {
+  const found = await buckets(customerId);
+  const covering = found.find((bucket) => bucket.available_wei >= price);
+  if (covering !== undefined) return covering.index;
+  const plan = planRefill(found, price, new Set());
+  if (plan === undefined) throw new Error(`the account of ${customerId} does not cover ${price}`);
+  expect(await store.refillBucket(customerId, plan)).toEqual({ type: 'refilled' });
+  return plan.target;
 }
 
 async function storedJob(customerId: string, jobId: string): Promise<Job | undefined> {
   return (await store.read({ customerId, jobId })).job;
 }
 
-async function ledger(customerId: string): Promise<LedgerEntry[]> {
-  return store.ledger(customerId, 1000);
+/** The customer's whole ledger (up to 1000 rows), newest first, with the running totals recomputed from its first entry. */
+async function ledger(customerId: string): Promise<TotalledEntry[]> {
+  const newestFirst = await store.ledger(customerId, 1000);
+  return withRunningTotals(NO_TOTALS, newestFirst.toReversed()).toReversed();
 }
 
 async function queueUrl(nodeId: string): Promise<string> {
@@ -176,9 +205,12 @@ async function footprint(customer: TestCustomer, node?: TestNode) {
 export type { TestCustomer, TestNode };
 export {
   account,
+  accountSnapshot,
+  buckets,
   drainQueue,
   enrollNode,
   footprint,
+  fundedBucket,
   ledger,
   newCustomer,
   newNode,

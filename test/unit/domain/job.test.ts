@@ -24,6 +24,7 @@ function completedJob(): Job {
     status: 'completed',
     billing_status: 'debited',
     quote: { policy_version: 'flat-v1', quoted_price_wei: 1_000n, reserved_price_wei: 1_001n, payout_price_wei: 900n },
+    reservation_bucket: 7,
     request_fingerprint: 'f'.repeat(64),
     request_sha256: 'a'.repeat(64),
     request_key_id: 'tk-1',

@@ -23,9 +23,10 @@ import {
   WEI,
 } from '@b3iq/protocol';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { type Account, accountView, creditFunds, debitReserved, reserveFunds } from '../../../lambdas/domain/account.js';
+import { accountView, creditEntry, debitEntry, reserveEntry } from '../../../lambdas/domain/account.js';
 import type { Job, JobEnvelopes } from '../../../lambdas/domain/job.js';
 import { acceptanceView, billingJobView, jobView, nodeCommand, nodeJobView } from '../../../lambdas/domain/job.js';
+import { NO_TOTALS, withRunningTotals } from '../../../lambdas/domain/ledger-totals.js';
 import { type InferenceNode, nodeView } from '../../../lambdas/domain/node.js';
 import { PROBLEMS, Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
 import { receiptView } from '../../../lambdas/domain/receipt.js';
@@ -51,6 +52,7 @@ function job(overrides: Partial<Job> = {}): Job {
     status: 'queued',
     billing_status: 'reserved',
     quote: { policy_version: 'flat-v1', quoted_price_wei: 1000n, reserved_price_wei: 1100n, payout_price_wei: 900n },
+    reservation_bucket: 7,
     request_fingerprint: 'f'.repeat(64),
     request_sha256: 'a'.repeat(64),
     request_key_id: 'tk-1',
@@ -142,10 +144,8 @@ describe('the job views', () => {
 });
 
 describe('the account and usage views', () => {
-  const opened: Account = { customer_id: 'acme', balance_wei: 0n, reserved_wei: 0n, version: 0 };
-
   it('answers the account with what is available', () => {
-    const view = accountView({ ...opened, balance_wei: 500n, reserved_wei: 120n }, 'flat-v1');
+    const view = accountView('acme', { balance_wei: 500n, reserved_wei: 120n, available_wei: 380n }, 'flat-v1');
 
     expect(answerProblem('GET /v1/billing/account', 200, view)).toBeUndefined();
     expect(answerProblem('POST /v1/admin/customers/{customer_id}/credits', 200, view)).toBeUndefined();
@@ -154,10 +154,11 @@ describe('the account and usage views', () => {
 
   it('totals every row of the window by kind and shows only the newest `limit` entries', () => {
     // Prepare: credit 500, reserve 100, debit it; the ledger reads newest first.
-    const credited = creditFunds(opened, 500n, 'credit-1', '2026-01-02T03:00:00.000Z')!;
-    const reserved = reserveFunds(credited.account, 100n, 'job-1', '2026-01-02T03:01:00.000Z')!;
-    const debited = debitReserved(reserved.account, 100n, 'job-1', 'c'.repeat(64), '2026-01-02T03:02:00.000Z');
-    const rows = [debited.entry, reserved.entry, credited.entry];
+    const rows = withRunningTotals(NO_TOTALS, [
+      creditEntry('acme', 500n, 'credit-1', '2026-01-02T03:00:00.000Z'),
+      reserveEntry('acme', 100n, 'job-1', '2026-01-02T03:01:00.000Z'),
+      debitEntry('acme', 100n, 'job-1', 'c'.repeat(64), '2026-01-02T03:02:00.000Z'),
+    ]).toReversed();
 
     // Act
     const view = usageView('acme', rows, 2, NOW);
@@ -175,10 +176,12 @@ describe('the account and usage views', () => {
   });
 
   it('adds up repeated kinds', () => {
-    const first = creditFunds(opened, 5n, 'credit-1', '2026-01-02T03:00:00.000Z')!;
-    const second = creditFunds(first.account, 7n, 'credit-2', '2026-01-02T03:01:00.000Z')!;
+    const [first, second] = withRunningTotals(NO_TOTALS, [
+      creditEntry('acme', 5n, 'credit-1', '2026-01-02T03:00:00.000Z'),
+      creditEntry('acme', 7n, 'credit-2', '2026-01-02T03:01:00.000Z'),
+    ]);
 
-    expect(usageView('acme', [second.entry, first.entry], 100, NOW).totals).toEqual([{ kind: 'credit', count: 2, amount_wei: '12' }]);
+    expect(usageView('acme', [second!, first!], 100, NOW).totals).toEqual([{ kind: 'credit', count: 2, amount_wei: '12' }]);
   });
 });
 
@@ -270,7 +273,7 @@ describe('a view and its schema declaration', () => {
   });
 
   it('cannot disagree on a field without failing the type check (negative controls)', () => {
-    const view = accountView({ customer_id: 'acme', balance_wei: 1n, reserved_wei: 0n, version: 1 }, 'flat-v1');
+    const view = accountView('acme', { balance_wei: 1n, reserved_wei: 0n, available_wei: 1n }, 'flat-v1');
     // The schema with one more field, as if a field were declared and no view sent it.
     const WIDER = {
       ...ACCOUNT_VIEW,

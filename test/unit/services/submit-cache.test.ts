@@ -13,18 +13,6 @@ describe('the submit cache (FreshFor)', () => {
     expect(cache.get('node-a', 5_500)).toBeUndefined();
   });
 
-  it("keeps the original read's instant when the process updates what it wrote itself", () => {
-    const cache = new FreshFor<{ version: number }>(1000);
-    cache.put('cust-a', { version: 1 }, 0);
-
-    cache.update('cust-a', { version: 2 });
-    cache.update('cust-b', { version: 9 });
-
-    expect(cache.get('cust-a', 999)).toEqual({ version: 2 });
-    expect(cache.get('cust-a', 1000)).toBeUndefined();
-    expect(cache.get('cust-b', 0)).toBeUndefined();
-  });
-
   it('with a TTL of 0 serves nothing', () => {
     const cache = new FreshFor<string>(0);
     cache.put('k', 'v', 10);

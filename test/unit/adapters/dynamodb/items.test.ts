@@ -81,6 +81,7 @@ function job(status: JobStatus, overrides: Partial<Job> = {}): Job {
     status,
     billing_status: open ? 'reserved' : status === 'completed' ? 'debited' : 'released',
     quote: { policy_version: 'flat-v1', quoted_price_wei: 1000n, reserved_price_wei: 1100n, payout_price_wei: 900n },
+    reservation_bucket: 7,
     request_fingerprint: 'f'.repeat(64),
     request_sha256: 'a'.repeat(64),
     request_key_id: 'tk-1',
