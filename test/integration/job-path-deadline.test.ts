@@ -19,11 +19,12 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const isReservationOf = (customerId: string) => (command: SdkCommand) =>
-  command instanceof TransactWriteItemsCommand && mentions(command, customerId);
+/** The job's own transaction (it puts the job), not a refill of the customer's buckets before it. */
+const isReservationOf = (jobId: string) => (command: SdkCommand) =>
+  command instanceof TransactWriteItemsCommand && mentions(command, jobId);
 
-const tokensOf = (sent: SdkCommand[], customerId: string) =>
-  sent.filter(isReservationOf(customerId)).map((command) => (command as TransactWriteItemsCommand).input.ClientRequestToken);
+const tokensOf = (sent: SdkCommand[], jobId: string) =>
+  sent.filter(isReservationOf(jobId)).map((command) => (command as TransactWriteItemsCommand).input.ClientRequestToken);
 
 async function setUp() {
   const customer = await newCustomer(5_000n);
@@ -41,7 +42,7 @@ describe('the request deadline', () => {
     const { customer, node, jobId } = await setUp();
     const before = await account(customer.customerId);
     const fault = injectFault(DynamoDBClient, (command) =>
-      isReservationOf(customer.customerId)(command)
+      isReservationOf(jobId)(command)
         ? new TransactionCanceledException({
             message: 'Transaction cancelled',
             $metadata: { httpStatusCode: 400 },
@@ -70,16 +71,14 @@ describe('a reservation whose outcome is unknown', () => {
     // Prepare: the first reservation is sent to the table, then its answer is replaced by a timeout.
     const { customer, node, jobId } = await setUp();
     let lost = 0;
-    const fault = injectLostAnswer(DynamoDBClient, (command) =>
-      isReservationOf(customer.customerId)(command) && lost++ === 0 ? timedOut() : undefined,
-    );
+    const fault = injectLostAnswer(DynamoDBClient, (command) => (isReservationOf(jobId)(command) && lost++ === 0 ? timedOut() : undefined));
 
     // Act
     const answer = await submitWithin(10_000, customer, sealedJob(node, { job_id: jobId }));
 
     // Assess
     expect(answer.status).toBe(202);
-    const tokens = tokensOf(fault.sent, customer.customerId);
+    const tokens = tokensOf(fault.sent, jobId);
     expect(tokens).toHaveLength(2);
     expect(tokens[1]).toBe(tokens[0]);
     vi.restoreAllMocks();
@@ -91,19 +90,39 @@ describe('a reservation whose outcome is unknown', () => {
   it('is repeated with the same token after a send that never reached the table: it commits once, 202', async () => {
     const { customer, node, jobId } = await setUp();
     let dropped = 0;
-    const fault = injectFault(DynamoDBClient, (command) =>
-      isReservationOf(customer.customerId)(command) && dropped++ === 0 ? timedOut() : undefined,
-    );
+    const fault = injectFault(DynamoDBClient, (command) => (isReservationOf(jobId)(command) && dropped++ === 0 ? timedOut() : undefined));
 
     const answer = await submitWithin(10_000, customer, sealedJob(node, { job_id: jobId }));
 
     expect(answer.status).toBe(202);
-    const tokens = tokensOf(fault.sent, customer.customerId);
+    const tokens = tokensOf(fault.sent, jobId);
     expect(tokens).toHaveLength(2);
     expect(tokens[1]).toBe(tokens[0]);
     vi.restoreAllMocks();
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 5_000n, reserved_wei: 1_000n });
     expect((await ledger(customer.customerId)).filter((row) => row.kind === 'reserve')).toHaveLength(1);
+  });
+
+  it('answers 429, never 500, when no refill of the buckets ever learns its outcome; the totals stay as they were', async () => {
+    // Prepare: 5,000 wei spread over the buckets, so a 1,000-wei job needs a refill first; every
+    // refill reaches the table and its answer is lost, so its outcome is never learnt in time.
+    const { customer, node, jobId } = await setUp();
+    const isRefill = (command: SdkCommand) =>
+      command instanceof TransactWriteItemsCommand && mentions(command, customer.customerId) && !mentions(command, jobId);
+    const fault = injectLostAnswer(DynamoDBClient, (command) => (isRefill(command) ? timedOut() : undefined));
+
+    // Act: a short deadline, so the settle instant comes soon.
+    const answer = await submitWithin(DEADLINE_MARGIN_MS + 1, customer, sealedJob(node, { job_id: jobId }));
+
+    // Assess: a refill only moves money between the customer's buckets, so whether it committed
+    // changes no total; the job was never tried, so nothing is reserved.
+    expect(answer.status).toBe(429);
+    expect(answer.body.error.code).toBe('rate_limited');
+    expect(fault.injected).toBeGreaterThan(0);
+    vi.restoreAllMocks();
+    expect(await account(customer.customerId)).toMatchObject({ balance_wei: 5_000n, reserved_wei: 0n });
+    expect((await ledger(customer.customerId)).filter((row) => row.kind === 'reserve')).toHaveLength(0);
+    expect(await storedJob(customer.customerId, jobId)).toBeUndefined();
   });
 
   it.each([
@@ -112,7 +131,7 @@ describe('a reservation whose outcome is unknown', () => {
   ])('is settled by fencing its command past the settle instant when $case', async ({ reached, status, reserved }) => {
     // Prepare: every answer is lost; the first send reaches the table only if `reached`.
     const { customer, node, jobId } = await setUp();
-    const reservation = isReservationOf(customer.customerId);
+    const reservation = isReservationOf(jobId);
     const passThrough = DynamoDBClient.prototype.send as (this: DynamoDBClient, ...args: unknown[]) => Promise<unknown>;
     let sends = 0;
     vi.spyOn(DynamoDBClient.prototype, 'send').mockImplementation(async function (this: DynamoDBClient, ...args: unknown[]) {

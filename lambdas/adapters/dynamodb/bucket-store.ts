@@ -33,10 +33,16 @@ function bucketStore(table: Table): Pick<AccountStore, 'customerBuckets' | 'refi
 
     async refillBucket(customerId, plan) {
       const total = plan.moves.reduce((sum, move) => sum + move.amount, 0n);
-      const outcome = await transactWrite(table.client, [
-        ...plan.moves.map((move) => bucketUpdate(table, donorName(move.from), customerId, move.from, 'take', move.amount)),
-        bucketDeposit(table, 'target', customerId, plan.target, total),
-      ]);
+      const outcome = await transactWrite(
+        table.client,
+        [
+          ...plan.moves.map((move) => bucketUpdate(table, donorName(move.from), customerId, move.from, 'take', move.amount)),
+          bucketDeposit(table, 'target', customerId, plan.target, total),
+        ],
+        // A refill only moves money between the customer's buckets: whether or not one whose answer
+        // never came commits later, every total stays the same. Read the buckets again and go on.
+        { settleUnknown: async () => false },
+      );
       if (outcome.type === 'committed') return { type: 'refilled' };
       const donor = plan.moves.find((move) => outcome.type === 'condition_failed' && outcome.name === donorName(move.from));
       if (donor !== undefined && outcome.type === 'condition_failed')
