@@ -44,10 +44,6 @@ class FreshFor<V> {
     this.#entries.set(key, { value, readAtMs });
     if (this.#entries.size > MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value as string);
   }
-
-  forget(key: string): void {
-    this.#entries.delete(key);
-  }
 }
 
 export { FreshFor, MAX_TTL_MS };
