@@ -67,11 +67,14 @@ describe('the request deadline', () => {
 });
 
 describe('a reservation whose outcome is unknown', () => {
-  it('is repeated with the same token after a send that reached the table and lost its answer: one reservation, 202', async () => {
-    // Prepare: the first reservation is sent to the table, then its answer is replaced by a timeout.
+  it.each([
+    { case: 'reached the table and lost its answer', inject: injectLostAnswer },
+    { case: 'never reached the table', inject: injectFault },
+  ])('is repeated with the same token after a send that $case: it commits once, 202', async ({ inject }) => {
+    // Prepare: the first send of the job's transaction times out (after reaching the table, or before).
     const { customer, node, jobId } = await setUp();
-    let lost = 0;
-    const fault = injectLostAnswer(DynamoDBClient, (command) => (isReservationOf(jobId)(command) && lost++ === 0 ? timedOut() : undefined));
+    let sends = 0;
+    const fault = inject(DynamoDBClient, (command) => (isReservationOf(jobId)(command) && sends++ === 0 ? timedOut() : undefined));
 
     // Act
     const answer = await submitWithin(10_000, customer, sealedJob(node, { job_id: jobId }));
@@ -85,22 +88,6 @@ describe('a reservation whose outcome is unknown', () => {
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 5_000n, reserved_wei: 1_000n });
     expect((await ledger(customer.customerId)).filter((row) => row.kind === 'reserve')).toHaveLength(1);
     expect(await storedJob(customer.customerId, jobId)).toMatchObject({ command_id: answer.body.command_id, status: 'queued' });
-  });
-
-  it('is repeated with the same token after a send that never reached the table: it commits once, 202', async () => {
-    const { customer, node, jobId } = await setUp();
-    let dropped = 0;
-    const fault = injectFault(DynamoDBClient, (command) => (isReservationOf(jobId)(command) && dropped++ === 0 ? timedOut() : undefined));
-
-    const answer = await submitWithin(10_000, customer, sealedJob(node, { job_id: jobId }));
-
-    expect(answer.status).toBe(202);
-    const tokens = tokensOf(fault.sent, jobId);
-    expect(tokens).toHaveLength(2);
-    expect(tokens[1]).toBe(tokens[0]);
-    vi.restoreAllMocks();
-    expect(await account(customer.customerId)).toMatchObject({ balance_wei: 5_000n, reserved_wei: 1_000n });
-    expect((await ledger(customer.customerId)).filter((row) => row.kind === 'reserve')).toHaveLength(1);
   });
 
   it('answers 429, never 500, when no refill of the buckets ever learns its outcome; the totals stay as they were', async () => {
