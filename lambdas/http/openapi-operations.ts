@@ -149,7 +149,7 @@ const OPERATIONS: Record<Route, Operation> = {
     body: PULL,
     bodyOptional: true,
     ok: [200, PULLED_COMMANDS],
-    problems: [],
+    problems: ['node_unavailable'],
   },
   'POST /v1/nodes/{node_id}/commands/{command_id}/lease': {
     id: 'extendLease',

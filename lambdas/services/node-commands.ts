@@ -89,6 +89,8 @@ const jobRoute = (command: NodeCommand) => ({ model_id: command.model_id, reques
  */
 async function pullCommands(plane: ControlPlane, call: NodeCall) {
   const stored = await admitNode(plane, call.request);
+  // A disabled node takes no new work: its queue is left as it is. What it already claimed it may still settle.
+  if (stored.node.status !== 'active') throw new Problem('node_unavailable', 'the node is not active; it may not pull commands');
   const fields = closedObject(call.readBody(), PULL);
   const max = integerField(fields, 'max_commands', PULL.properties.max_commands);
   const waitSeconds = integerField(fields, 'wait_seconds', PULL.properties.wait_seconds);
