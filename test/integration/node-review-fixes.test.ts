@@ -5,8 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { claimedJob, queuedJob } from './support/jobs.js';
-import { nodeCall, resultFor } from './support/node-calls.js';
-import { account, enrollNode, newNode, queueDepth, storedJob } from './support/world.js';
+import { nodeCall, type Pulled, resultFor } from './support/node-calls.js';
+import { account, enrollNode, ledger, newNode, queueDepth, storedJob, type TestNode } from './support/world.js';
 
 describe('the node 401', () => {
   it('is byte for byte the same for an unknown node id and for a known node with a bad signature', async () => {
@@ -47,4 +47,65 @@ describe('a disabled node', () => {
     expect((await storedJob(customer.customerId, jobId))?.status).toBe('completed');
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 9_000n, reserved_wei: 0n });
   });
+});
+
+/** Pulls until the command of `jobId` is handed out, under a lease of `leaseSeconds`. */
+async function pullUnder(node: TestNode, jobId: string, leaseSeconds: number): Promise<Pulled> {
+  for (let tries = 0; tries < 20; tries += 1) {
+    const answer = await nodeCall(node, 'pull', { max_commands: 10, wait_seconds: 1, lease_seconds: leaseSeconds });
+    expect(answer.status).toBe(200);
+    const found = (answer.body.commands as Pulled[]).find((pulled) => pulled.command.job_id === jobId);
+    if (found !== undefined) return found;
+  }
+  throw new Error(`no command for job ${jobId}`);
+}
+
+describe('only the newest lease of a command reports on it', () => {
+  it('answers 409 lease_expired to a superseded lease and changes nothing; the live lease settles', async () => {
+    // Prepare: claimed under a 10 s lease, which lapses (given back: visibility 0), then handed out again.
+    const { customer, node, jobId, commandId } = await queuedJob(1_000n, 10_000n);
+    const first = await pullUnder(node, jobId, 10);
+    const givenBack = await nodeCall(node, 'lease', { lease_id: first.lease_id, lease_seconds: 0 }, { commandId });
+    expect(givenBack.status).toBe(200);
+    const second = await pullUnder(node, jobId, 60);
+    expect(second.delivery).toBe(2);
+    const rowsBefore = await ledger(customer.customerId);
+
+    // Act: the silent worker reports with its superseded lease, a failure and a result.
+    const staleFailure = await nodeCall(node, 'failure', { lease_id: first.lease_id, code: 'inference_failed' }, { commandId });
+    const staleResult = await nodeCall(node, 'result', resultFor(node, first), { commandId });
+
+    // Assess: refused; the job still claimed and reserved, the ledger and the live lease as they were.
+    for (const answer of [staleFailure, staleResult]) {
+      expect(answer.status).toBe(409);
+      expect(answer.body.error.code).toBe('lease_expired');
+    }
+    expect(await storedJob(customer.customerId, jobId)).toMatchObject({ status: 'claimed', billing_status: 'reserved' });
+    expect(await account(customer.customerId)).toMatchObject({ balance_wei: 10_000n, reserved_wei: 1_000n });
+    expect(await ledger(customer.customerId)).toEqual(rowsBefore);
+    const live = await nodeCall(node, 'lease', { lease_id: second.lease_id, lease_seconds: 60 }, { commandId });
+    expect(live.status).toBe(200);
+
+    // The live lease's result settles.
+    const settled = await nodeCall(node, 'result', resultFor(node, second), { commandId });
+    expect(settled.status).toBe(200);
+    expect(settled.body.status).toBe('completed');
+    expect(await account(customer.customerId)).toMatchObject({ balance_wei: 9_000n, reserved_wei: 0n });
+    expect(await queueDepth(node.nodeId)).toBe(0);
+  });
+
+  it.each(['result', 'failure'] as const)(
+    'answers 400 invalid_request to a %s without lease_id, and the job stays claimed',
+    async (route) => {
+      const { customer, node, jobId, commandId, pulled } = await claimedJob(1_000n, 10_000n);
+      const { lease_id: _omitted, ...withoutLease } =
+        route === 'result' ? resultFor(node, pulled) : { lease_id: '', code: 'inference_failed' };
+
+      const answer = await nodeCall(node, route, withoutLease, { commandId });
+
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.code).toBe('invalid_request');
+      expect(await storedJob(customer.customerId, jobId)).toMatchObject({ status: 'claimed', billing_status: 'reserved' });
+    },
+  );
 });

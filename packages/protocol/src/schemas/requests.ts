@@ -106,7 +106,7 @@ const RESULT = {
     receipt: { type: 'string', description: "the receipt's canonical JSON text, exactly as signed" },
     receipt_signature_ed25519: ED25519_SIGNATURE,
   },
-  required: ['encrypted_response', 'receipt', 'receipt_signature_ed25519'],
+  required: ['lease_id', 'encrypted_response', 'receipt', 'receipt_signature_ed25519'],
 } as const satisfies ObjectSchema;
 
 /** `POST .../commands/{command_id}/failure`. */
@@ -117,7 +117,7 @@ const FAILURE = {
     code: { type: 'string', pattern: '^[a-z0-9_]{1,64}$' },
     message: { type: 'string', maxLength: 500 },
   },
-  required: ['code'],
+  required: ['lease_id', 'code'],
 } as const satisfies ObjectSchema;
 
 /** `GET /v1/billing/usage?window_days=&limit=` (query parameters, as decimal integers). */
