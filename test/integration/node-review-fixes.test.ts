@@ -3,7 +3,9 @@
  * enrolled, a disabled node that can pull nothing, and only the newest lease reporting on a command.
  */
 
+import { encodeBase64url } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
+import { adminHeaders, callApi } from './support/api.js';
 import { claimedJob, queuedJob } from './support/jobs.js';
 import { nodeCall, type Pulled, resultFor } from './support/node-calls.js';
 import { account, enrollNode, ledger, newNode, queueDepth, storedJob, type TestNode } from './support/world.js';
@@ -108,4 +110,37 @@ describe('only the newest lease of a command reports on it', () => {
       expect(await storedJob(customer.customerId, jobId)).toMatchObject({ status: 'claimed', billing_status: 'reserved' });
     },
   );
+});
+
+describe('an admin PUT of a node', () => {
+  /** The node enrolled again as it is, with `identity` as its identity field (omitted when `undefined`). */
+  const reenroll = (node: TestNode, identity?: null) =>
+    callApi('PUT', '/v1/admin/nodes/{node_id}', {
+      params: { node_id: node.nodeId },
+      headers: adminHeaders(),
+      json: {
+        status: 'active',
+        models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
+        transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey) }],
+        ...(identity === undefined ? {} : { identity_public_key_ed25519: identity }),
+      },
+    });
+
+  it('keeps the current identity key when the field is omitted: the node still signs its calls', async () => {
+    const node = await newNode();
+
+    expect((await reenroll(node)).status).toBe(200);
+    const pulled = await nodeCall(node, 'pull', { wait_seconds: 0 });
+
+    expect(pulled.status).toBe(200);
+  });
+
+  it('revokes the identity key only when told to, with null: the node can no longer call', async () => {
+    const node = await newNode();
+
+    expect((await reenroll(node, null)).status).toBe(200);
+    const pulled = await nodeCall(node, 'pull', { wait_seconds: 0 });
+
+    expect(pulled.status).toBe(401);
+  });
 });

@@ -47,7 +47,11 @@ const NODE_ENROLLMENT = {
     status: NODE_STATUS,
     models: { type: 'array', items: MODEL_OFFER, minItems: 1 },
     transport_keys: { type: 'array', items: TRANSPORT_KEY_ENROLLMENT, minItems: 1 },
-    identity_public_key_ed25519: { ...ED25519_PUBLIC_KEY, description: "the node's identity key: it signs node API requests and receipts" },
+    identity_public_key_ed25519: {
+      ...ED25519_PUBLIC_KEY,
+      nullable: true,
+      description: "the node's identity key: it signs node API requests and receipts; absent keeps the current one, null revokes it",
+    },
   },
   required: ['status', 'models', 'transport_keys'],
 } as const satisfies ObjectSchema;
