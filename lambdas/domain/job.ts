@@ -40,6 +40,11 @@ interface Job extends JobDeadlines {
   created_at: string;
   claimed_at: string | null;
   completed_at: string | null;
+  /**
+   * The newest lease the command was handed out under (set at each pull that hands it out); only it
+   * may report a result or a failure. Absent before the first claim.
+   */
+  lease_id?: string;
 }
 
 /** A job's envelopes: `null` before there is one, and after the retention period purged it. */
@@ -138,5 +143,13 @@ function nodeCommand(job: Job, encryptedRequest: Envelope): NodeCommand {
   };
 }
 
+/**
+ * Whether `leaseId` is the newest lease of the job's command: a superseded lease (its command was
+ * handed out again) may not report on it, and a queued job has none yet. A job claimed before leases
+ * were recorded has none to compare: any lease of it may report.
+ */
+const holdsNewestLease = (job: Job, leaseId: string): boolean =>
+  job.lease_id === undefined ? job.status === 'claimed' : job.lease_id === leaseId;
+
 export type { BillingStatus, Job, JobEnvelopes, JobStatus, NodeCommand };
-export { acceptanceView, billingJobView, jobView, nodeCommand, nodeJobView };
+export { acceptanceView, billingJobView, holdsNewestLease, jobView, nodeCommand, nodeJobView };

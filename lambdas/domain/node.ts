@@ -54,7 +54,8 @@ interface NodeEnrollment {
   status: NodeStatus;
   models: ModelOffer[];
   transport_keys: { key_id: string; public_key_x25519: string; valid_until: string | null }[];
-  identity_public_key_ed25519: string | null;
+  /** A new identity key; `null` revokes the current one; absent keeps it (an update need not repeat it). */
+  identity_public_key_ed25519?: string | null;
 }
 
 function invalid(detail: string): Problem {
@@ -111,7 +112,7 @@ function parseNodeEnrollment(value: unknown): NodeEnrollment {
   const models = parseModels(body.models);
   const transportKeys = parseTransportKeys(body.transport_keys);
   const identity = body.identity_public_key_ed25519;
-  if (identity !== undefined) {
+  if (identity !== undefined && identity !== null) {
     const bytes = typeof identity === 'string' ? decodeBase64url(identity) : undefined;
     if (bytes === undefined || bytes.length !== NODE_ENROLLMENT.properties.identity_public_key_ed25519.bytes) {
       throw invalid('"identity_public_key_ed25519" must be 32 bytes, canonical base64url');
@@ -121,7 +122,7 @@ function parseNodeEnrollment(value: unknown): NodeEnrollment {
     status: body.status,
     models,
     transport_keys: transportKeys,
-    identity_public_key_ed25519: (identity as string | undefined) ?? null,
+    ...(identity === undefined ? {} : { identity_public_key_ed25519: identity as string | null }),
   };
 }
 

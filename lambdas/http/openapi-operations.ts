@@ -149,7 +149,7 @@ const OPERATIONS: Record<Route, Operation> = {
     body: PULL,
     bodyOptional: true,
     ok: [200, PULLED_COMMANDS],
-    problems: [],
+    problems: ['node_unavailable'],
   },
   'POST /v1/nodes/{node_id}/commands/{command_id}/lease': {
     id: 'extendLease',
@@ -165,7 +165,7 @@ const OPERATIONS: Record<Route, Operation> = {
     access: 'node',
     body: RESULT,
     ok: [200, NODE_JOB_VIEW],
-    problems: ['command_not_found', 'invalid_encrypted_request', 'invalid_receipt', 'job_closed', 'rate_limited'],
+    problems: ['command_not_found', 'invalid_encrypted_request', 'invalid_receipt', 'job_closed', 'lease_expired', 'rate_limited'],
   },
   'POST /v1/nodes/{node_id}/commands/{command_id}/failure': {
     id: 'postFailure',
@@ -173,7 +173,7 @@ const OPERATIONS: Record<Route, Operation> = {
     access: 'node',
     body: FAILURE,
     ok: [200, NODE_JOB_VIEW],
-    problems: ['command_not_found', 'job_closed'],
+    problems: ['command_not_found', 'job_closed', 'lease_expired'],
   },
   'POST /v1/admin/customers': {
     id: 'createCustomer',

@@ -129,7 +129,11 @@ async function enrollNode(plane: ControlPlane, call: AdminCall & { nodeId: strin
         if (planned === undefined) throw new Error(`transport key ${key.key_id} was neither kept nor signed`);
         return planned;
       }),
-      identity_public_key_ed25519: enrollment.identity_public_key_ed25519,
+      // Omitted: the current identity key stays; revoking it is an explicit null.
+      identity_public_key_ed25519:
+        enrollment.identity_public_key_ed25519 === undefined
+          ? (stored?.node.identity_public_key_ed25519 ?? null)
+          : enrollment.identity_public_key_ed25519,
       updated_at: now,
     };
     // The queue first, so that an enrolled node always has one.

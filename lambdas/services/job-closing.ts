@@ -4,9 +4,10 @@
  * the sweeper, the dead-letter consumer, an operator's release) goes through here.
  */
 import { releaseEntry } from '../domain/account.js';
-import type { Job } from '../domain/job.js';
+import { holdsNewestLease, type Job } from '../domain/job.js';
 import { isOpenStatus, isOverdue, type ReleaseStatus } from '../domain/job-lifecycle.js';
 import { closingEntryTime } from '../domain/ledger-totals.js';
+import { Problem } from '../domain/problems.js';
 import { recordJobEnded } from '../observability/metrics.js';
 import type { ControlPlane } from './control-plane.js';
 import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
@@ -17,6 +18,8 @@ interface ReleaseRequest {
   reason: string;
   /** Only if the job's next deadline is at or before this instant: an expiry never races a fresh claim. */
   dueBy?: string;
+  /** A node's failure: only while this is the command's newest lease, else 409 `lease_expired`. */
+  leaseId?: string;
 }
 
 /**
@@ -28,6 +31,7 @@ async function releaseOpenJob(plane: ControlPlane, job: Job, release: ReleaseReq
   let current = job;
   return retryOnConflict<{ job: Job; released: boolean }>(async () => {
     if (!isOpenStatus(current.status)) return done({ job: current, released: false });
+    if (release.leaseId !== undefined && !holdsNewestLease(current, release.leaseId)) throw supersededLease();
     const at = closingEntryTime(current.created_at, plane.now());
     const outcome = await plane.store.releaseJob({
       job: current,
@@ -36,6 +40,7 @@ async function releaseOpenJob(plane: ControlPlane, job: Job, release: ReleaseReq
       reason: release.reason,
       releasedAt: at,
       ...(release.dueBy === undefined ? {} : { dueBy: release.dueBy }),
+      ...(release.leaseId === undefined ? {} : { leaseId: release.leaseId }),
     });
     switch (outcome.type) {
       case 'closed':
@@ -70,5 +75,9 @@ async function expireIfOverdue(plane: ControlPlane, job: Job): Promise<Job> {
   return (await releaseOpenJob(plane, job, { status: 'expired', reason: 'deadline_passed', dueBy: now.toISOString() })).job;
 }
 
+/** A node's report from a lease the command was since handed out under again: it changes nothing. */
+const supersededLease = () =>
+  new Problem('lease_expired', 'this lease was superseded: the command was handed out again; only its newest lease may report');
+
 export type { ReleaseRequest };
-export { expireIfOverdue, releaseNamedJob, releaseOpenJob };
+export { expireIfOverdue, releaseNamedJob, releaseOpenJob, supersededLease };

@@ -24,6 +24,9 @@ interface SignedNodeRequest {
 
 const refused = (detail: string) => new Problem('invalid_signature', detail);
 
+const NOT_SIGNED =
+  'the request is not signed by an enrolled node: sign it with its identity key (b3iq-node-signature-v1), a fresh nonce and a timestamp within the replay window';
+
 async function admitNode(plane: ControlPlane, request: SignedNodeRequest): Promise<StoredNode> {
   const { nodeId } = request;
   if (!isId('node_id', nodeId)) throw refused('send X-B3IQ-Node-ID and a b3iq-node-signature-v1 signature');
@@ -31,9 +34,10 @@ async function admitNode(plane: ControlPlane, request: SignedNodeRequest): Promi
   const identity = stored?.node.identity_public_key_ed25519;
   const parts = { method: request.method, path: request.path, timestamp: request.timestamp, nonce: request.nonce, body: request.body };
   const nowMs = plane.now().getTime();
-  // The same answer for an unknown node, a node without an identity key and a bad signature.
+  // One answer, byte for byte, for an unknown node, a node without an identity key and a bad signature or
+  // timestamp: the reason is not told, or the answer would tell outsiders which node ids are enrolled.
   const problem = identity ? nodeSignatureProblem(identity, parts, request.signature, nowMs) : 'unknown node';
-  if (problem !== undefined || stored === undefined) throw refused(`the request is not signed by an enrolled node: ${problem}`);
+  if (problem !== undefined || stored === undefined) throw refused(NOT_SIGNED);
   if (!(await plane.store.rememberNonce(nodeId, parts.nonce, Math.ceil(nowMs / 1000) + 2 * REPLAY_WINDOW_SECONDS))) {
     throw refused('this nonce was already used; sign every request with a fresh one');
   }

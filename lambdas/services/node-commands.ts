@@ -18,7 +18,7 @@ import {
   receiptHash,
 } from '@b3iq/protocol';
 import type { Customer } from '../domain/account.js';
-import { type Job, nodeJobView } from '../domain/job.js';
+import { holdsNewestLease, type Job, nodeJobView } from '../domain/job.js';
 import { isOpenStatus } from '../domain/job-lifecycle.js';
 import { closedObject, integerField } from '../domain/json-object.js';
 import type { StoredNode } from '../domain/node.js';
@@ -27,16 +27,18 @@ import { Problem } from '../domain/problems.js';
 import { acceptReceipt } from '../domain/receipt.js';
 import { logger } from '../observability/logger.js';
 import type { ControlPlane } from './control-plane.js';
-import { expireIfOverdue, releaseNamedJob, releaseOpenJob } from './job-closing.js';
+import { expireIfOverdue, releaseNamedJob, releaseOpenJob, supersededLease } from './job-closing.js';
 import { admitNode, type SignedNodeRequest } from './node-access.js';
 import type { CommandRef } from './ports/jobs.js';
 import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 import { type CheckedAnswer, settleAnsweredJob } from './settle-job.js';
 
-function leaseField(fields: Record<string, unknown>): string | undefined {
+/** The body's `lease_id`: required on every call about a command, since only its newest lease may act on it. */
+function leaseField(fields: Record<string, unknown>): string {
   const lease = fields.lease_id;
+  if (lease === undefined) throw new Problem('invalid_request', '"lease_id" is required');
   const { minLength, maxLength } = LEASE.properties.lease_id;
-  if (lease !== undefined && (typeof lease !== 'string' || lease.length < minLength || lease.length > maxLength)) {
+  if (typeof lease !== 'string' || lease.length < minLength || lease.length > maxLength) {
     throw new Problem('invalid_request', '"lease_id" must be the lease_id the pull answered');
   }
   return lease;
@@ -89,6 +91,8 @@ const jobRoute = (command: NodeCommand) => ({ model_id: command.model_id, reques
  */
 async function pullCommands(plane: ControlPlane, call: NodeCall) {
   const stored = await admitNode(plane, call.request);
+  // A disabled node takes no new work: its queue is left as it is. What it already claimed it may still settle.
+  if (stored.node.status !== 'active') throw new Problem('node_unavailable', 'the node is not active; it may not pull commands');
   const fields = closedObject(call.readBody(), PULL);
   const max = integerField(fields, 'max_commands', PULL.properties.max_commands);
   const waitSeconds = integerField(fields, 'wait_seconds', PULL.properties.wait_seconds);
@@ -115,7 +119,7 @@ async function pullCommands(plane: ControlPlane, call: NodeCall) {
       await plane.queues.finish(stored.node.node_id, message.leaseId);
       continue;
     }
-    const claimed = ref === undefined ? undefined : await claimJob(plane, ref, now.toISOString());
+    const claimed = ref === undefined ? undefined : await claimJob(plane, ref, now.toISOString(), message.leaseId);
     const job = claimed === undefined ? undefined : await expireIfOverdue(plane, claimed);
     if (job?.status !== 'claimed') {
       // Closed since it was queued, past its deadline, or unknown: nothing for the node to do.
@@ -132,10 +136,13 @@ async function pullCommands(plane: ControlPlane, call: NodeCall) {
   return { commands };
 }
 
-/** Claims the job; while a transaction in flight holds it (it is being closed), tries again after a pause. */
-function claimJob(plane: ControlPlane, ref: CommandRef, claimedAt: string): Promise<Job | undefined> {
+/**
+ * Claims the job under `leaseId`, which becomes its newest lease (on a re-delivery too); while a
+ * transaction in flight holds it (it is being closed), tries again after a pause.
+ */
+function claimJob(plane: ControlPlane, ref: CommandRef, claimedAt: string, leaseId: string): Promise<Job | undefined> {
   return retryOnConflict(async () => {
-    const claimed = await plane.store.claimJob(ref.customer_id, ref.job_id, claimedAt);
+    const claimed = await plane.store.claimJob(ref.customer_id, ref.job_id, claimedAt, leaseId);
     return claimed === 'held' ? RETRY.afterPause : done(claimed);
   });
 }
@@ -145,7 +152,6 @@ async function extendLease(plane: ControlPlane, call: CommandCall) {
   const stored = await admitNode(plane, call.request);
   const fields = closedObject(call.readBody(), LEASE);
   const leaseId = leaseField(fields);
-  if (leaseId === undefined) throw new Problem('invalid_request', '"lease_id" is required');
   const seconds = integerField(fields, 'lease_seconds', LEASE.properties.lease_seconds);
   const ref = await ownCommand(plane, call.commandId, stored);
   const job = await expireIfOverdue(plane, (await openJob(plane, ref)).job);
@@ -170,9 +176,10 @@ async function postResult(plane: ControlPlane, call: CommandCall): Promise<NodeJ
   const leaseId = leaseField(fields);
   const ref = await ownCommand(plane, call.commandId, stored);
   const read = await openJob(plane, ref);
+  if (isOpenStatus(read.job.status) && !holdsNewestLease(read.job, leaseId)) throw supersededLease();
   const answer = checkAnswer(read.job, stored, fields);
-  const { job, settled } = await settleAnsweredJob(plane, read, answer);
-  if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
+  const { job, settled } = await settleAnsweredJob(plane, read, answer, leaseId);
+  await plane.queues.finish(stored.node.node_id, leaseId);
   if (settled || (job.status === 'completed' && job.receipt_hash === answer.receiptHash)) return nodeJobView(job);
   throw new Problem('job_closed', `the job is ${job.status}; this result changes nothing`);
 }
@@ -218,8 +225,8 @@ async function postFailure(plane: ControlPlane, call: CommandCall): Promise<Node
   const ref = await ownCommand(plane, call.commandId, stored);
   const { job: read } = await openJob(plane, ref);
   const job = await expireIfOverdue(plane, read);
-  const { job: failed } = await releaseOpenJob(plane, job, { status: 'failed', reason: fields.code });
-  if (leaseId !== undefined) await plane.queues.finish(stored.node.node_id, leaseId);
+  const { job: failed } = await releaseOpenJob(plane, job, { status: 'failed', reason: fields.code, leaseId });
+  await plane.queues.finish(stored.node.node_id, leaseId);
   if (failed.status === 'failed') return nodeJobView(failed);
   throw new Problem('job_closed', `the job is ${failed.status}; this failure changes nothing`);
 }

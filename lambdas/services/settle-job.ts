@@ -7,13 +7,13 @@
 
 import type { Envelope } from '@b3iq/protocol';
 import { debitEntry } from '../domain/account.js';
-import type { Job } from '../domain/job.js';
+import { holdsNewestLease, type Job } from '../domain/job.js';
 import { envelopePurgeTime, isOpenStatus } from '../domain/job-lifecycle.js';
 import { closingEntryTime } from '../domain/ledger-totals.js';
 import { recordPayout } from '../domain/node-earnings.js';
 import { recordJobEnded } from '../observability/metrics.js';
 import type { ControlPlane } from './control-plane.js';
-import { expireIfOverdue } from './job-closing.js';
+import { expireIfOverdue, supersededLease } from './job-closing.js';
 import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 
 /** A node's answer to a job, its receipt already accepted. */
@@ -26,13 +26,20 @@ interface CheckedAnswer {
 
 /**
  * Settles `job` with `answer` if it is still open (expiring it first if its deadline passed);
- * answers the job as it now stands either way, and whether this call settled it.
+ * answers the job as it now stands either way, and whether this call settled it. With `leaseId` (a
+ * node's result) it settles only while that is the command's newest lease, else 409 `lease_expired`.
  */
-async function settleAnsweredJob(plane: ControlPlane, read: { job: Job }, answer: CheckedAnswer): Promise<{ job: Job; settled: boolean }> {
+async function settleAnsweredJob(
+  plane: ControlPlane,
+  read: { job: Job },
+  answer: CheckedAnswer,
+  leaseId?: string,
+): Promise<{ job: Job; settled: boolean }> {
   let { job } = read;
   return retryOnConflict<{ job: Job; settled: boolean }>(async () => {
     job = await expireIfOverdue(plane, job);
     if (!isOpenStatus(job.status)) return done({ job, settled: false });
+    if (leaseId !== undefined && !holdsNewestLease(job, leaseId)) throw supersededLease();
     const at = closingEntryTime(job.created_at, plane.now());
     const hash = answer.receiptHash;
     const earnings = await plane.store.getEarnings(job.node_id);
@@ -54,6 +61,7 @@ async function settleAnsweredJob(plane: ControlPlane, read: { job: Job }, answer
         receipt_text: answer.receiptText,
       },
       settledAt: at,
+      ...(leaseId === undefined ? {} : { leaseId }),
     });
     switch (outcome.type) {
       case 'closed':

@@ -189,7 +189,7 @@ describe('a node answering a job', () => {
   it('answers 404 command_not_found for a command that does not exist', async () => {
     const node = await newNode();
 
-    const answer = await nodeCall(node, 'failure', { code: 'x' }, { commandId: 'cmd-nothing' });
+    const answer = await nodeCall(node, 'failure', { lease_id: 'lease-of-nothing', code: 'x' }, { commandId: 'cmd-nothing' });
 
     expect(answer.status).toBe(404);
     expect(answer.body.error.code).toBe('command_not_found');
@@ -200,7 +200,7 @@ describe('a node answering a job', () => {
     const intruder = await newNode();
 
     const [viaOwnPath, viaVictimPath] = await Promise.all([
-      nodeCall(intruder, 'failure', { code: 'x' }, { commandId }),
+      nodeCall(intruder, 'failure', { lease_id: 'not-its-lease', code: 'x' }, { commandId }),
       nodeCall(node, 'pull', { wait_seconds: 0 }, { signer: intruder }),
     ]);
 

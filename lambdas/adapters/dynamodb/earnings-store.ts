@@ -46,6 +46,7 @@ function earningsStore(table: Table): EarningsStore {
             completed_at: s(settlement.settledAt),
           },
           { before: settlement.settledAt },
+          settlement.leaseId,
         ),
         closeReservation(table, job, 'debit'),
         ledgerRow(table, settlement.entry),

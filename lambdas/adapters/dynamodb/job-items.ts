@@ -134,6 +134,7 @@ function jobFromItem(item: Item): Job {
     completion_deadline: readS(item, 'completion_deadline'),
     claimed_at: readNullableS(item, 'claimed_at'),
     completed_at: readNullableS(item, 'completed_at'),
+    ...(item.lease_id?.S === undefined ? {} : { lease_id: item.lease_id.S }),
   };
 }
 

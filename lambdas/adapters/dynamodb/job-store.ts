@@ -33,16 +33,21 @@ import { isNew, isNewOrAnswerExisting, type NamedWrite, type TransactionOutcome,
 /**
  * Moves an open (queued or claimed) job to a terminal state and out of the `OpenJobs` index.
  * `deadline` adds a guard on its next deadline: `before` (settling: the deadline has not passed)
- * or `reached` (expiring: it has).
+ * or `reached` (expiring: it has). `leaseId` (a node's report) adds one on the command's newest
+ * lease, so a pull that hands the command out again meanwhile makes the report fail, not close the job.
  */
 function closeJob(
   table: Table,
   job: Job,
   values: Record<string, AttributeValue>,
   deadline?: { before: string } | { reached: string },
+  leaseId?: string,
 ): NamedWrite<'job'> {
   const names = Object.keys(values);
-  const guard = deadline === undefined ? '' : 'before' in deadline ? ' AND #due_at > :deadline' : ' AND #due_at <= :deadline';
+  const deadlineGuard = deadline === undefined ? '' : 'before' in deadline ? ' AND #due_at > :deadline' : ' AND #due_at <= :deadline';
+  // A job claimed before leases were recorded has none: any lease of it may report (holdsNewestLease).
+  const leaseGuard = leaseId === undefined ? '' : ' AND (attribute_not_exists(#lease_id) OR #lease_id = :lease_id)';
+  const guard = `${deadlineGuard}${leaseGuard}`;
   return {
     name: 'job',
     write: {
@@ -51,12 +56,15 @@ function closeJob(
         Key: keys.job(job.customer_id, job.job_id),
         UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')} REMOVE #open_shard, #due_at`,
         ConditionExpression: `#status IN (:queued, :claimed)${guard}`,
-        ExpressionAttributeNames: Object.fromEntries([...names, 'status', 'open_shard', 'due_at'].map((name) => [`#${name}`, name])),
+        ExpressionAttributeNames: Object.fromEntries(
+          [...names, 'status', 'open_shard', 'due_at', ...(leaseId === undefined ? [] : ['lease_id'])].map((name) => [`#${name}`, name]),
+        ),
         ExpressionAttributeValues: {
           ...Object.fromEntries(names.map((name) => [`:${name}`, values[name] as AttributeValue])),
           ':queued': s('queued'),
           ':claimed': s('claimed'),
           ...(deadline === undefined ? {} : { ':deadline': s('before' in deadline ? deadline.before : deadline.reached) }),
+          ...(leaseId === undefined ? {} : { ':lease_id': s(leaseId) }),
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
@@ -115,6 +123,43 @@ async function fenceOrFind(table: Table, commandId: string, expiresAt: number): 
   }
 }
 
+/**
+ * One conditional update of a job that may also set its newest lease (`:lease`); answers the job as it
+ * now stands either way, `undefined` if there is none, or `held` while a transaction in flight keeps the write out.
+ */
+async function updateJob(
+  table: Table,
+  customerId: string,
+  jobId: string,
+  update: {
+    UpdateExpression: string;
+    ConditionExpression: string;
+    ExpressionAttributeValues?: Record<string, AttributeValue>;
+    leaseId: string;
+  },
+): Promise<Job | undefined | 'held'> {
+  try {
+    const result = await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: keys.job(customerId, jobId),
+        UpdateExpression: update.UpdateExpression,
+        ConditionExpression: update.ConditionExpression,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':claimed': s('claimed'), ':lease': s(update.leaseId) },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return result.Attributes === undefined ? undefined : jobFromItem(result.Attributes);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return error.Item === undefined ? undefined : jobFromItem(error.Item);
+    // A transaction in flight (a cancel, a result, an expiry) holds the job: DynamoDB refuses the write.
+    if (error instanceof TransactionConflictException) return 'held';
+    throw error;
+  }
+}
+
 function jobStore(table: Table): JobStore {
   return {
     async reserveForJob(job, encryptedRequest, entry, { purgeAt }) {
@@ -161,32 +206,24 @@ function jobStore(table: Table): JobStore {
       return jobItem === undefined ? undefined : { job: jobFromItem(jobItem), envelopes: jobEnvelopesFromItems(items) };
     },
 
-    async claimJob(customerId, jobId, claimedAt) {
-      try {
-        const result = await table.client.send(
-          new UpdateItemCommand({
-            TableName: table.name,
-            Key: keys.job(customerId, jobId),
-            UpdateExpression: 'SET #status = :claimed, claimed_at = :at, due_at = completion_deadline, open_shard = :shard',
-            ConditionExpression: '#status = :queued AND claim_deadline > :at',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':claimed': s('claimed'),
-              ':queued': s('queued'),
-              ':at': s(claimedAt),
-              ':shard': s(openShardOf(customerId, jobId, 'claimed')),
-            },
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
-        return result.Attributes === undefined ? undefined : jobFromItem(result.Attributes);
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return error.Item === undefined ? undefined : jobFromItem(error.Item);
-        // A transaction in flight (a cancel, a result, an expiry) holds the job: DynamoDB refuses the write.
-        if (error instanceof TransactionConflictException) return 'held';
-        throw error;
-      }
+    async claimJob(customerId, jobId, claimedAt, leaseId) {
+      const claimed = await updateJob(table, customerId, jobId, {
+        UpdateExpression: 'SET #status = :claimed, claimed_at = :at, due_at = completion_deadline, open_shard = :shard, lease_id = :lease',
+        ConditionExpression: '#status = :queued AND claim_deadline > :at',
+        ExpressionAttributeValues: {
+          ':queued': s('queued'),
+          ':at': s(claimedAt),
+          ':shard': s(openShardOf(customerId, jobId, 'claimed')),
+        },
+        leaseId,
+      });
+      if (claimed === 'held' || claimed?.status !== 'claimed' || claimed.lease_id === leaseId) return claimed;
+      // Claimed by an earlier delivery: this delivery's lease is now the newest, and the earlier one is superseded.
+      return updateJob(table, customerId, jobId, {
+        UpdateExpression: 'SET lease_id = :lease',
+        ConditionExpression: '#status = :claimed',
+        leaseId,
+      });
     },
 
     async findCommand(commandId) {
@@ -207,6 +244,7 @@ function jobStore(table: Table): JobStore {
             close_reason: s(release.reason),
           },
           release.dueBy === undefined ? undefined : { reached: release.dueBy },
+          release.leaseId,
         ),
         closeReservation(table, job, 'release'),
         ledgerRow(table, release.entry),

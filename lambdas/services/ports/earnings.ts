@@ -28,6 +28,8 @@ interface Settlement {
   responsePurgeAt: number;
   receipt: StoredReceipt;
   settledAt: string;
+  /** A node's result: settle only while this is still the command's newest lease. */
+  leaseId?: string;
 }
 
 interface EarningsStore {

@@ -34,6 +34,8 @@ interface Release {
   releasedAt: string;
   /** Release only if the job's next deadline is at or before this instant (the sweeper's guard). */
   dueBy?: string;
+  /** A node's failure: release only while this is still the command's newest lease. */
+  leaseId?: string;
 }
 
 /** How a settlement or a release ended: closed, or which part had changed since it was read. */
@@ -58,10 +60,11 @@ interface JobStore {
   getJobWithEnvelopes(customerId: string, jobId: string): Promise<{ job: Job; envelopes: JobEnvelopes } | undefined>;
   /**
    * Marks a queued job claimed if its claim deadline has not passed; its next deadline becomes
-   * the completion deadline. Answers the job as it now stands either way, or `held` while a
+   * the completion deadline. `leaseId` becomes the job's newest lease, also when an earlier delivery
+   * had already claimed it (a re-delivery supersedes the earlier lease). Answers the job as it now stands either way, or `held` while a
    * transaction in flight on the job (a cancel, a result, an expiry) keeps the write out.
    */
-  claimJob(customerId: string, jobId: string, claimedAt: string): Promise<Job | undefined | 'held'>;
+  claimJob(customerId: string, jobId: string, claimedAt: string, leaseId: string): Promise<Job | undefined | 'held'>;
   findCommand(commandId: string): Promise<CommandRef | undefined>;
   /** Closes an open job without a debit (failed, expired or cancelled) and releases its reservation in its bucket. */
   releaseJob(release: Release): Promise<CloseOutcome>;

@@ -96,12 +96,18 @@ describe('parseNodeEnrollment', () => {
     expect(parseNodeEnrollment(body).transport_keys).toEqual([{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: null }]);
   });
 
-  it('sets identity_public_key_ed25519 to null when it is absent (optional)', () => {
+  it('leaves identity_public_key_ed25519 out when it is absent (the current key stays), and takes null as a revocation', () => {
     // Prepare
     const { identity_public_key_ed25519: _identity, ...body } = validBody();
 
-    // Act / Assess
-    expect(parseNodeEnrollment({ ...body, status: 'disabled' })).toMatchObject({ status: 'disabled', identity_public_key_ed25519: null });
+    // Act
+    const omitted = parseNodeEnrollment({ ...body, status: 'disabled' });
+    const revoked = parseNodeEnrollment({ ...body, identity_public_key_ed25519: null });
+
+    // Assess
+    expect(omitted).toMatchObject({ status: 'disabled' });
+    expect(omitted).not.toHaveProperty('identity_public_key_ed25519');
+    expect(revoked).toMatchObject({ identity_public_key_ed25519: null });
   });
 
   const key = (key_id: string, public_key_x25519: unknown) => ({ key_id, public_key_x25519 });

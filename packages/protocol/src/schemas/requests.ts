@@ -47,7 +47,11 @@ const NODE_ENROLLMENT = {
     status: NODE_STATUS,
     models: { type: 'array', items: MODEL_OFFER, minItems: 1 },
     transport_keys: { type: 'array', items: TRANSPORT_KEY_ENROLLMENT, minItems: 1 },
-    identity_public_key_ed25519: { ...ED25519_PUBLIC_KEY, description: "the node's identity key: it signs node API requests and receipts" },
+    identity_public_key_ed25519: {
+      ...ED25519_PUBLIC_KEY,
+      nullable: true,
+      description: "the node's identity key: it signs node API requests and receipts; absent keeps the current one, null revokes it",
+    },
   },
   required: ['status', 'models', 'transport_keys'],
 } as const satisfies ObjectSchema;
@@ -106,7 +110,7 @@ const RESULT = {
     receipt: { type: 'string', description: "the receipt's canonical JSON text, exactly as signed" },
     receipt_signature_ed25519: ED25519_SIGNATURE,
   },
-  required: ['encrypted_response', 'receipt', 'receipt_signature_ed25519'],
+  required: ['lease_id', 'encrypted_response', 'receipt', 'receipt_signature_ed25519'],
 } as const satisfies ObjectSchema;
 
 /** `POST .../commands/{command_id}/failure`. */
@@ -117,7 +121,7 @@ const FAILURE = {
     code: { type: 'string', pattern: '^[a-z0-9_]{1,64}$' },
     message: { type: 'string', maxLength: 500 },
   },
-  required: ['code'],
+  required: ['lease_id', 'code'],
 } as const satisfies ObjectSchema;
 
 /** `GET /v1/billing/usage?window_days=&limit=` (query parameters, as decimal integers). */
