@@ -161,7 +161,7 @@ function remembered(plane: ControlPlane, credentials: CustomerCredentials, named
   return { customer: admitCustomer(credentials, customer, plane.rateLimiter, Date.now()), node, job: undefined, fresh: false };
 }
 
-/** Reads the customer, the node and the job the request names (one call), keeps the first two, and checks the token. */
+/** Reads the customer, checks the token, then reads the node and the job the request names; keeps the first two. */
 async function readBasis(
   plane: ControlPlane,
   credentials: CustomerCredentials,
