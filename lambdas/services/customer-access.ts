@@ -14,18 +14,30 @@ interface CustomerCredentials {
   /** The presented id when it is a well-formed customer id, else `undefined`. */
   customerId: string | undefined;
   token: string | undefined;
+  /** The caller's IP address, which failed checks are counted against; `undefined` outside API Gateway. */
+  sourceAddress?: string | undefined;
 }
 
 const unauthorized = () => new Problem('unauthorized', 'send a valid X-B3IQ-Customer-ID and X-B3IQ-Customer-Token');
 
-/** The authenticated customer, or 401; then 429 when the customer is over their rate limit. */
+/**
+ * The authenticated customer, or 401 (429 once the source address failed too often: guessing
+ * tokens is slowed like any other flood); then 429 when the customer is over their rate limit.
+ */
 function admitCustomer(
   credentials: CustomerCredentials,
   stored: Customer | undefined,
-  limiter: CustomerRateLimiter | undefined,
+  limiters: { customer: CustomerRateLimiter | undefined; failedCredentials: CustomerRateLimiter },
   nowMs: number,
 ): Customer {
-  if (!tokenMatches(credentials.token, stored?.token_hash) || stored === undefined) throw unauthorized();
+  if (!tokenMatches(credentials.token, stored?.token_hash) || stored === undefined) {
+    const { sourceAddress } = credentials;
+    if (sourceAddress !== undefined && !limiters.failedCredentials.tryTake(sourceAddress, nowMs)) {
+      throw new Problem('rate_limited', 'too many failed credential checks from this address; slow down and retry');
+    }
+    throw unauthorized();
+  }
+  const limiter = limiters.customer;
   if (limiter !== undefined && !limiter.tryTake(stored.customer_id, nowMs)) {
     throw new Problem('rate_limited', 'too many requests for this customer; slow down and retry');
   }
@@ -45,7 +57,8 @@ async function readAsCustomer(
 ): Promise<Snapshot & { customer: Customer }> {
   const { customerId } = credentials;
   const stored = customerId === undefined ? undefined : (await plane.store.read({ customerId })).customer;
-  const customer = admitCustomer(credentials, stored, rateLimit ? plane.rateLimiter : undefined, Date.now());
+  const limiters = { customer: rateLimit ? plane.rateLimiter : undefined, failedCredentials: plane.failedCredentialsLimiter };
+  const customer = admitCustomer(credentials, stored, limiters, Date.now());
   if (names.nodeId === undefined && names.jobId === undefined) return { customer };
   const named = await plane.store.read({
     customerId: customer.customer_id,

@@ -1,13 +1,18 @@
 /**
  * Nothing but the customer's own item is read before the token matched: a wrong token on the job
- * routes reads the account item only (no job, no envelope, no node).
+ * routes reads the account item only (no job, no envelope, no node). Failed checks are limited per
+ * source address.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { callApi } from './support/api.js';
+import { CustomerRateLimiter } from '../../lambdas/domain/rate-limit.js';
+import { customerReadRoutes } from '../../lambdas/handlers/customer-reads.js';
+import { apiHandler } from '../../lambdas/http/router.js';
+import { callApi, callHandler } from './support/api.js';
 import { injectFault, mentions } from './support/aws-faults.js';
 import { queuedJob, submit } from './support/jobs.js';
-import { sealedJob, uniqueId } from './support/world.js';
+import { planeWith } from './support/lifecycle.js';
+import { newCustomer, sealedJob, uniqueId } from './support/world.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -49,5 +54,30 @@ describe('a wrong customer token reads only the customer item', () => {
 
     expect(answer.status).toBe(401);
     expect(spy.sent.filter((command) => mentions(command, jobId))).toEqual([]);
+  });
+});
+
+describe('failed credential checks, per source address', () => {
+  it('answers 429 rate_limited to the 4th failed check from one address (a burst of 3), and 401 to another address', async () => {
+    // Prepare: a limiter of 3 failed checks that refills too slowly to matter during the test.
+    const customer = await newCustomer(0n);
+    const plane = planeWith({ failedCredentialsLimiter: new CustomerRateLimiter({ perSecond: 1e-9, burst: 3 }) });
+    const handler = apiHandler(customerReadRoutes(plane));
+    const wrong = { ...customer.headers, 'X-B3IQ-Customer-Token': 'wrong' };
+    const read = (sourceIp: string, headers: Record<string, string>) =>
+      callHandler(handler, 'GET', '/v1/billing/account', { headers, sourceIp });
+
+    // Act
+    const first = [await read('198.51.100.7', wrong), await read('198.51.100.7', wrong), await read('198.51.100.7', wrong)];
+    const fourth = await read('198.51.100.7', wrong);
+    const other = await read('203.0.113.9', wrong);
+    const valid = await read('198.51.100.7', customer.headers);
+
+    // Assess: the good credentials from the same address still pass.
+    expect(first.map((answer) => answer.status)).toEqual([401, 401, 401]);
+    expect(fourth.status).toBe(429);
+    expect(fourth.body.error).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(other.status).toBe(401);
+    expect(valid.status).toBe(200);
   });
 });
