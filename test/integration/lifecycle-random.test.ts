@@ -107,9 +107,10 @@ function expectAnswer(what: string, answer: ApiAnswer, allowed: string[]): void 
 async function heldCommand(world: World, job: TrackedJob): Promise<Pulled> {
   const known = world.pulls.get(job.jobId);
   if (known !== undefined) return known;
+  // The envelope as submitted: a job released without an answer has its stored request purged.
   const found = await store.getJobWithEnvelopes(world.customer.customerId, job.jobId);
-  if (found?.envelopes.encrypted_request == null) throw new Error(`job ${job.label} has no request envelope`);
-  return { command: nodeCommand(found.job, found.envelopes.encrypted_request), lease_id: undefined as unknown as string, delivery: 0 };
+  if (found === undefined) throw new Error(`job ${job.label} is not stored`);
+  return { command: nodeCommand(found.job, job.body.encrypted_request), lease_id: undefined as unknown as string, delivery: 0 };
 }
 
 async function pullInto(world: World): Promise<string> {
