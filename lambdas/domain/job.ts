@@ -83,7 +83,8 @@ function jobView(job: Job, envelopes: JobEnvelopes): JobView {
     node_id: job.node_id,
     model_id: job.model_id,
     status: job.status,
-    encrypted_request: envelopes.encrypted_request,
+    // A released job's request envelope is purged with its release (job-store `releaseJob`).
+    encrypted_request: job.billing_status === 'released' ? null : envelopes.encrypted_request,
     encrypted_response: envelopes.encrypted_response,
     receipt_hash: job.receipt_hash,
     billing: billingView(job),

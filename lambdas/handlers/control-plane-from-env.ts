@@ -82,6 +82,10 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs 
     perSecond: integer('CUSTOMER_RATE_LIMIT_PER_SECOND', 100, env),
     burst: integer('CUSTOMER_RATE_LIMIT_BURST', 500, env),
   });
+  const failedCredentialsLimiter = new CustomerRateLimiter({
+    perSecond: integer('FAILED_CREDENTIALS_RATE_LIMIT_PER_SECOND', 1, env),
+    burst: integer('FAILED_CREDENTIALS_RATE_LIMIT_BURST', 20, env),
+  });
   const cacheMs = integer('SUBMIT_CACHE_TTL_MS', 1000, env);
   const submitCache = { customers: new FreshFor<Customer>(cacheMs), nodes: new FreshFor<StoredNode>(cacheMs) };
   // Kept once read; a failed read is forgotten, so one KMS error does not fail the container for good.
@@ -95,6 +99,7 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs 
     pricing,
     jobWindows,
     rateLimiter,
+    failedCredentialsLimiter,
     submitCache,
     keyDirectory() {
       return directory.get('directory');

@@ -10,7 +10,11 @@ import type { SignedNodeRequest } from '../services/node-access.js';
 
 function customerCredentials(request: HttpRequest): CustomerCredentials {
   const id = request.headers['x-b3iq-customer-id'];
-  return { customerId: isId('customer_id', id) ? id : undefined, token: request.headers['x-b3iq-customer-token'] };
+  return {
+    customerId: isId('customer_id', id) ? id : undefined,
+    token: request.headers['x-b3iq-customer-token'],
+    sourceAddress: request.sourceAddress,
+  };
 }
 
 /** A path id that breaks its pattern names nothing: it is read as absent and answered 404. */

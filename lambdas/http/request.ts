@@ -14,6 +14,8 @@ interface HttpRequest {
   query: Record<string, string>;
   headers: Record<string, string>;
   body: string;
+  /** The caller's IP address as API Gateway saw it (`requestContext.identity.sourceIp`). */
+  sourceAddress: string | undefined;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -32,6 +34,7 @@ function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
     query: definedValues(event.queryStringParameters),
     headers,
     body: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
+    sourceAddress: event.requestContext?.identity?.sourceIp ?? undefined,
   };
 }
 

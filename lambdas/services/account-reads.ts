@@ -3,7 +3,7 @@
  * query is not one while a refill moves money between buckets), read again when a write in
  * flight cancels it; and the ledger with its running totals, from the newest checkpoint.
  */
-import { accountView } from '../domain/account.js';
+import { accountView, type LedgerEntry } from '../domain/account.js';
 import { accountTotals } from '../domain/escrow.js';
 import {
   CHECKPOINT_EVERY,
@@ -39,7 +39,16 @@ async function currentAccountView(plane: ControlPlane, customerId: string) {
  * enough settled entries followed the last one.
  */
 async function ledgerWithTotals(plane: ControlPlane, customerId: string, limit: number, since: string): Promise<TotalledEntry[]> {
-  const rows = await plane.store.ledger(customerId, limit, since);
+  return withTotalsFromCheckpoint(plane, customerId, await plane.store.ledger(customerId, limit, since));
+}
+
+/**
+ * The newest entries of a customer's ledger as read (newest first, none missing between them),
+ * each with the account's running totals after it: from the newest checkpoint before the oldest
+ * of them, plus every entry between. Writes a new checkpoint when enough settled entries followed
+ * the last one.
+ */
+async function withTotalsFromCheckpoint(plane: ControlPlane, customerId: string, rows: LedgerEntry[]): Promise<TotalledEntry[]> {
   const oldest = rows.at(-1);
   if (oldest === undefined) return [];
   const checkpoint = await plane.store.latestCheckpoint(customerId, ledgerPosition(oldest));
@@ -68,4 +77,4 @@ async function writeCheckpoint(plane: ControlPlane, customerId: string, totalled
   if (checkpoint !== undefined) await plane.store.putCheckpoint(checkpoint);
 }
 
-export { checkpointLedger, currentAccountView, ledgerWithTotals, readAccountSnapshot };
+export { checkpointLedger, currentAccountView, ledgerWithTotals, readAccountSnapshot, withTotalsFromCheckpoint };

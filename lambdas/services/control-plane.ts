@@ -22,6 +22,8 @@ interface ControlPlane {
   readonly pricing: PricingPolicy;
   readonly jobWindows: JobWindows;
   readonly rateLimiter: CustomerRateLimiter;
+  /** Failed credential checks, per source address: past it, a failed check answers 429 instead of 401. */
+  readonly failedCredentialsLimiter: CustomerRateLimiter;
   /** What submit may take from memory, inside the contract's 2-second bound (submit-cache.ts); no other path uses it. */
   readonly submitCache: { readonly customers: FreshFor<Customer>; readonly nodes: FreshFor<StoredNode> };
   keyDirectory(): Promise<KeyDirectory>;

@@ -14,18 +14,30 @@ interface CustomerCredentials {
   /** The presented id when it is a well-formed customer id, else `undefined`. */
   customerId: string | undefined;
   token: string | undefined;
+  /** The caller's IP address, which failed checks are counted against; `undefined` outside API Gateway. */
+  sourceAddress?: string | undefined;
 }
 
 const unauthorized = () => new Problem('unauthorized', 'send a valid X-B3IQ-Customer-ID and X-B3IQ-Customer-Token');
 
-/** The authenticated customer, or 401; then 429 when the customer is over their rate limit. */
+/**
+ * The authenticated customer, or 401 (429 once the source address failed too often: guessing
+ * tokens is slowed like any other flood); then 429 when the customer is over their rate limit.
+ */
 function admitCustomer(
   credentials: CustomerCredentials,
   stored: Customer | undefined,
-  limiter: CustomerRateLimiter | undefined,
+  limiters: { customer: CustomerRateLimiter | undefined; failedCredentials: CustomerRateLimiter },
   nowMs: number,
 ): Customer {
-  if (!tokenMatches(credentials.token, stored?.token_hash) || stored === undefined) throw unauthorized();
+  if (!tokenMatches(credentials.token, stored?.token_hash) || stored === undefined) {
+    const { sourceAddress } = credentials;
+    if (sourceAddress !== undefined && !limiters.failedCredentials.tryTake(sourceAddress, nowMs)) {
+      throw new Problem('rate_limited', 'too many failed credential checks from this address; slow down and retry');
+    }
+    throw unauthorized();
+  }
+  const limiter = limiters.customer;
   if (limiter !== undefined && !limiter.tryTake(stored.customer_id, nowMs)) {
     throw new Problem('rate_limited', 'too many requests for this customer; slow down and retry');
   }
@@ -33,8 +45,9 @@ function admitCustomer(
 }
 
 /**
- * Authenticates the caller while reading what the request names, in one call. `rateLimit: false`
- * for a second read within a request that was already counted.
+ * Authenticates the caller, then reads what the request names: nothing but the customer's own
+ * item is read before the token matched. `rateLimit: false` for a second read within a request
+ * that was already counted.
  */
 async function readAsCustomer(
   plane: ControlPlane,
@@ -43,20 +56,21 @@ async function readAsCustomer(
   { rateLimit = true }: { rateLimit?: boolean } = {},
 ): Promise<Snapshot & { customer: Customer }> {
   const { customerId } = credentials;
-  const snapshot =
-    customerId === undefined
-      ? {}
-      : await plane.store.read({
-          customerId,
-          ...(names.nodeId === undefined ? {} : { nodeId: names.nodeId }),
-          ...(names.jobId === undefined ? {} : { jobId: names.jobId }),
-        });
-  const customer = admitCustomer(credentials, snapshot.customer, rateLimit ? plane.rateLimiter : undefined, Date.now());
-  return { ...snapshot, customer };
+  const stored = customerId === undefined ? undefined : (await plane.store.read({ customerId })).customer;
+  const limiters = { customer: rateLimit ? plane.rateLimiter : undefined, failedCredentials: plane.failedCredentialsLimiter };
+  const customer = admitCustomer(credentials, stored, limiters, Date.now());
+  if (names.nodeId === undefined && names.jobId === undefined) return { customer };
+  const named = await plane.store.read({
+    customerId: customer.customer_id,
+    withCustomer: false,
+    ...(names.nodeId === undefined ? {} : { nodeId: names.nodeId }),
+    ...(names.jobId === undefined ? {} : { jobId: names.jobId }),
+  });
+  return { ...named, customer };
 }
 
 /**
- * The job with its envelopes, read alongside the credentials check. `checkBody` runs after the
+ * The job with its envelopes, read once the credentials are accepted. `checkBody` runs after the
  * credentials and before the job is looked at (the contract's order); 404 if the job is not the
  * caller's (or `jobId` names none).
  */
@@ -66,12 +80,9 @@ async function readJobAsCustomer(
   jobId: string | undefined,
   checkBody: () => void = () => {},
 ): Promise<{ customer: Customer; job: Job; envelopes: JobEnvelopes }> {
-  const { customerId } = credentials;
-  const [{ customer }, found] = await Promise.all([
-    readAsCustomer(plane, credentials),
-    jobId === undefined || customerId === undefined ? undefined : plane.store.getJobWithEnvelopes(customerId, jobId),
-  ]);
+  const { customer } = await readAsCustomer(plane, credentials);
   checkBody();
+  const found = jobId === undefined ? undefined : await plane.store.getJobWithEnvelopes(customer.customer_id, jobId);
   if (found === undefined) throw new Problem('job_not_found', 'no such job for this customer');
   return { customer, ...found };
 }

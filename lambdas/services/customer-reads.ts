@@ -2,13 +2,14 @@
 
 import type { KeyDirectoryView } from '@b3iq/protocol';
 import { patternOf, RECEIPT_HASH, USAGE_QUERY } from '@b3iq/protocol';
+import type { LedgerEntry } from '../domain/account.js';
 import { billingJobView, jobView } from '../domain/job.js';
 import { integerField } from '../domain/json-object.js';
 import { nodeView } from '../domain/node.js';
 import { Problem } from '../domain/problems.js';
 import { receiptView } from '../domain/receipt.js';
-import { usageView } from '../domain/usage.js';
-import { currentAccountView, ledgerWithTotals } from './account-reads.js';
+import { addToUsageTotals, type UsageTotals, usageView } from '../domain/usage.js';
+import { currentAccountView, withTotalsFromCheckpoint } from './account-reads.js';
 import type { ControlPlane } from './control-plane.js';
 import { type CustomerCredentials, readAsCustomer, readJobAsCustomer } from './customer-access.js';
 
@@ -56,17 +57,21 @@ function queryInteger(query: UsageQuery, name: 'window_days' | 'limit'): number 
   return integerField({ [name]: value }, name, USAGE_QUERY.properties[name]);
 }
 
-/** The most ledger rows a usage window totals; beyond it, ask for a shorter window. */
-const MAX_USAGE_ROWS = 10_000;
-
 async function getUsage(plane: ControlPlane, credentials: CustomerCredentials, query: UsageQuery) {
   const { customer } = await readAsCustomer(plane, credentials);
   const windowDays = queryInteger(query, 'window_days');
   const limit = queryInteger(query, 'limit');
   const now = plane.now();
   const since = new Date(now.getTime() - windowDays * 86_400_000).toISOString();
-  const rows = await ledgerWithTotals(plane, customer.customer_id, MAX_USAGE_ROWS, since);
-  return usageView(customer.customer_id, rows, limit, now);
+  // Every row of the window counts in the totals (page after page); only the newest `limit` are kept.
+  const totals: UsageTotals = new Map();
+  const newest: LedgerEntry[] = [];
+  for await (const page of plane.store.ledgerPagesSince(customer.customer_id, since)) {
+    addToUsageTotals(totals, page);
+    newest.push(...page.slice(0, limit - newest.length));
+  }
+  const rows = await withTotalsFromCheckpoint(plane, customer.customer_id, newest);
+  return usageView(customer.customer_id, totals, rows, now);
 }
 
 /** Public: a receipt by its hash, with nothing that identifies the customer. */

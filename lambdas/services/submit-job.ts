@@ -158,10 +158,11 @@ function remembered(plane: ControlPlane, credentials: CustomerCredentials, named
   const node = plane.submitCache.nodes.get(named.nodeId, nowMs);
   // A token the kept customer does not match may be a new one: read, and decide on what is stored.
   if (customer === undefined || node === undefined || !tokenMatches(credentials.token, customer.token_hash)) return undefined;
-  return { customer: admitCustomer(credentials, customer, plane.rateLimiter, Date.now()), node, job: undefined, fresh: false };
+  const limiters = { customer: plane.rateLimiter, failedCredentials: plane.failedCredentialsLimiter };
+  return { customer: admitCustomer(credentials, customer, limiters, Date.now()), node, job: undefined, fresh: false };
 }
 
-/** Reads the customer, the node and the job the request names (one call), keeps the first two, and checks the token. */
+/** Reads the customer, checks the token, then reads the node and the job the request names; keeps the first two. */
 async function readBasis(
   plane: ControlPlane,
   credentials: CustomerCredentials,

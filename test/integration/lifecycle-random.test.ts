@@ -110,9 +110,10 @@ const HELD_LEASE = 'a-superseded-lease';
 async function heldCommand(world: World, job: TrackedJob): Promise<Pulled> {
   const known = world.pulls.get(job.jobId);
   if (known !== undefined) return known;
+  // The envelope as submitted: a job released without an answer has its stored request purged.
   const found = await store.getJobWithEnvelopes(world.customer.customerId, job.jobId);
-  if (found?.envelopes.encrypted_request == null) throw new Error(`job ${job.label} has no request envelope`);
-  return { command: nodeCommand(found.job, found.envelopes.encrypted_request), lease_id: HELD_LEASE, delivery: 0 };
+  if (found === undefined) throw new Error(`job ${job.label} is not stored`);
+  return { command: nodeCommand(found.job, job.body.encrypted_request), lease_id: HELD_LEASE, delivery: 0 };
 }
 
 async function pullInto(world: World): Promise<string> {

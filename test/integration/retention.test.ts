@@ -11,7 +11,7 @@ import { sealEnvelope } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/adapters/dynamodb/items.js';
 import { callApi } from './support/api.js';
-import { getJob, plane } from './support/lifecycle.js';
+import { cancelJob, getJob, plane } from './support/lifecycle.js';
 import { answerJob, nodeCall, pullJob, resultFor } from './support/node-calls.js';
 import { tableName } from './support/table.js';
 import { newCustomer, newNode, sealedJob, store, uniqueId } from './support/world.js';
@@ -128,5 +128,39 @@ describe('envelope retention', () => {
         item.sk?.S?.startsWith(keys.envelopePrefix('request')),
       ),
     ).toHaveLength(2);
+  });
+});
+
+describe('the purge of a released job', () => {
+  it("deletes every part of a cancelled job's request envelope with its release, and the job then shows none", async () => {
+    // Prepare: a queued job whose request envelope takes two items.
+    const customer = await newCustomer(10_000n);
+    const node = await newNode({ priceWei: 1_000n });
+    const jobId = uniqueId('job');
+    const plaintext = new TextEncoder().encode(JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(400_000) }] }));
+    const { envelope } = sealEnvelope(
+      'request',
+      node.publicKey,
+      { key_id: node.keyId, node_id: node.nodeId, model_id: node.modelId },
+      plaintext,
+    );
+    const body = { ...sealedJob(node, { job_id: jobId }), encrypted_request: envelope };
+    expect((await callApi('POST', '/v1/private-inference/jobs', { headers: customer.headers, json: body })).status).toBe(202);
+    const pk = keys.jobPartition(customer.customerId, jobId);
+    const requestParts = async () => (await partition(pk)).filter((item) => item.sk?.S?.startsWith(keys.envelopePrefix('request')));
+    expect(await requestParts()).toHaveLength(2);
+
+    // Act
+    const cancelled = await cancelJob(customer, jobId);
+    const again = await cancelJob(customer, jobId);
+    const read = await getJob(customer, jobId);
+
+    // Assess: no part is left, and every answer says so alike.
+    expect(cancelled.status).toBe(200);
+    expect(await requestParts()).toEqual([]);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', encrypted_request: null, encrypted_response: null });
+    expect(again.body).toEqual(cancelled.body);
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(cancelled.body);
   });
 });

@@ -2,8 +2,10 @@
  * `GET /v1/billing/usage?window_days=&limit=`: its query's bounds, how `limit` pages the entries,
  * and the running totals computed from the newest ledger checkpoint.
  */
+
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { UsageView } from '@b3iq/protocol';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ledgerPosition } from '../../lambdas/domain/ledger-totals.js';
 import { creditCustomer } from '../../lambdas/services/admin.js';
 import type { ControlPlane } from '../../lambdas/services/control-plane.js';
@@ -89,6 +91,10 @@ describe('GET /v1/billing/usage, query validation', () => {
 });
 
 describe('GET /v1/billing/usage, paging', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it('answers at most `limit` entries, newest first, while the totals count every row of the window', async () => {
     // Prepare: five credits of different amounts.
     const customer = await newCustomer(0n);
@@ -118,6 +124,26 @@ describe('GET /v1/billing/usage, paging', () => {
     expect(two.body.totals).toEqual(all.body.totals);
     expect(one.body.entries).toEqual(all.body.entries.slice(0, 1));
     expect(one.body.totals).toEqual(all.body.totals);
+  });
+
+  it('totals every row of a window that takes several Query pages, and shows the newest `limit` across pages', async () => {
+    // Prepare: five credits; then every ledger Query answers at most 2 items a page. A stub, since the
+    // emulator cuts a page only at 1 MB: it lowers the Query's Limit, and the emulator pages as DynamoDB does.
+    const customer = await newCustomer(0n);
+    for (const amount of [1n, 2n, 4n, 8n, 16n]) await credit(customer, amount);
+    const send = DynamoDBClient.prototype.send as (command: unknown, ...rest: unknown[]) => Promise<unknown>;
+    vi.spyOn(DynamoDBClient.prototype, 'send').mockImplementation(function (this: DynamoDBClient, command: unknown, ...rest: unknown[]) {
+      if (command instanceof QueryCommand) command.input.Limit = Math.min(command.input.Limit ?? 2, 2);
+      return send.call(this, command, ...rest);
+    });
+
+    // Act
+    const answer = await usage(customer, { limit: '3' });
+
+    // Assess: every row counts; the three newest entries, each with its exact running totals.
+    expect(answer.status).toBe(200);
+    expect(answer.body.totals).toEqual([{ kind: 'credit', count: 5, amount_wei: '31' }]);
+    expect(answer.body.entries.map((entry: { balance_after_wei: string }) => entry.balance_after_wei)).toEqual(['31', '15', '7']);
   });
 
   it('answers an empty usage for a customer with no ledger rows', async () => {

@@ -22,8 +22,11 @@ import type { Table } from './table.js';
 import { type TransactionHooks, useTransactionHooks } from './transactions.js';
 
 /** One consistent batch read of the account, and the node and job a request names. */
-async function readSnapshot(table: Table, ids: { customerId: string; nodeId?: string; jobId?: string }): Promise<Snapshot> {
-  let pending: Item[] = [keys.account(ids.customerId)];
+async function readSnapshot(
+  table: Table,
+  ids: { customerId: string; withCustomer?: boolean; nodeId?: string; jobId?: string },
+): Promise<Snapshot> {
+  let pending: Item[] = ids.withCustomer === false ? [] : [keys.account(ids.customerId)];
   if (ids.nodeId !== undefined) pending.push(keys.node(ids.nodeId));
   if (ids.jobId !== undefined) pending.push(keys.job(ids.customerId, ids.jobId));
   const snapshot: Snapshot = {};

@@ -14,6 +14,9 @@ import { type EnvelopeKind, keys } from './items.js';
 /** Characters of envelope JSON per item: well under DynamoDB's 400 KB item limit. */
 const ENVELOPE_PART_CHARS = 350_000;
 
+/** The most parts a request envelope has: it comes in a body of at most 1 MiB (http/request.ts). */
+const MAX_REQUEST_ENVELOPE_PARTS = Math.ceil((1024 * 1024) / ENVELOPE_PART_CHARS);
+
 function commandToItem(ref: CommandRef, expiresAt: number): Item {
   return {
     ...keys.command(ref.command_id),
@@ -159,6 +162,7 @@ export {
   jobEnvelopesFromItems,
   jobFromItem,
   jobToItem,
+  MAX_REQUEST_ENVELOPE_PARTS,
   openJobRefFromItem,
   openShardKey,
   openShardOf,

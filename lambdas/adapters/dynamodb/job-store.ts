@@ -25,6 +25,7 @@ import {
   jobEnvelopesFromItems,
   jobFromItem,
   jobToItem,
+  MAX_REQUEST_ENVELOPE_PARTS,
   openShardOf,
 } from './job-items.js';
 import { getItem, type Table } from './table.js';
@@ -70,6 +71,14 @@ function closeJob(
       },
     },
   };
+}
+
+/** Deletes of every part the job's request envelope can have (a part it does not have is no error). */
+function requestEnvelopeDeletes(table: Table, job: Job): NamedWrite<'envelope'>[] {
+  return Array.from({ length: MAX_REQUEST_ENVELOPE_PARTS }, (_, part) => ({
+    name: 'envelope',
+    write: { Delete: { TableName: table.name, Key: keys.envelopePart(job.customer_id, job.job_id, 'request', part) } },
+  }));
 }
 
 /** A settle or release transaction's outcome, decided by which named write failed. */
@@ -248,6 +257,8 @@ function jobStore(table: Table): JobStore {
         ),
         closeReservation(table, job, 'release'),
         ledgerRow(table, release.entry),
+        // Nothing will read the request again: purge it now, not at the end of its retention.
+        ...requestEnvelopeDeletes(table, job),
       ]);
       return closeOutcome(outcome);
     },

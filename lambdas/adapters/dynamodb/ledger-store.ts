@@ -5,7 +5,7 @@ import type { AccountStore } from '../../services/ports/accounts.js';
 import { checkpointFromItem, checkpointToItem, ledgerFromItem } from './account-items.js';
 import { type Item, s } from './attributes.js';
 import { keys } from './items.js';
-import { newestFirst, putIf, type Table } from './table.js';
+import { newestFirst, newestFirstPages, putIf, type Table } from './table.js';
 
 /** The key condition of a sort-key range; one condition only, so both ends together are a BETWEEN (its ends filtered out after). */
 function rangeCondition(after: string | undefined, before: string | undefined): string {
@@ -14,10 +14,16 @@ function rangeCondition(after: string | undefined, before: string | undefined): 
   return before !== undefined ? 'pk = :pk AND sk < :before' : 'pk = :pk';
 }
 
-function ledgerStore(table: Table): Pick<AccountStore, 'ledger' | 'ledgerBetween' | 'latestCheckpoint' | 'putCheckpoint'> {
+function ledgerStore(
+  table: Table,
+): Pick<AccountStore, 'ledger' | 'ledgerPagesSince' | 'ledgerBetween' | 'latestCheckpoint' | 'putCheckpoint'> {
   return {
     async ledger(customerId, limit, since) {
       return (await newestFirst(table, keys.ledgerPartition(customerId), limit, since)).map(ledgerFromItem);
+    },
+
+    async *ledgerPagesSince(customerId, since) {
+      for await (const page of newestFirstPages(table, keys.ledgerPartition(customerId), since)) yield page.map(ledgerFromItem);
     },
 
     async ledgerBetween(customerId, { after, before, limit }) {

@@ -36,20 +36,38 @@ async function putIf(
   }
 }
 
-/** Up to `limit` items of a partition, newest sort key first, optionally only from `since` on. */
+/**
+ * Up to `limit` items of a partition, newest sort key first, optionally only from `since` on:
+ * page after page, since one Query answers at most 1 MB.
+ */
 async function newestFirst(table: Table, partition: string, limit: number, since?: string): Promise<Item[]> {
-  const result = await table.client.send(
-    new QueryCommand({
-      TableName: table.name,
-      KeyConditionExpression: since === undefined ? 'pk = :pk' : 'pk = :pk AND sk >= :since',
-      ExpressionAttributeValues: { ':pk': s(partition), ...(since === undefined ? {} : { ':since': s(since) }) },
-      ScanIndexForward: false,
-      Limit: limit,
-      ConsistentRead: true,
-    }),
-  );
-  return result.Items ?? [];
+  const items: Item[] = [];
+  for await (const page of newestFirstPages(table, partition, since, limit)) {
+    items.push(...page);
+    if (items.length >= limit) break;
+  }
+  return items.slice(0, limit);
+}
+
+/** Every item of a partition, newest sort key first, optionally only from `since` on, one Query page at a time. */
+async function* newestFirstPages(table: Table, partition: string, since?: string, pageLimit?: number): AsyncGenerator<Item[]> {
+  let start: Item | undefined;
+  do {
+    const result = await table.client.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: since === undefined ? 'pk = :pk' : 'pk = :pk AND sk >= :since',
+        ExpressionAttributeValues: { ':pk': s(partition), ...(since === undefined ? {} : { ':since': s(since) }) },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+        ...(pageLimit === undefined ? {} : { Limit: pageLimit }),
+      }),
+    );
+    yield result.Items ?? [];
+    start = result.LastEvaluatedKey;
+  } while (start !== undefined);
 }
 
 export type { Table };
-export { getItem, newestFirst, putIf };
+export { getItem, newestFirst, newestFirstPages, putIf };

@@ -60,6 +60,8 @@ interface AccountStore {
   refillBucket(customerId: string, plan: RefillPlan): Promise<RefillOutcome>;
   /** The customer's ledger, newest first, optionally only rows created at or after `since`. */
   ledger(customerId: string, limit: number, since?: string): Promise<LedgerEntry[]>;
+  /** Every row of the customer's ledger created at or after `since`, newest first, one page of the table at a time. */
+  ledgerPagesSince(customerId: string, since: string): AsyncIterable<LedgerEntry[]>;
   /** Every entry strictly between two ledger positions (from the first entry when `after` is absent), oldest first, up to `limit`. */
   ledgerBetween(
     customerId: string,

@@ -20,8 +20,11 @@ interface Snapshot {
 }
 
 interface ControlPlaneStore extends AccountStore, JobStore, NodeStore, EarningsStore, OpenJobsIndex {
-  /** One consistent read of what a customer request needs: the account, and the node and job it names. */
-  read(ids: { customerId: string; nodeId?: string; jobId?: string }): Promise<Snapshot>;
+  /**
+   * One consistent read of what a customer request needs: the account (unless `withCustomer` is
+   * `false`), and the node and job it names.
+   */
+  read(ids: { customerId: string; withCustomer?: boolean; nodeId?: string; jobId?: string }): Promise<Snapshot>;
 }
 
 export type { ControlPlaneStore, Snapshot };

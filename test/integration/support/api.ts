@@ -32,6 +32,8 @@ interface ApiCall {
   query?: Record<string, string>;
   /** The time the Lambda context says the function has left (default 10 s, the API functions' timeout). */
   remainingMs?: number;
+  /** The caller's IP address as API Gateway reports it (`requestContext.identity.sourceIp`); none by default. */
+  sourceIp?: string;
 }
 
 interface ApiAnswer {
@@ -63,7 +65,10 @@ function proxyEvent(method: string, template: string, call: ApiCall): APIGateway
     body: call.body ?? (call.json === undefined ? null : JSON.stringify(call.json)),
     isBase64Encoded: false,
     stageVariables: null,
-    requestContext: { requestId: randomUUID() } as APIGatewayProxyEvent['requestContext'],
+    requestContext: {
+      requestId: randomUUID(),
+      ...(call.sourceIp === undefined ? {} : { identity: { sourceIp: call.sourceIp } }),
+    } as APIGatewayProxyEvent['requestContext'],
   };
 }
 

@@ -30,7 +30,7 @@ import { NO_TOTALS, withRunningTotals } from '../../../lambdas/domain/ledger-tot
 import { type InferenceNode, nodeView } from '../../../lambdas/domain/node.js';
 import { PROBLEMS, Problem, type ProblemCode } from '../../../lambdas/domain/problems.js';
 import { receiptView } from '../../../lambdas/domain/receipt.js';
-import { usageView } from '../../../lambdas/domain/usage.js';
+import { addToUsageTotals, type UsageTotals, usageView } from '../../../lambdas/domain/usage.js';
 import { openApiContract } from '../../integration/support/openapi-contract.js';
 
 const contract = openApiContract();
@@ -161,7 +161,9 @@ describe('the account and usage views', () => {
     ]).toReversed();
 
     // Act
-    const view = usageView('acme', rows, 2, NOW);
+    const totals: UsageTotals = new Map();
+    addToUsageTotals(totals, rows);
+    const view = usageView('acme', totals, rows.slice(0, 2), NOW);
 
     // Assess
     expect(answerProblem('GET /v1/billing/usage', 200, view)).toBeUndefined();
@@ -181,7 +183,11 @@ describe('the account and usage views', () => {
       creditEntry('acme', 7n, 'credit-2', '2026-01-02T03:01:00.000Z'),
     ]);
 
-    expect(usageView('acme', [second!, first!], 100, NOW).totals).toEqual([{ kind: 'credit', count: 2, amount_wei: '12' }]);
+    const totals: UsageTotals = new Map();
+    addToUsageTotals(totals, [second!]);
+    addToUsageTotals(totals, [first!]);
+
+    expect(usageView('acme', totals, [second!, first!], NOW).totals).toEqual([{ kind: 'credit', count: 2, amount_wei: '12' }]);
   });
 });
 

@@ -14,6 +14,7 @@ function httpRequest(body: string, contentType?: string): HttpRequest {
     query: {},
     headers: contentType === undefined ? {} : { 'content-type': contentType },
     body,
+    sourceAddress: undefined,
   };
 }
 
