@@ -30,6 +30,28 @@ afterAll(() => {
   rmSync(localDir, { recursive: true, force: true });
 });
 
+/** Submits the example job `npm run dev` wrote, as the demo customer, and waits up to 20 s for it to complete; its last status. */
+async function exampleJobStatus(
+  local: { api_url: string; demo: { customer_id: string; customer_token: string } },
+  localDir: string,
+): Promise<string> {
+  const headers = { 'X-B3IQ-Customer-ID': local.demo.customer_id, 'X-B3IQ-Customer-Token': local.demo.customer_token };
+  const job = await fetch(`${local.api_url}/v1/private-inference/jobs`, {
+    method: 'POST',
+    headers: { ...headers, 'Content-Type': 'application/json' },
+    body: readFileSync(path.join(localDir, 'example-job.json'), 'utf8'),
+  });
+  expect(job.status).toBe(202);
+  const { job_id: jobId } = (await job.json()) as { job_id: string };
+  let status = 'queued';
+  for (let i = 0; i < 100 && status !== 'completed'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    status = ((await (await fetch(`${local.api_url}/v1/private-inference/jobs/${jobId}`, { headers })).json()) as { status: string })
+      .status;
+  }
+  return status;
+}
+
 describe('npm run dev', () => {
   it('runs the stack with demo data until interrupted, then stops what it started', async () => {
     // Act: start it the way the README says, apart from where local.json goes.
@@ -62,22 +84,8 @@ describe('npm run dev', () => {
     await waitFor(() => printed.includes('Ctrl+C'), 10_000);
     expect(printed).toContain(`${local.api_url}/v1/private-inference/jobs`);
     expect(printed).not.toContain(local.demo.customer_token);
-    const headers = { 'X-B3IQ-Customer-ID': local.demo.customer_id, 'X-B3IQ-Customer-Token': local.demo.customer_token };
-    const job = await fetch(`${local.api_url}/v1/private-inference/jobs`, {
-      method: 'POST',
-      headers: { ...headers, 'Content-Type': 'application/json' },
-      body: readFileSync(path.join(localDir, 'example-job.json'), 'utf8'),
-    });
-    expect(job.status).toBe(202);
-    const { job_id: jobId } = (await job.json()) as { job_id: string };
-    let status = 'queued';
-    for (let i = 0; i < 100 && status !== 'completed'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const read = (await (await fetch(`${local.api_url}/v1/private-inference/jobs/${jobId}`, { headers })).json()) as { status: string };
-      status = read.status;
-    }
     // The demo node's agent answered it.
-    expect(status).toBe('completed');
+    expect(await exampleJobStatus(local, localDir)).toBe('completed');
     // An independent client, the b3iq binary configured from the environment, gets its answer too.
     const tokenFile = path.join(localDir, 'token');
     writeFileSync(tokenFile, local.demo.customer_token, { mode: 0o600 });
@@ -98,6 +106,7 @@ describe('npm run dev', () => {
       env: cliEnv,
     }).toString();
     expect(answered).toContain('Are you there?');
+    const headers = { 'X-B3IQ-Customer-ID': local.demo.customer_id, 'X-B3IQ-Customer-Token': local.demo.customer_token };
     const balance = (await (await fetch(`${local.api_url}/v1/billing/account`, { headers })).json()) as Record<string, string>;
     expect(BigInt(balance.available_wei)).toBeGreaterThan(100n * BigInt(balance.reserved_wei));
 
@@ -128,21 +137,7 @@ describe('npm run dev', () => {
     expect(frontUrl).not.toBe(local.aws_endpoint_url);
 
     // A job through the deployed API, answered by the demo node's agent: every function of the job path ran.
-    const headers = { 'X-B3IQ-Customer-ID': local.demo.customer_id, 'X-B3IQ-Customer-Token': local.demo.customer_token };
-    const job = await fetch(`${local.api_url}/v1/private-inference/jobs`, {
-      method: 'POST',
-      headers: { ...headers, 'Content-Type': 'application/json' },
-      body: readFileSync(path.join(localDir, 'example-job.json'), 'utf8'),
-    });
-    expect(job.status).toBe(202);
-    const { job_id: jobId } = (await job.json()) as { job_id: string };
-    let status = 'queued';
-    for (let i = 0; i < 100 && status !== 'completed'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      status = ((await (await fetch(`${local.api_url}/v1/private-inference/jobs/${jobId}`, { headers })).json()) as { status: string })
-        .status;
-    }
-    expect(status).toBe('completed');
+    expect(await exampleJobStatus(local, localDir)).toBe('completed');
     const exited = new Promise((resolve) => dev?.once('exit', resolve));
     process.kill(-(dev.pid as number), 'SIGINT');
     await exited;
