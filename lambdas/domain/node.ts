@@ -33,6 +33,8 @@ interface ModelOffer {
 interface TransportKey extends SignedTransportKey {
   issued_at: string;
   valid_until: string | null;
+  /** The node identity key's signature of its statement about this key (node-key-statement.ts). */
+  node_signature_ed25519?: string | null;
 }
 
 interface InferenceNode {
@@ -180,13 +182,15 @@ function nodeView(node: InferenceNode, now: Date): NodeView {
     models: node.models.map((model) => ({ model_id: model.model_id, price_wei: formatWei(model.price_wei) })),
     transport_keys: node.transport_keys
       .filter((key) => isCurrentKey(key, now))
-      .map(({ key_id, public_key_x25519, signed_record, signature, valid_until }) => ({
+      .map(({ key_id, public_key_x25519, signed_record, signature, valid_until, node_signature_ed25519 }) => ({
         key_id,
         public_key_x25519,
         signed_record,
         signature,
         valid_until,
+        node_signature_ed25519: node_signature_ed25519 ?? null,
       })),
+    identity_public_key_ed25519: node.identity_public_key_ed25519,
   };
 }
 

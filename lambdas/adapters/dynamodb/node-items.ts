@@ -11,7 +11,9 @@ function nodeToItem({ node, revision }: StoredNode): Item {
     status: s(node.status),
     models: { L: node.models.map((model) => ({ M: { model_id: s(model.model_id), price_wei: n(model.price_wei) } })) },
     transport_keys: {
-      L: node.transport_keys.map(({ valid_until, ...key }) => ({ M: { ...stringMap(key).M, valid_until: nullableS(valid_until) } })),
+      L: node.transport_keys.map(({ valid_until, node_signature_ed25519, ...key }) => ({
+        M: { ...stringMap(key).M, valid_until: nullableS(valid_until), node_signature_ed25519: nullableS(node_signature_ed25519 ?? null) },
+      })),
     },
     identity_public_key_ed25519: nullableS(node.identity_public_key_ed25519),
     revision: n(revision),
@@ -36,6 +38,7 @@ function nodeFromItem(item: Item): StoredNode {
         signature: readS(key, 'signature'),
         issued_at: readS(key, 'issued_at'),
         valid_until: readNullableS(key, 'valid_until'),
+        node_signature_ed25519: readNullableS(key, 'node_signature_ed25519'),
       })),
       identity_public_key_ed25519: readNullableS(item, 'identity_public_key_ed25519'),
       updated_at: readS(item, 'updated_at'),

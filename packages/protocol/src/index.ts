@@ -16,6 +16,7 @@ export * from './schemas/fields.js';
 export * from './schemas/requests.js';
 export * from './schemas/responses.js';
 export * from './schemas/schema.js';
+export * from './signatures/node-key-statement.js';
 export * from './signatures/node-signature.js';
 export * from './signatures/receipt.js';
 export * from './signatures/transport-key-record.js';

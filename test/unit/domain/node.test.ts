@@ -315,9 +315,24 @@ describe('nodeView', () => {
       status: 'active',
       models: [{ model_id: 'meta/llama-3.1-8b', price_wei: '1000' }],
       transport_keys: [
-        { key_id: 'tk-old', public_key_x25519: KEY_A, signed_record: '{"key":"tk-old"}', signature: 'c2ln', valid_until: UNTIL },
-        { key_id: 'tk-new', public_key_x25519: KEY_A, signed_record: '{"key":"tk-new"}', signature: 'c2ln', valid_until: null },
+        {
+          key_id: 'tk-old',
+          public_key_x25519: KEY_A,
+          signed_record: '{"key":"tk-old"}',
+          signature: 'c2ln',
+          valid_until: UNTIL,
+          node_signature_ed25519: null,
+        },
+        {
+          key_id: 'tk-new',
+          public_key_x25519: KEY_A,
+          signed_record: '{"key":"tk-new"}',
+          signature: 'c2ln',
+          valid_until: null,
+          node_signature_ed25519: null,
+        },
       ],
+      identity_public_key_ed25519: node.identity_public_key_ed25519,
     });
   });
 });

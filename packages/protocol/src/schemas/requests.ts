@@ -36,6 +36,11 @@ const TRANSPORT_KEY_ENROLLMENT = {
     key_id: ID_SCHEMAS.key_id,
     public_key_x25519: X25519_PUBLIC_KEY,
     valid_until: { ...TIMESTAMP, nullable: true, description: "the end of the key's window; null or absent: no end" },
+    node_signature_ed25519: {
+      ...ED25519_SIGNATURE,
+      description:
+        "the node identity key's Ed25519 signature of its b3iq-node-key-statement-v1 for this key; required when the node has an identity key",
+    },
   },
   required: ['key_id', 'public_key_x25519'],
 } as const satisfies ObjectSchema;

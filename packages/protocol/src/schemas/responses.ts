@@ -5,7 +5,7 @@
  * the answers of its operations. Problems (non-2xx answers) are declared with the problem table.
  */
 import { ENVELOPE } from './envelope.js';
-import { ID_SCHEMAS, POSITIVE_WEI, RECEIPT_HASH, TIMESTAMP, WEI } from './fields.js';
+import { ED25519_PUBLIC_KEY, ED25519_SIGNATURE, ID_SCHEMAS, POSITIVE_WEI, RECEIPT_HASH, TIMESTAMP, WEI } from './fields.js';
 import { MODEL_OFFER, NODE_STATUS } from './requests.js';
 import { BASE64URL_PATTERN, type Infer, type ObjectSchema, type Schema } from './schema.js';
 
@@ -140,7 +140,17 @@ const NODE_VIEW = answer(
         signed_record: { type: 'string', description: 'JSON text of a b3iq-node-transport-key-v1 record' },
         signature: { ...BASE64URL, description: "DER ECDSA P-256 SHA-256 signature of signed_record's UTF-8 bytes by the KMS signing key" },
         valid_until: OPTIONAL_TIMESTAMP,
+        node_signature_ed25519: {
+          ...ED25519_SIGNATURE,
+          nullable: true,
+          description: "the node identity key's signature of its b3iq-node-key-statement-v1 for this key",
+        },
       }),
+    },
+    identity_public_key_ed25519: {
+      ...ED25519_PUBLIC_KEY,
+      nullable: true,
+      description: "the node's Ed25519 identity key; null: the node cannot serve and clients use none of its keys",
     },
   },
   { name: 'Node' },

@@ -19,6 +19,8 @@ interface TransportKeyRecord {
   issued_at: string;
   /** The end of the key's validity window; absent: until the key is removed from the node. */
   valid_until?: string;
+  /** The node's identity key, which signed its own statement about this key; absent: the node had none. */
+  identity_public_key_ed25519?: string;
 }
 
 /** A published transport key: the record as signed, and its signature (base64url DER). */
@@ -32,7 +34,14 @@ interface SignedTransportKey {
 }
 
 /** The exact record text that is signed and published (field order fixed). */
-function transportKeyRecord(nodeId: string, keyId: string, publicKey: string, issuedAt: string, validUntil: string | null): string {
+function transportKeyRecord(
+  nodeId: string,
+  keyId: string,
+  publicKey: string,
+  issuedAt: string,
+  validUntil: string | null,
+  identityPublicKey: string | null = null,
+): string {
   const record: TransportKeyRecord = {
     type: KEY_RECORD_TYPE,
     node_id: nodeId,
@@ -40,6 +49,7 @@ function transportKeyRecord(nodeId: string, keyId: string, publicKey: string, is
     public_key_x25519: publicKey,
     issued_at: issuedAt,
     ...(validUntil === null ? {} : { valid_until: validUntil }),
+    ...(identityPublicKey === null ? {} : { identity_public_key_ed25519: identityPublicKey }),
   };
   return JSON.stringify(record);
 }
