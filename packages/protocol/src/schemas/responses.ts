@@ -6,7 +6,7 @@
  */
 import { ENVELOPE } from './envelope.js';
 import { ID_SCHEMAS, POSITIVE_WEI, RECEIPT_HASH, TIMESTAMP, WEI } from './fields.js';
-import { MODEL_OFFER, NODE_STATUS } from './requests.js';
+import { MODEL_OFFER, NODE_STATUS, TOKEN_NAME } from './requests.js';
 import { BASE64URL_PATTERN, type Infer, type ObjectSchema, type Schema } from './schema.js';
 
 /**
@@ -210,6 +210,29 @@ const CUSTOMER_CREATED = answer({
   customer_token: { type: 'string', bytes: 32, description: 'shown only here' },
 });
 
+/** The 201 to `POST /v1/admin/customers/{customer_id}/tokens`. */
+const TOKEN_CREATED = answer({
+  token_id: ID_SCHEMAS.token_id,
+  name: TOKEN_NAME,
+  customer_token: { type: 'string', bytes: 32, description: 'shown only here' },
+  created_at: TIMESTAMP,
+});
+
+/** A customer token as listed (and the answer to its revocation): never the token or its hash. */
+const TOKEN_VIEW = answer(
+  {
+    token_id: ID_SCHEMAS.token_id,
+    name: TOKEN_NAME,
+    created_at: TIMESTAMP,
+    last_used_at: { ...OPTIONAL_TIMESTAMP, description: 'a recent use, recorded at most once per token per 5 minutes per Lambda instance' },
+    revoked_at: { ...OPTIONAL_TIMESTAMP, description: 'set once revoked; a revoked token is refused' },
+  },
+  { name: 'CustomerToken' },
+);
+
+/** `GET /v1/admin/customers/{customer_id}/tokens`. */
+const TOKEN_LIST = answer({ tokens: { type: 'array', items: TOKEN_VIEW } });
+
 /** `POST /v1/admin/reservations/release-stale`. */
 const STALE_RESERVATIONS = answer({
   dry_run: { type: 'boolean' },
@@ -255,6 +278,9 @@ type NodeCommand = Infer<typeof NODE_COMMAND>;
 type PulledCommands = Infer<typeof PULLED_COMMANDS>;
 type CustomerCreated = Infer<typeof CUSTOMER_CREATED>;
 type StaleReservations = Infer<typeof STALE_RESERVATIONS>;
+type TokenCreated = Infer<typeof TOKEN_CREATED>;
+type TokenView = Infer<typeof TOKEN_VIEW>;
+type TokenList = Infer<typeof TOKEN_LIST>;
 
 export type {
   AccountView,
@@ -273,6 +299,9 @@ export type {
   PulledCommands,
   ReceiptView,
   StaleReservations,
+  TokenCreated,
+  TokenList,
+  TokenView,
   UsageView,
 };
 export {
@@ -294,5 +323,8 @@ export {
   PULLED_COMMANDS,
   RECEIPT_VIEW,
   STALE_RESERVATIONS,
+  TOKEN_CREATED,
+  TOKEN_LIST,
+  TOKEN_VIEW,
   USAGE_VIEW,
 };
