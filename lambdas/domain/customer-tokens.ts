@@ -64,14 +64,14 @@ interface TokenChange {
 
 const newTokenId = (): string => `tok-${randomUUID()}`;
 
-const CONTROL_OR_BLANK = patternOf(TOKEN_NAME);
+const NAME_PATTERN = patternOf(TOKEN_NAME);
 
 /** The `name` of a token request body, or 400 `invalid_request` saying what a name may be. */
 function parseTokenName(body: unknown): string {
   const fields = closedObject(body, CREATE_TOKEN);
   const { name } = fields;
   const length = typeof name === 'string' ? [...name].length : 0;
-  if (typeof name !== 'string' || length < TOKEN_NAME.minLength || length > TOKEN_NAME.maxLength || !CONTROL_OR_BLANK.test(name)) {
+  if (typeof name !== 'string' || length < TOKEN_NAME.minLength || length > TOKEN_NAME.maxLength || !NAME_PATTERN.test(name)) {
     throw new Problem(
       'invalid_request',
       `"name" must be a string of ${TOKEN_NAME.minLength} to ${TOKEN_NAME.maxLength} characters, not only spaces, without control characters`,
