@@ -18,6 +18,8 @@ interface StageConfig {
   deadLetterQueueName: string;
   apiThrottle: { rateLimit: number; burstLimit: number };
   customerRateLimit: { perSecond: number; burst: number };
+  /** Failed credential checks per source address (token guessing) before 429 instead of 401. */
+  failedCredentialsRateLimit: { perSecond: number; burst: number };
   /** Job deadlines and envelope retention, in seconds (see lambdas/domain/job-lifecycle.ts). */
   jobWindows: { claimSeconds: number; completionSeconds: number; envelopeRetentionSeconds: number };
 }
@@ -67,6 +69,10 @@ function stageConfig(node: Node): StageConfig {
     customerRateLimit: {
       perSecond: numberFrom(node, 'customerRateLimitPerSecond', 100, positiveInteger),
       burst: numberFrom(node, 'customerRateLimitBurst', 500, positiveInteger),
+    },
+    failedCredentialsRateLimit: {
+      perSecond: numberFrom(node, 'failedCredentialsRateLimitPerSecond', 1, positiveInteger),
+      burst: numberFrom(node, 'failedCredentialsRateLimitBurst', 20, positiveInteger),
     },
     jobWindows: jobWindowsFrom(node),
   };

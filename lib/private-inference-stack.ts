@@ -79,6 +79,8 @@ class PrivateInferenceStack extends Stack {
       PROTOCOL_FEE_BPS: String(config.protocolFeeBps),
       CUSTOMER_RATE_LIMIT_PER_SECOND: String(config.customerRateLimit.perSecond),
       CUSTOMER_RATE_LIMIT_BURST: String(config.customerRateLimit.burst),
+      FAILED_CREDENTIALS_RATE_LIMIT_PER_SECOND: String(config.failedCredentialsRateLimit.perSecond),
+      FAILED_CREDENTIALS_RATE_LIMIT_BURST: String(config.failedCredentialsRateLimit.burst),
       JOB_CLAIM_SECONDS: String(config.jobWindows.claimSeconds),
       JOB_COMPLETION_SECONDS: String(config.jobWindows.completionSeconds),
       ENVELOPE_RETENTION_SECONDS: String(config.jobWindows.envelopeRetentionSeconds),

@@ -6,11 +6,15 @@
 
 import type { AccountView, LedgerKind } from '@b3iq/protocol';
 import { formatWei } from '@b3iq/protocol';
+import type { TokenHash } from './customer-token.js';
 
-/** A customer as stored: their id and the hash of their token (never the token). Balances are in the buckets. */
+/**
+ * A customer as stored: their id and the hashes of their unrevoked tokens (never a token), each
+ * with its token's id. Balances are in the buckets; a token's name and dates in its own item.
+ */
 interface Customer {
   customer_id: string;
-  token_hash: string;
+  tokens: TokenHash[];
 }
 
 /** A credit as first applied; its id makes a repeated credit a no-op. */

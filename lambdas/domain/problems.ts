@@ -18,6 +18,7 @@ const PROBLEMS = {
   model_not_served: { status: 404, title: 'Model not served' },
   job_not_found: { status: 404, title: 'Job not found' },
   customer_not_found: { status: 404, title: 'Customer not found' },
+  token_not_found: { status: 404, title: 'Token not found' },
   receipt_not_found: { status: 404, title: 'Receipt not found' },
   forbidden: { status: 403, title: 'Forbidden' },
   not_found: { status: 404, title: 'Not found' },

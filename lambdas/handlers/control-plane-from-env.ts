@@ -26,6 +26,7 @@ import type { ControlPlane } from '../services/control-plane.js';
 import type { AdminCredential, NodeQueues } from '../services/ports/outside.js';
 import { requestDeadline } from '../services/request-deadline.js';
 import { FreshFor } from '../services/submit-cache.js';
+import { TokenUses } from '../services/token-uses.js';
 
 /**
  * The DynamoDB client's own retries and timeouts stay short, so that no call outlasts a request's
@@ -39,6 +40,8 @@ const DYNAMODB_CLIENT = { maxAttempts: 2, requestHandler: { requestTimeout: 1000
 interface Needs {
   queues?: boolean;
   adminToken?: boolean;
+  /** Writes customer tokens' `last_used_at` (only a function that may write the table and authenticates customers). */
+  tokenUses?: boolean;
 }
 
 /** A part the function did not ask for: a use of it is a bug in the function's wiring. */
@@ -86,6 +89,7 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs 
     perSecond: integer('FAILED_CREDENTIALS_RATE_LIMIT_PER_SECOND', 1, env),
     burst: integer('FAILED_CREDENTIALS_RATE_LIMIT_BURST', 20, env),
   });
+  const tokenUses = new TokenUses(needs.tokenUses ? (customerId, tokenId, at) => store.recordTokenUse(customerId, tokenId, at) : undefined);
   const cacheMs = integer('SUBMIT_CACHE_TTL_MS', 1000, env);
   const submitCache = { customers: new FreshFor<Customer>(cacheMs), nodes: new FreshFor<StoredNode>(cacheMs) };
   // Kept once read; a failed read is forgotten, so one KMS error does not fail the container for good.
@@ -101,6 +105,7 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs 
     rateLimiter,
     failedCredentialsLimiter,
     submitCache,
+    tokenUses,
     keyDirectory() {
       return directory.get('directory');
     },

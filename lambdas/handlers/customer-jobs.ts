@@ -36,7 +36,7 @@ function customerJobRoutes(plane: ControlPlane) {
   } satisfies Record<string, RouteHandler>;
 }
 
-const plane = controlPlaneFromEnv(process.env, { queues: true });
+const plane = controlPlaneFromEnv(process.env, { queues: true, tokenUses: true });
 
 const handler = apiHandler(customerJobRoutes(plane), withinRemainingTime);
 

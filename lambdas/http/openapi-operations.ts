@@ -15,6 +15,7 @@ import {
   CANCEL,
   COMMAND_ID,
   CREATE_CUSTOMER,
+  CREATE_TOKEN,
   CREDIT,
   CUSTOMER_CREATED,
   ENVELOPE,
@@ -38,10 +39,14 @@ import {
   RESULT,
   STALE_RESERVATIONS,
   TIMESTAMP,
+  TOKEN_CREATED,
+  TOKEN_LIST,
+  TOKEN_VIEW,
   USAGE_QUERY,
   USAGE_VIEW,
   WEI,
 } from '@b3iq/protocol';
+import { MAX_ACTIVE_TOKENS } from '../domain/customer-tokens.js';
 import { PROBLEM_BODY, type ProblemCode } from '../domain/problems.js';
 import type { Catalogue, DocumentedOperation } from './openapi-render.js';
 import { API_ROUTES } from './routes.js';
@@ -192,6 +197,28 @@ const OPERATIONS: Record<Route, Operation> = {
     ok: [200, ACCOUNT_VIEW],
     problems: ['customer_not_found', 'credit_id_conflict'],
   },
+  'POST /v1/admin/customers/{customer_id}/tokens': {
+    id: 'createCustomerToken',
+    summary: `Make another named token for a customer (at most ${MAX_ACTIVE_TOKENS} unrevoked; more is 400 invalid_request); the token is shown only here`,
+    access: 'admin',
+    body: CREATE_TOKEN,
+    ok: [201, TOKEN_CREATED],
+    problems: ['customer_not_found'],
+  },
+  'GET /v1/admin/customers/{customer_id}/tokens': {
+    id: 'listCustomerTokens',
+    summary: "A customer's tokens, revoked ones included; never a token or its hash",
+    access: 'admin',
+    ok: [200, TOKEN_LIST],
+    problems: ['customer_not_found'],
+  },
+  'DELETE /v1/admin/customers/{customer_id}/tokens/{token_id}': {
+    id: 'revokeCustomerToken',
+    summary: 'Revoke a token (refused within 2 seconds on every path); revoking again answers the same',
+    access: 'admin',
+    ok: [200, TOKEN_VIEW],
+    problems: ['customer_not_found', 'token_not_found'],
+  },
   'PUT /v1/admin/nodes/{node_id}': {
     id: 'enrollNode',
     summary: 'Enroll or update a node; new transport keys are signed here',
@@ -246,6 +273,7 @@ const PATH_PARAMETERS: Catalogue['pathParameters'] = {
   job_id: ID_SCHEMAS.job_id,
   node_id: ID_SCHEMAS.node_id,
   customer_id: ID_SCHEMAS.customer_id,
+  token_id: ID_SCHEMAS.token_id,
   command_id: COMMAND_ID,
   receipt_hash: RECEIPT_HASH,
 };

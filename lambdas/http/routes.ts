@@ -6,7 +6,7 @@
 type ApiFunction = 'customer-jobs' | 'customer-reads' | 'admin' | 'node-api';
 
 interface ApiRoute {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   function: ApiFunction;
 }
@@ -28,6 +28,9 @@ const API_ROUTES = [
   { method: 'POST', path: '/v1/nodes/{node_id}/commands/{command_id}/failure', function: 'node-api' },
   { method: 'POST', path: '/v1/admin/customers', function: 'admin' },
   { method: 'POST', path: '/v1/admin/customers/{customer_id}/credits', function: 'admin' },
+  { method: 'POST', path: '/v1/admin/customers/{customer_id}/tokens', function: 'admin' },
+  { method: 'GET', path: '/v1/admin/customers/{customer_id}/tokens', function: 'admin' },
+  { method: 'DELETE', path: '/v1/admin/customers/{customer_id}/tokens/{token_id}', function: 'admin' },
   { method: 'PUT', path: '/v1/admin/nodes/{node_id}', function: 'admin' },
   { method: 'POST', path: '/v1/admin/reservations/release-stale', function: 'admin' },
 ] as const satisfies readonly ApiRoute[];

@@ -8,6 +8,7 @@ import type { AccountView, CustomerCreated } from '@b3iq/protocol';
 import { CREATE_CUSTOMER, CREDIT, isId, MAX_WEI, parseWei } from '@b3iq/protocol';
 import { type Credit, creditEntry } from '../domain/account.js';
 import { generateToken, hashToken, tokenMatches } from '../domain/customer-token.js';
+import { FIRST_TOKEN_NAME, newTokenId } from '../domain/customer-tokens.js';
 import { accountTotals, creditSplit } from '../domain/escrow.js';
 import { invalidId } from '../domain/ids.js';
 import { closedObject } from '../domain/json-object.js';
@@ -31,7 +32,7 @@ async function admitAdmin(plane: ControlPlane, call: AdminCall): Promise<void> {
   }
 }
 
-/** A new customer with an empty account; its token is answered here, once, and only its hash is kept. */
+/** A new customer with an empty account and one token (named "initial"), answered here, once; only its hash is kept. */
 async function createCustomer(plane: ControlPlane, call: AdminCall) {
   await admitAdmin(plane, call);
   const fields = closedObject(call.readBody(), CREATE_CUSTOMER);
@@ -40,7 +41,10 @@ async function createCustomer(plane: ControlPlane, call: AdminCall) {
   }
   const customerId = (fields.customer_id as string | undefined) ?? `cus-${randomUUID()}`;
   const token = generateToken();
-  const created = await plane.store.createCustomer({ customer_id: customerId, token_hash: hashToken(token) }, plane.now().toISOString());
+  const createdAt = plane.now().toISOString();
+  const first = { token_id: newTokenId(), name: FIRST_TOKEN_NAME, created_at: createdAt, last_used_at: null, revoked_at: null };
+  const customer = { customer_id: customerId, tokens: [{ token_id: first.token_id, token_hash: hashToken(token) }] };
+  const created = await plane.store.createCustomer(customer, first, createdAt);
   if (!created) throw new Problem('customer_exists', `customer "${customerId}" already exists`);
   return { customer_id: customerId, customer_token: token } satisfies CustomerCreated;
 }
@@ -152,4 +156,4 @@ async function releaseStaleReservationsAsAdmin(plane: ControlPlane, call: AdminC
 }
 
 export type { AdminCall };
-export { createCustomer, creditCustomer, enrollNode, releaseStaleReservationsAsAdmin };
+export { admitAdmin, createCustomer, creditCustomer, enrollNode, releaseStaleReservationsAsAdmin };

@@ -13,6 +13,7 @@ import type { CustomerRateLimiter } from '../domain/rate-limit.js';
 import type { AdminCredential, NodeQueues, RecordSigner } from './ports/outside.js';
 import type { ControlPlaneStore } from './ports/store.js';
 import type { FreshFor } from './submit-cache.js';
+import type { TokenUses } from './token-uses.js';
 
 interface ControlPlane {
   readonly store: ControlPlaneStore;
@@ -26,6 +27,8 @@ interface ControlPlane {
   readonly failedCredentialsLimiter: CustomerRateLimiter;
   /** What submit may take from memory, inside the contract's 2-second bound (submit-cache.ts); no other path uses it. */
   readonly submitCache: { readonly customers: FreshFor<Customer>; readonly nodes: FreshFor<StoredNode> };
+  /** Records customer tokens' `last_used_at`, a few minutes apart at most (token-uses.ts); a no-op where the function may not write. */
+  readonly tokenUses: TokenUses;
   keyDirectory(): Promise<KeyDirectory>;
   now(): Date;
 }

@@ -1,9 +1,10 @@
 /**
- * Who is calling: customer credentials checked against the stored token hash in constant time
- * (the same answer for an unknown id and a wrong token), then the customer's rate limit.
+ * Who is calling: customer credentials checked against the stored hashes of the customer's
+ * unrevoked tokens in constant time (the same answer for an unknown id, a wrong token and a
+ * revoked one), then the customer's rate limit.
  */
 import type { Customer } from '../domain/account.js';
-import { tokenMatches } from '../domain/customer-token.js';
+import { matchingToken } from '../domain/customer-token.js';
 import type { Job, JobEnvelopes } from '../domain/job.js';
 import { Problem } from '../domain/problems.js';
 import type { CustomerRateLimiter } from '../domain/rate-limit.js';
@@ -21,16 +22,19 @@ interface CustomerCredentials {
 const unauthorized = () => new Problem('unauthorized', 'send a valid X-B3IQ-Customer-ID and X-B3IQ-Customer-Token');
 
 /**
- * The authenticated customer, or 401 (429 once the source address failed too often: guessing
- * tokens is slowed like any other flood); then 429 when the customer is over their rate limit.
+ * The authenticated customer and which of their tokens was presented, or 401 (the same for an
+ * unknown customer, a wrong token and a revoked one; 429 once the source address failed too
+ * often: guessing tokens is slowed like any other flood); then 429 when the customer is over
+ * their rate limit.
  */
 function admitCustomer(
   credentials: CustomerCredentials,
   stored: Customer | undefined,
   limiters: { customer: CustomerRateLimiter | undefined; failedCredentials: CustomerRateLimiter },
   nowMs: number,
-): Customer {
-  if (!tokenMatches(credentials.token, stored?.token_hash) || stored === undefined) {
+): { customer: Customer; tokenId: string } {
+  const tokenId = matchingToken(credentials.token, stored?.tokens ?? []);
+  if (tokenId === undefined || stored === undefined) {
     const { sourceAddress } = credentials;
     if (sourceAddress !== undefined && !limiters.failedCredentials.tryTake(sourceAddress, nowMs)) {
       throw new Problem('rate_limited', 'too many failed credential checks from this address; slow down and retry');
@@ -41,13 +45,14 @@ function admitCustomer(
   if (limiter !== undefined && !limiter.tryTake(stored.customer_id, nowMs)) {
     throw new Problem('rate_limited', 'too many requests for this customer; slow down and retry');
   }
-  return stored;
+  return { customer: stored, tokenId };
 }
 
 /**
  * Authenticates the caller, then reads what the request names: nothing but the customer's own
  * item is read before the token matched. `rateLimit: false` for a second read within a request
- * that was already counted.
+ * that was already counted. The token's use is noted (token-uses.ts: at most one write per token
+ * per few minutes, not awaited).
  */
 async function readAsCustomer(
   plane: ControlPlane,
@@ -58,7 +63,8 @@ async function readAsCustomer(
   const { customerId } = credentials;
   const stored = customerId === undefined ? undefined : (await plane.store.read({ customerId })).customer;
   const limiters = { customer: rateLimit ? plane.rateLimiter : undefined, failedCredentials: plane.failedCredentialsLimiter };
-  const customer = admitCustomer(credentials, stored, limiters, Date.now());
+  const { customer, tokenId } = admitCustomer(credentials, stored, limiters, Date.now());
+  plane.tokenUses.noteUse(customer.customer_id, tokenId, plane.now());
   if (names.nodeId === undefined && names.jobId === undefined) return { customer };
   const named = await plane.store.read({
     customerId: customer.customer_id,

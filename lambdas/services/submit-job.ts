@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { envelopeSha256, type KeyDirectory } from '@b3iq/protocol';
 import { type Customer, reserveEntry } from '../domain/account.js';
-import { tokenMatches } from '../domain/customer-token.js';
+import { matchingToken } from '../domain/customer-token.js';
 import { acceptanceView, type Job, nodeCommand } from '../domain/job.js';
 import { envelopePurgeTime, type JobWindows, jobDeadlines } from '../domain/job-lifecycle.js';
 import { type JobRequest, jobRequestFingerprint, parseJobRequest } from '../domain/job-request.js';
@@ -157,9 +157,11 @@ function remembered(plane: ControlPlane, credentials: CustomerCredentials, named
   const customer = plane.submitCache.customers.get(customerId, nowMs);
   const node = plane.submitCache.nodes.get(named.nodeId, nowMs);
   // A token the kept customer does not match may be a new one: read, and decide on what is stored.
-  if (customer === undefined || node === undefined || !tokenMatches(credentials.token, customer.token_hash)) return undefined;
+  // A token revoked since the entry was read still matches it, for at most the cache's lifetime
+  // (inside the contract's 2-second bound).
+  if (customer === undefined || node === undefined || matchingToken(credentials.token, customer.tokens) === undefined) return undefined;
   const limiters = { customer: plane.rateLimiter, failedCredentials: plane.failedCredentialsLimiter };
-  return { customer: admitCustomer(credentials, customer, limiters, Date.now()), node, job: undefined, fresh: false };
+  return { customer: admitCustomer(credentials, customer, limiters, Date.now()).customer, node, job: undefined, fresh: false };
 }
 
 /** Reads the customer, checks the token, then reads the node and the job the request names; keeps the first two. */

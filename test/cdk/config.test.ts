@@ -33,6 +33,7 @@ describe('stageConfig', () => {
       deadLetterQueueName: 'b3iq-dev-dead-letters.fifo',
       apiThrottle: { rateLimit: 1000, burstLimit: 2000 },
       customerRateLimit: { perSecond: 100, burst: 500 },
+      failedCredentialsRateLimit: { perSecond: 1, burst: 20 },
       jobWindows: { claimSeconds: 900, completionSeconds: 3600, envelopeRetentionSeconds: 604_800 },
     });
   });
@@ -54,6 +55,8 @@ describe('stageConfig', () => {
       apiBurstLimit: '9',
       customerRateLimitPerSecond: '3',
       customerRateLimitBurst: '4',
+      failedCredentialsRateLimitPerSecond: '2',
+      failedCredentialsRateLimitBurst: '6',
       nodeQueuePrefix: 'pi-prod-n-',
       adminTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:b3iq-admin-AbCdEf',
       jobClaimSeconds: '120',
@@ -70,6 +73,7 @@ describe('stageConfig', () => {
       deadLetterQueueName: 'b3iq-prod-dead-letters.fifo',
       apiThrottle: { rateLimit: 7, burstLimit: 9 },
       customerRateLimit: { perSecond: 3, burst: 4 },
+      failedCredentialsRateLimit: { perSecond: 2, burst: 6 },
       jobWindows: { claimSeconds: 120, completionSeconds: 600, envelopeRetentionSeconds: 86_400 },
     });
   });
@@ -93,6 +97,8 @@ describe('stageConfig', () => {
     { case: 'apiBurstLimit=1.5', context: { apiBurstLimit: '1.5' } },
     { case: 'customerRateLimitPerSecond=-5', context: { customerRateLimitPerSecond: '-5' } },
     { case: 'customerRateLimitBurst=x', context: { customerRateLimitBurst: 'x' } },
+    { case: 'failedCredentialsRateLimitPerSecond=0', context: { failedCredentialsRateLimitPerSecond: '0' } },
+    { case: 'failedCredentialsRateLimitBurst=2.5', context: { failedCredentialsRateLimitBurst: '2.5' } },
   ])('rejects $case', ({ case: label, context }) => {
     expect(() => configFrom(context)).toThrow(`context ${label} is out of range`);
   });

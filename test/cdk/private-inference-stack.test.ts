@@ -269,6 +269,8 @@ describe('Lambda functions', () => {
       PROTOCOL_FEE_BPS: String(config.protocolFeeBps),
       CUSTOMER_RATE_LIMIT_PER_SECOND: String(config.customerRateLimit.perSecond),
       CUSTOMER_RATE_LIMIT_BURST: String(config.customerRateLimit.burst),
+      FAILED_CREDENTIALS_RATE_LIMIT_PER_SECOND: String(config.failedCredentialsRateLimit.perSecond),
+      FAILED_CREDENTIALS_RATE_LIMIT_BURST: String(config.failedCredentialsRateLimit.burst),
       JOB_CLAIM_SECONDS: String(config.jobWindows.claimSeconds),
       JOB_COMPLETION_SECONDS: String(config.jobWindows.completionSeconds),
       ENVELOPE_RETENTION_SECONDS: String(config.jobWindows.envelopeRetentionSeconds),
@@ -299,10 +301,17 @@ describe('Lambda functions', () => {
   });
 
   let customWindows: Template | undefined;
-  /** One stack with job windows from context, synthesized when first needed. */
+  /** One stack with job windows and the failed-credential limit from context, synthesized when first needed. */
   const withCustomWindows = () =>
     (customWindows ??= Template.fromStack(
-      buildStack({ stage: 'dev', jobClaimSeconds: '120', jobCompletionSeconds: '600', envelopeRetentionSeconds: '86400' }).stack,
+      buildStack({
+        stage: 'dev',
+        jobClaimSeconds: '120',
+        jobCompletionSeconds: '600',
+        envelopeRetentionSeconds: '86400',
+        failedCredentialsRateLimitPerSecond: '3',
+        failedCredentialsRateLimitBurst: '7',
+      }).stack,
     ));
 
   it.each(FUNCTIONS)(
@@ -313,6 +322,17 @@ describe('Lambda functions', () => {
         JOB_CLAIM_SECONDS: '120',
         JOB_COMPLETION_SECONDS: '600',
         ENVELOPE_RETENTION_SECONDS: '86400',
+      });
+    },
+  );
+
+  it.each(FUNCTIONS)(
+    '$case gets the failed-credential limit of -c failedCredentialsRateLimitPerSecond and failedCredentialsRateLimitBurst',
+    ({ prefix }) => {
+      const [, fn] = resourceByPrefix(withCustomWindows(), 'AWS::Lambda::Function', prefix);
+      expect((fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        FAILED_CREDENTIALS_RATE_LIMIT_PER_SECOND: '3',
+        FAILED_CREDENTIALS_RATE_LIMIT_BURST: '7',
       });
     },
   );

@@ -18,7 +18,9 @@ describe('POST /v1/admin/customers', () => {
     expect(answer.status).toBe(201);
     expect(answer.body).toEqual({ customer_id: customerId, customer_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     const stored = await store.getCustomer(customerId);
-    expect(stored?.token_hash).toBe(createHash('sha256').update(answer.body.customer_token).digest('hex'));
+    expect(stored?.tokens).toEqual([
+      { token_id: expect.stringMatching(/^tok-/), token_hash: createHash('sha256').update(answer.body.customer_token).digest('hex') },
+    ]);
     expect(JSON.stringify(stored, (_, value) => (typeof value === 'bigint' ? value.toString() : value))).not.toContain(
       answer.body.customer_token,
     );

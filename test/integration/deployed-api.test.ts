@@ -64,6 +64,36 @@ describe('the deployed API', () => {
     expect(balance.body).toMatchObject({ balance_wei: '1000', reserved_wei: '400', available_wei: '600' });
   });
 
+  it("rotates a customer's token: a new one made and listed, the old one revoked (DELETE) and refused", async () => {
+    // Prepare
+    const admin = { 'X-B3IQ-Admin-Token': adminToken };
+    const created = await http('POST', '/v1/admin/customers', admin, {});
+    const customerId = created.body.customer_id as string;
+    const tokens = `/v1/admin/customers/${customerId}/tokens`;
+
+    // Act
+    const made = await http('POST', tokens, admin, { name: 'rotated' });
+    const listed = await http('GET', tokens, admin);
+    const initial = listed.body.tokens.find((token: { name: string }) => token.name === 'initial');
+    const revoked = await http('DELETE', `${tokens}/${initial.token_id}`, admin);
+    const asOld = await http('GET', '/v1/billing/account', {
+      'X-B3IQ-Customer-ID': customerId,
+      'X-B3IQ-Customer-Token': created.body.customer_token,
+    });
+    const asNew = await http('GET', '/v1/billing/account', {
+      'X-B3IQ-Customer-ID': customerId,
+      'X-B3IQ-Customer-Token': made.body.customer_token,
+    });
+
+    // Assess
+    expect(made.status).toBe(201);
+    expect(listed.body.tokens.map((token: { name: string }) => token.name)).toEqual(['initial', 'rotated']);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ token_id: initial.token_id, revoked_at: expect.any(String) });
+    expect(asOld.status).toBe(401);
+    expect(asNew.status).toBe(200);
+  });
+
   it.each([
     { case: 'a wrong customer token', method: 'GET', path: '/v1/billing/account', status: 401, code: 'unauthorized' },
     { case: 'an unknown route', method: 'GET', path: '/v2/anything', status: 404, code: 'not_found' },

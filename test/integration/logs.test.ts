@@ -8,6 +8,7 @@
 import { encodeBase64url } from '@b3iq/protocol';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { keys } from '../../lambdas/adapters/dynamodb/items.js';
+import { hashToken } from '../../lambdas/domain/customer-token.js';
 import { adminHeaders, callApi } from './support/api.js';
 import { backdate, cancelJob } from './support/lifecycle.js';
 import { nodeCall, pull, resultFor } from './support/node-calls.js';
@@ -96,6 +97,49 @@ describe('logs', () => {
     };
     for (const [name, secret] of Object.entries(secrets)) {
       expect(logged.includes(secret), `${name} appears in the logs`).toBe(false);
+    }
+  });
+
+  it("carry no customer token or token hash through a token's life: made, used, listed, revoked, refused", async () => {
+    // Prepare
+    const customer = await newCustomer();
+    const node = await newNode();
+    const tokenPath = { customer_id: customer.customerId };
+
+    // Act: a token made, used on both customer functions, listed, revoked, then refused; a malformed request to make one.
+    const made = await callApi('POST', '/v1/admin/customers/{customer_id}/tokens', {
+      params: tokenPath,
+      headers: adminHeaders(),
+      json: { name: 'rotated' },
+    });
+    const token = made.body.customer_token as string;
+    const headers = { 'X-B3IQ-Customer-ID': customer.customerId, 'X-B3IQ-Customer-Token': token };
+    await callApi('POST', '/v1/private-inference/jobs', { headers, json: sealedJob(node, { job_id: uniqueId('job') }) });
+    await callApi('GET', '/v1/billing/account', { headers });
+    const listed = await callApi('GET', '/v1/admin/customers/{customer_id}/tokens', { params: tokenPath, headers: adminHeaders() });
+    await callApi('DELETE', '/v1/admin/customers/{customer_id}/tokens/{token_id}', {
+      params: { ...tokenPath, token_id: made.body.token_id },
+      headers: adminHeaders(),
+    });
+    await callApi('GET', '/v1/billing/account', { headers });
+    await callApi('POST', '/v1/admin/customers/{customer_id}/tokens', {
+      params: tokenPath,
+      headers: adminHeaders(),
+      json: { name: `bad\n${token}` },
+    });
+
+    // Assess
+    const logged = lines.join('');
+    expect(logged).toContain('"route":"/v1/admin/customers/{customer_id}/tokens/{token_id}"');
+    expect(listed.status).toBe(200);
+    for (const [name, secret] of Object.entries({
+      'new token': token,
+      'new token hash': hashToken(token),
+      'first token': customer.token,
+      'first token hash': hashToken(customer.token),
+    })) {
+      expect(logged.includes(secret), `${name} appears in the logs`).toBe(false);
+      expect(JSON.stringify(listed.body).includes(secret), `${name} appears in the listing`).toBe(false);
     }
   });
 

@@ -1,27 +1,46 @@
 /** Item codecs of a customer's account, ledger rows, ledger checkpoints and credits (layout in items.ts). */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Credit, Customer, LedgerEntry } from '../../domain/account.js';
+import type { TokenHash } from '../../domain/customer-token.js';
+import { LEGACY_TOKEN_ID } from '../../domain/customer-tokens.js';
 import type { LedgerCheckpoint } from '../../domain/ledger-totals.js';
-import { type Item, n, nullableS, readInt, readNullableS, readS, readWei, s } from './attributes.js';
+import { type Item, n, nullableS, readInt, readNullableS, readS, readWei, s, stringMap } from './attributes.js';
 import { keys } from './items.js';
 
 /**
- * The account item: the customer's identity and token hash, and `credit_sequence`, which only
- * credits advance (so that concurrent credits cannot together pass the 38-digit balance limit).
- * No money: that is in the buckets.
+ * The account item: the customer's identity, `tokens` (token id → hash of each unrevoked token),
+ * `credit_sequence`, which only credits advance (so that concurrent credits cannot together pass
+ * the 38-digit balance limit), and `token_sequence`, which only token changes advance. No money:
+ * that is in the buckets. An item written before tokens had ids holds one `token_hash` instead of
+ * `tokens` (and no `token_sequence`): it is read as the token LEGACY_TOKEN_ID, and the first token
+ * change moves it into `tokens`.
  */
 function customerToItem(customer: Customer, createdAt: string): Item {
   return {
     ...keys.account(customer.customer_id),
     entity: s('account'),
     customer_id: s(customer.customer_id),
-    token_hash: s(customer.token_hash),
+    tokens: tokenHashesToAttribute(customer.tokens),
     credit_sequence: n(0),
+    token_sequence: n(0),
     created_at: s(createdAt),
   };
 }
 
+function tokenHashesToAttribute(tokens: readonly TokenHash[]): AttributeValue {
+  return stringMap(Object.fromEntries(tokens.map((token) => [token.token_id, token.token_hash])));
+}
+
 function customerFromItem(item: Item): Customer {
-  return { customer_id: readS(item, 'customer_id'), token_hash: readS(item, 'token_hash') };
+  const tokens = Object.entries(item.tokens?.M ?? {}).map(([token_id, hash]) => ({ token_id, token_hash: hash.S ?? '' }));
+  const legacy = item.token_hash?.S;
+  if (legacy !== undefined) tokens.push({ token_id: LEGACY_TOKEN_ID, token_hash: legacy });
+  return { customer_id: readS(item, 'customer_id'), tokens };
+}
+
+/** How many token changes the account has had (none for an item written before tokens had ids). */
+function tokenSequenceOf(item: Item): number {
+  return item.token_sequence === undefined ? 0 : readInt(item, 'token_sequence');
 }
 
 /** How many credits the account has taken. */
@@ -104,4 +123,6 @@ export {
   customerToItem,
   ledgerFromItem,
   ledgerToItem,
+  tokenHashesToAttribute,
+  tokenSequenceOf,
 };

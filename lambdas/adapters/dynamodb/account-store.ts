@@ -11,8 +11,9 @@ import type { AccountStore } from '../../services/ports/accounts.js';
 import { creditFromItem, creditSequenceOf, creditToItem, customerFromItem, customerToItem, ledgerToItem } from './account-items.js';
 import { n } from './attributes.js';
 import { bucketDeposit, bucketFromItem } from './bucket-items.js';
+import { customerTokenToItem } from './customer-token-items.js';
 import { keys } from './items.js';
-import { getItem, putIf, type Table } from './table.js';
+import { getItem, type Table } from './table.js';
 import { isNew, isNewOrAnswerExisting, type NamedWrite, transactWrite } from './transactions.js';
 
 /** The ledger row of a money change (`credit`, `reserve`, `debit` or `release`). */
@@ -27,7 +28,22 @@ function accountStore(table: Table): Pick<AccountStore, 'getCustomer' | 'createC
       return item === undefined ? undefined : customerFromItem(item);
     },
 
-    createCustomer: (customer, createdAt) => putIf(table, customerToItem(customer, createdAt)),
+    async createCustomer(customer, firstToken, createdAt) {
+      const writes = [
+        { name: 'account', write: { Put: { TableName: table.name, Item: customerToItem(customer, createdAt), ...isNew } } },
+        {
+          name: 'token',
+          write: { Put: { TableName: table.name, Item: customerTokenToItem(customer.customer_id, firstToken), ...isNew } },
+        },
+      ];
+      // A conflict is another create of the same id in flight: try again, and learn which one won.
+      for (let attempt = 1; ; attempt += 1) {
+        const outcome = await transactWrite(table.client, writes);
+        if (outcome.type === 'committed') return true;
+        if (outcome.type === 'condition_failed') return false;
+        if (attempt === 3) throw new Error('the new customer was not written: its items stayed in conflict');
+      }
+    },
 
     async findCredit(creditId) {
       const item = await getItem(table, keys.credit(creditId));

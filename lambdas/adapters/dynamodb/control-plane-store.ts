@@ -1,6 +1,6 @@
 /**
  * The control plane's store in DynamoDB: one table (layout in items.ts), one adapter per
- * aggregate (accounts with their buckets and ledgers, jobs, nodes, earnings, the open-jobs
+ * aggregate (accounts with their buckets, ledgers and tokens, jobs, nodes, earnings, the open-jobs
  * index), put together behind the `ControlPlaneStore` port the services use, with the one read
  * a customer request starts with.
  */
@@ -10,6 +10,7 @@ import { customerFromItem } from './account-items.js';
 import { accountStore } from './account-store.js';
 import type { Item } from './attributes.js';
 import { bucketStore } from './bucket-store.js';
+import { customerTokenStore } from './customer-token-store.js';
 import { earningsStore } from './earnings-store.js';
 import { keys } from './items.js';
 import { jobFromItem } from './job-items.js';
@@ -51,6 +52,7 @@ function dynamoDbStore(client: DynamoDBClient, tableName: string, hooks?: Transa
   if (hooks !== undefined) useTransactionHooks(client, hooks);
   return {
     ...accountStore(table),
+    ...customerTokenStore(table),
     ...bucketStore(table),
     ...ledgerStore(table),
     ...jobStore(table),

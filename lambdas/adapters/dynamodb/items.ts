@@ -6,6 +6,7 @@
  * |---------|-------------------------|---------------------------|
  * | account | CUSTOMER#{customer_id}  | ACCOUNT                   |
  * | bucket  | CUSTOMER#{customer_id}  | BUCKET#{00..63} (reservation buckets, escrow.ts) |
+ * | customer token | CUSTOMER_TOKEN#{customer_id} | TOKEN#{token_id} (listing entry; the hash is on the account) |
  * | job     | JOB#{customer_id}#{job} | JOB                       |
  * | envelope| JOB#{customer_id}#{job} | ENVELOPE#{kind}#{part} (expires by TTL) |
  * | ledger  | LEDGER#{customer_id}    | {created_at}#{entry_id}   |
@@ -28,7 +29,7 @@
  * every job's writes.
  *
  * The items of each aggregate are coded in their own file: account-items.ts, bucket-items.ts,
- * job-items.ts, node-items.ts, earnings-items.ts.
+ * customer-token-items.ts, job-items.ts, node-items.ts, earnings-items.ts.
  */
 import type { LedgerEntry } from '../../domain/account.js';
 import { ledgerPosition } from '../../domain/ledger-totals.js';
@@ -47,6 +48,11 @@ const keys = {
     sk: s(`${keys.bucketPrefix}${String(index).padStart(2, '0')}`),
   }),
   bucketPrefix: 'BUCKET#',
+  customerToken: (customerId: string, tokenId: string): Item => ({
+    pk: s(keys.customerTokenPartition(customerId)),
+    sk: s(`TOKEN#${tokenId}`),
+  }),
+  customerTokenPartition: (customerId: string): string => `CUSTOMER_TOKEN#${customerId}`,
   job: (customerId: string, jobId: string): Item => ({ pk: s(keys.jobPartition(customerId, jobId)), sk: s('JOB') }),
   jobPartition: (customerId: string, jobId: string): string => `JOB#${customerId}#${jobId}`,
   envelopePart: (customerId: string, jobId: string, kind: EnvelopeKind, part: number): Item => ({

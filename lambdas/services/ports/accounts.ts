@@ -3,6 +3,7 @@
  * money (domain/escrow.ts) and the ledger with its checkpoints. What the use cases ask of storage.
  */
 import type { Credit, Customer, LedgerEntry } from '../../domain/account.js';
+import type { CustomerToken } from '../../domain/customer-tokens.js';
 import type { Bucket, CreditShare, RefillPlan } from '../../domain/escrow.js';
 import type { LedgerCheckpoint } from '../../domain/ledger-totals.js';
 
@@ -44,8 +45,11 @@ type RefillOutcome =
 
 interface AccountStore {
   getCustomer(customerId: string): Promise<Customer | undefined>;
-  /** Creates a customer with an empty account (no bucket holds anything yet); `false` when the id is taken. */
-  createCustomer(customer: Customer, createdAt: string): Promise<boolean>;
+  /**
+   * Creates a customer with an empty account (no bucket holds anything yet) and the listing entry
+   * of its first token (whose hash `customer.tokens` holds); `false` when the id is taken.
+   */
+  createCustomer(customer: Customer, firstToken: CustomerToken, createdAt: string): Promise<boolean>;
   findCredit(creditId: string): Promise<Credit | undefined>;
   /**
    * Records the credit id, spreads the credit over the buckets as `shares` say and appends its

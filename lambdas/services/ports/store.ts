@@ -1,5 +1,5 @@
 /**
- * The control plane's store, as the use cases see it: one port per aggregate (accounts, jobs,
+ * The control plane's store, as the use cases see it: one port per aggregate (accounts, customer tokens, jobs,
  * nodes, earnings, the open-jobs index) and the one read a customer request starts with. The
  * DynamoDB adapter (`adapters/dynamodb/`) implements it; tests may wrap it to inject a fault.
  */
@@ -7,6 +7,7 @@ import type { Customer } from '../../domain/account.js';
 import type { Job } from '../../domain/job.js';
 import type { StoredNode } from '../../domain/node.js';
 import type { AccountStore } from './accounts.js';
+import type { CustomerTokenStore } from './customer-tokens.js';
 import type { EarningsStore } from './earnings.js';
 import type { JobStore } from './jobs.js';
 import type { NodeStore } from './nodes.js';
@@ -19,7 +20,7 @@ interface Snapshot {
   job?: Job;
 }
 
-interface ControlPlaneStore extends AccountStore, JobStore, NodeStore, EarningsStore, OpenJobsIndex {
+interface ControlPlaneStore extends AccountStore, CustomerTokenStore, JobStore, NodeStore, EarningsStore, OpenJobsIndex {
   /**
    * One consistent read of what a customer request needs: the account (unless `withCustomer` is
    * `false`), and the node and job it names.

@@ -259,6 +259,7 @@ describe('the OpenAPI document', () => {
       credit_id: 'CreditId',
       key_id: 'KeyId',
       model_id: 'ModelId',
+      token_id: 'TokenId',
     };
 
     for (const [kind, name] of Object.entries(names) as [IdKind, string][]) {

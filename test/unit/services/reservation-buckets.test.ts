@@ -25,7 +25,14 @@ function memoryStore(available: Record<number, bigint>) {
     },
     readAccount: async (): Promise<AccountRead> => {
       state.calls.push('snapshot');
-      return { type: 'found', account: { customer: { customer_id: 'acme', token_hash: 'h' }, creditSequence: 0, buckets: state.buckets } };
+      return {
+        type: 'found',
+        account: {
+          customer: { customer_id: 'acme', tokens: [{ token_id: 'tok-1', token_hash: 'h' }] },
+          creditSequence: 0,
+          buckets: state.buckets,
+        },
+      };
     },
     refillBucket: async (_: string, plan: Parameters<ControlPlaneStore['refillBucket']>[1]) => {
       state.calls.push(`refill ${plan.target}`);

@@ -12,6 +12,8 @@ const ID_SCHEMAS = {
   credit_id: { type: 'string', name: 'CreditId', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' },
   key_id: { type: 'string', name: 'KeyId', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' },
   model_id: { type: 'string', name: 'ModelId', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$' },
+  /** A customer token's id (`tok-<uuid>`, or `tok-initial` for the one token of a customer created before tokens had ids). */
+  token_id: { type: 'string', name: 'TokenId', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$' },
 } as const satisfies Record<string, StringSchema & { pattern: string }>;
 
 const WEI = {

@@ -5,7 +5,7 @@
  */
 import { ENVELOPE } from './envelope.js';
 import { ED25519_PUBLIC_KEY, ED25519_SIGNATURE, ID_SCHEMAS, POSITIVE_WEI, TIMESTAMP, WEI, X25519_PUBLIC_KEY } from './fields.js';
-import type { ObjectSchema } from './schema.js';
+import type { ObjectSchema, StringSchema } from './schema.js';
 
 /** `POST /v1/private-inference/jobs`. */
 const JOB_REQUEST = {
@@ -72,6 +72,26 @@ const CREDIT = {
   type: 'object',
   properties: { credit_id: ID_SCHEMAS.credit_id, amount_wei: POSITIVE_WEI },
   required: ['credit_id', 'amount_wei'],
+} as const satisfies ObjectSchema;
+
+/**
+ * A customer token's name: 1 to 64 characters (code points), not only spaces, no control characters
+ * (U+0000–U+001F, U+007F–U+009F), so that it is safe to show in a terminal or a log.
+ */
+const TOKEN_NAME = {
+  type: 'string',
+  name: 'TokenName',
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^(?!\\s*$)[^\\u0000-\\u001F\\u007F-\\u009F]+$',
+  description: '1 to 64 characters, not only spaces, no control characters',
+} as const satisfies StringSchema;
+
+/** `POST /v1/admin/customers/{customer_id}/tokens`. */
+const CREATE_TOKEN = {
+  type: 'object',
+  properties: { name: TOKEN_NAME },
+  required: ['name'],
 } as const satisfies ObjectSchema;
 
 /** `POST /v1/private-inference/jobs/{job_id}/cancel`: empty, or `{}`. */
@@ -141,6 +161,7 @@ const USAGE_QUERY = {
 export {
   CANCEL,
   CREATE_CUSTOMER,
+  CREATE_TOKEN,
   CREDIT,
   FAILURE,
   JOB_REQUEST,
@@ -151,6 +172,7 @@ export {
   PULL,
   RELEASE_STALE,
   RESULT,
+  TOKEN_NAME,
   TRANSPORT_KEY_ENROLLMENT,
   USAGE_QUERY,
 };

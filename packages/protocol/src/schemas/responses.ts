@@ -6,7 +6,7 @@
  */
 import { ENVELOPE } from './envelope.js';
 import { ED25519_PUBLIC_KEY, ED25519_SIGNATURE, ID_SCHEMAS, POSITIVE_WEI, RECEIPT_HASH, TIMESTAMP, WEI } from './fields.js';
-import { MODEL_OFFER, NODE_STATUS } from './requests.js';
+import { MODEL_OFFER, NODE_STATUS, TOKEN_NAME } from './requests.js';
 import { BASE64URL_PATTERN, type Infer, type ObjectSchema, type Schema } from './schema.js';
 
 /**
@@ -220,6 +220,29 @@ const CUSTOMER_CREATED = answer({
   customer_token: { type: 'string', bytes: 32, description: 'shown only here' },
 });
 
+/** The 201 to `POST /v1/admin/customers/{customer_id}/tokens`. */
+const TOKEN_CREATED = answer({
+  token_id: ID_SCHEMAS.token_id,
+  name: TOKEN_NAME,
+  customer_token: { type: 'string', bytes: 32, description: 'shown only here' },
+  created_at: TIMESTAMP,
+});
+
+/** A customer token as listed (and the answer to its revocation): never the token or its hash. */
+const TOKEN_VIEW = answer(
+  {
+    token_id: ID_SCHEMAS.token_id,
+    name: TOKEN_NAME,
+    created_at: TIMESTAMP,
+    last_used_at: { ...OPTIONAL_TIMESTAMP, description: 'a recent use, recorded at most once per token per 5 minutes per Lambda instance' },
+    revoked_at: { ...OPTIONAL_TIMESTAMP, description: 'set once revoked; a revoked token is refused' },
+  },
+  { name: 'CustomerToken' },
+);
+
+/** `GET /v1/admin/customers/{customer_id}/tokens`. */
+const TOKEN_LIST = answer({ tokens: { type: 'array', items: TOKEN_VIEW } });
+
 /** `POST /v1/admin/reservations/release-stale`. */
 const STALE_RESERVATIONS = answer({
   dry_run: { type: 'boolean' },
@@ -265,6 +288,9 @@ type NodeCommand = Infer<typeof NODE_COMMAND>;
 type PulledCommands = Infer<typeof PULLED_COMMANDS>;
 type CustomerCreated = Infer<typeof CUSTOMER_CREATED>;
 type StaleReservations = Infer<typeof STALE_RESERVATIONS>;
+type TokenCreated = Infer<typeof TOKEN_CREATED>;
+type TokenView = Infer<typeof TOKEN_VIEW>;
+type TokenList = Infer<typeof TOKEN_LIST>;
 
 export type {
   AccountView,
@@ -283,6 +309,9 @@ export type {
   PulledCommands,
   ReceiptView,
   StaleReservations,
+  TokenCreated,
+  TokenList,
+  TokenView,
   UsageView,
 };
 export {
@@ -304,5 +333,8 @@ export {
   PULLED_COMMANDS,
   RECEIPT_VIEW,
   STALE_RESERVATIONS,
+  TOKEN_CREATED,
+  TOKEN_LIST,
+  TOKEN_VIEW,
   USAGE_VIEW,
 };

@@ -16,6 +16,7 @@ const PROBLEM_CODES = [
   'model_not_served',
   'job_not_found',
   'customer_not_found',
+  'token_not_found',
   'receipt_not_found',
   'forbidden',
   'not_found',

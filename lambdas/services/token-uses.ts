@@ -1,0 +1,44 @@
+/**
+ * `last_used_at` of a customer token, recorded without a write per request: at most once per
+ * token per RECORD_INTERVAL_MS in each Lambda instance, when the customer's item is read for a
+ * request (a submit served from the submit cache reads nothing and records nothing; its cache
+ * refresh does). Best effort: the write is not awaited, and its failure is logged and never fails
+ * the request. So `last_used_at` may trail the latest use by up to the interval (per instance).
+ */
+import { describeError, logger } from '../observability/logger.js';
+
+/** How often one instance records the use of one token. */
+const RECORD_INTERVAL_MS = 5 * 60_000;
+
+/** Tokens remembered per instance; beyond it the oldest are forgotten (and recorded again on their next use). */
+const MAX_REMEMBERED = 10_000;
+
+type RecordUse = (customerId: string, tokenId: string, at: string) => Promise<void>;
+
+class TokenUses {
+  readonly #record: RecordUse | undefined;
+  readonly #recordedAtMs = new Map<string, number>();
+
+  /** `record` writes a use; without it (a function that may not write) nothing is recorded. */
+  constructor(record?: RecordUse) {
+    this.#record = record;
+  }
+
+  /** Notes that the token authenticated a request at `now`; writes it if this instance has not for RECORD_INTERVAL_MS. */
+  noteUse(customerId: string, tokenId: string, now: Date): void {
+    const record = this.#record;
+    if (record === undefined) return;
+    const key = `${customerId}#${tokenId}`;
+    const nowMs = now.getTime();
+    const last = this.#recordedAtMs.get(key);
+    if (last !== undefined && nowMs - last < RECORD_INTERVAL_MS) return;
+    this.#recordedAtMs.delete(key);
+    this.#recordedAtMs.set(key, nowMs);
+    if (this.#recordedAtMs.size > MAX_REMEMBERED) this.#recordedAtMs.delete(this.#recordedAtMs.keys().next().value as string);
+    record(customerId, tokenId, now.toISOString()).catch((error: unknown) => {
+      logger.warn('token use not recorded', { customer_id: customerId, token_id: tokenId, ...describeError(error) });
+    });
+  }
+}
+
+export { RECORD_INTERVAL_MS, TokenUses };
