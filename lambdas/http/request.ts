@@ -20,6 +20,8 @@ interface HttpRequest {
   body: string;
   /** The caller's IP address as API Gateway saw it (`requestContext.identity.sourceIp`). */
   sourceAddress: string | undefined;
+  /** On a method with IAM authorization, the AWS identity that signed the call (`requestContext.identity.userArn`). */
+  callerArn?: string | undefined;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -39,6 +41,7 @@ function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
     headers,
     body: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
     sourceAddress: event.requestContext?.identity?.sourceIp ?? undefined,
+    callerArn: event.requestContext?.identity?.userArn ?? undefined,
   };
 }
 
