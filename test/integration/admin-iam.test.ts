@@ -4,12 +4,13 @@
  * SigV4-signed call reaches the admin function (which reads no admin token: the stage has none), and
  * customer endpoints answer as before.
  *
- * The file deploys one stack of its own (stage `iamadmin`) next to the suite's `test` stack on the
+ * The file deploys one stack of its own (stage `iam`) next to the suite's `test` stack on the
  * shared emulator, whose ministack enforces AWS_IAM methods as AWS does for an unsigned call
  * (MISSING_AUTHENTICATION_TOKEN) and resolves a signed call's caller from its access key (it does not
  * verify signatures, so a bad signature's INVALID_SIGNATURE is covered by the CDK tests only).
+ * The stack stays on the emulator, which the suite stops with everything on it.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { type DeployedStack, deployStack } from '../../scripts/local/deploy.js';
 import { type AwsCredentials, sigV4Headers } from './support/sigv4.js';
 import { uniqueId } from './support/world.js';
@@ -21,15 +22,13 @@ let deployed: DeployedStack;
 
 beforeAll(async () => {
   const log = (line: string) => process.stderr.write(`[admin-iam] ${line}\n`);
-  deployed = await deployStack(awsEnv, { stage: 'iamadmin', adminAuth: 'iam', log });
-});
-
-afterAll(() => {
-  // The stack stays on the emulator, which the suite stops; deleting it would only cost time.
+  deployed = await deployStack(awsEnv, { stage: 'iam', adminAuth: 'iam', log });
 });
 
 interface Answer {
   status: number;
+  /** `x-amzn-ErrorType`: set on an answer API Gateway made itself, absent on a Lambda's. */
+  gatewayError: string | null;
   // biome-ignore lint/suspicious/noExplicitAny: answers are read as loosely typed JSON
   body: any;
 }
@@ -56,7 +55,7 @@ async function call(
   } catch {
     parsed = { unparsed: text.slice(0, 200) };
   }
-  return { status: response.status, body: parsed };
+  return { status: response.status, gatewayError: response.headers.get('x-amzn-errortype'), body: parsed };
 }
 
 /** The B3IQ problem body, exactly: four fields. */
@@ -78,21 +77,23 @@ describe('admin API with IAM authorization', () => {
     { case: 'an admin path’s ANY fallback', method: 'GET', route: '/v1/admin/customers' },
     { case: 'an unknown admin path', method: 'GET', route: '/v1/admin/whatever/else' },
   ])('refuses an unsigned call ($case) at the gateway with 401 unauthorized', async ({ method, route, json }) => {
-    expectProblem(await call(method, route, { json }), 401, 'unauthorized');
+    const answer = await call(method, route, { json });
+    expectProblem(answer, 401, 'unauthorized');
+    // The gateway's refusal, not the admin function's (which would also answer 401 without a caller).
+    expect(answer.gatewayError).toBe('MissingAuthenticationTokenException');
   });
 
   it('refuses a call that carries only an admin token (the token of the suite’s token stage)', async () => {
-    expectProblem(
-      await call('POST', '/v1/admin/customers', { headers: { 'X-B3IQ-Admin-Token': adminToken }, json: {} }),
-      401,
-      'unauthorized',
-    );
+    const answer = await call('POST', '/v1/admin/customers', { headers: { 'X-B3IQ-Admin-Token': adminToken }, json: {} });
+    expectProblem(answer, 401, 'unauthorized');
+    expect(answer.gatewayError).toBe('MissingAuthenticationTokenException');
   });
 
   it('creates a customer for a SigV4-signed call, whose credentials then work on the customer API', async () => {
     const customerId = uniqueId('cus-iam');
     const created = await call('POST', '/v1/admin/customers', { json: { customer_id: customerId }, sign: true });
     expect(created.status).toBe(201);
+    expect(created.gatewayError).toBeNull();
     expect(created.body).toEqual({ customer_id: customerId, customer_token: expect.any(String) });
 
     const customer = { 'X-B3IQ-Customer-ID': customerId, 'X-B3IQ-Customer-Token': created.body.customer_token as string };
