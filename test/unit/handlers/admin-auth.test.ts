@@ -56,12 +56,22 @@ describe('the admin function with ADMIN_AUTH=iam', () => {
     await expect(loadAdmin({ ADMIN_AUTH: 'iam', ADMIN_TOKEN_SECRET_ARN: '' })).resolves.toBeTypeOf('function');
   });
 
-  it('admits a call API Gateway authorized (a caller ARN) and goes on to the body', async () => {
+  it('admits a call API Gateway authorized (a caller ARN), logs who made it and goes on to the body', async () => {
     const handler = await loadAdmin({ ADMIN_AUTH: 'iam' });
+    const lines: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    });
     const answer = await handler(adminEvent({ userArn: 'arn:aws:iam::111122223333:user/operator', body: '{not json' }), CONTEXT);
+    vi.restoreAllMocks();
     // Past admission: the body's own problem, not 401.
     expect(answer.statusCode).toBe(400);
     expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'invalid_request' } });
+    const logged = lines.flatMap((line) => line.split('\n')).filter((line) => line.includes('"admin call"'));
+    expect(logged.map((line) => (JSON.parse(line) as { caller_arn?: string }).caller_arn)).toEqual([
+      'arn:aws:iam::111122223333:user/operator',
+    ]);
   });
 
   it('refuses a call without a caller identity, whatever admin token it carries', async () => {
