@@ -54,10 +54,14 @@ const GATEWAY_PROBLEMS: [ResponseType, ProblemCode, string][] = [
  * Authorization header, IncompleteSignatureException on AWS).
  */
 const IAM_GATEWAY_PROBLEMS: [ResponseType, ProblemCode, string][] = [
-  [ResponseType.MISSING_AUTHENTICATION_TOKEN, 'unauthorized', 'sign admin requests with AWS Signature Version 4 (see README, Admin API)'],
+  [
+    ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    'unauthorized',
+    'sign admin requests with AWS Signature Version 4 (see README, Calling the admin API)',
+  ],
   [ResponseType.INVALID_SIGNATURE, 'unauthorized', 'the AWS Signature Version 4 of the request does not verify'],
   [ResponseType.EXPIRED_TOKEN, 'unauthorized', 'the AWS credentials that signed the request have expired'],
-  [ResponseType.UNAUTHORIZED, 'unauthorized', 'sign admin requests with AWS Signature Version 4 (see README, Admin API)'],
+  [ResponseType.UNAUTHORIZED, 'unauthorized', 'sign admin requests with AWS Signature Version 4 (see README, Calling the admin API)'],
   [ResponseType.ACCESS_DENIED, 'forbidden', 'this AWS identity is not allowed execute-api:Invoke on the route'],
   [ResponseType.DEFAULT_4XX, 'forbidden', 'the gateway refused the request (for the admin API: a malformed AWS signature)'],
 ];
