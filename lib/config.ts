@@ -8,7 +8,12 @@ interface StageConfig {
   stage: string;
   /** Deletion protection and retained data everywhere except `dev`. */
   protectData: boolean;
-  /** Secrets Manager secret holding the admin token; absent: the stack generates one. */
+  /**
+   * How admin callers authenticate on `/v1/admin/*`: `iam`, AWS SigV4 checked by API Gateway (every
+   * stage but `dev`), or `token`, the `X-B3IQ-Admin-Token` header (`dev`, and the local emulator).
+   */
+  adminAuth: AdminAuth;
+  /** With `adminAuth` `token`: the Secrets Manager secret holding the admin token; absent: the stack generates one. */
   adminTokenSecretArn: string | undefined;
   policyVersion: string;
   protocolFeeBps: number;
@@ -23,6 +28,8 @@ interface StageConfig {
   /** Job deadlines and envelope retention, in seconds (see lambdas/domain/job-lifecycle.ts). */
   jobWindows: { claimSeconds: number; completionSeconds: number; envelopeRetentionSeconds: number };
 }
+
+type AdminAuth = 'iam' | 'token';
 
 /** SQS names are at most 80 characters: prefix + a 63-character node id + `.fifo`. */
 const MAX_NODE_QUEUE_PREFIX = 80 - 63 - '.fifo'.length;
@@ -57,7 +64,7 @@ function stageConfig(node: Node): StageConfig {
   return {
     stage,
     protectData: stage !== 'dev',
-    adminTokenSecretArn: context(node, 'adminTokenSecretArn'),
+    ...adminAuthFrom(node, stage),
     policyVersion: context(node, 'policyVersion') ?? 'flat-v1',
     protocolFeeBps: numberFrom(node, 'protocolFeeBps', 1000, (n) => Number.isInteger(n) && n >= 0 && n <= 9999),
     nodeQueuePrefix,
@@ -78,6 +85,20 @@ function stageConfig(node: Node): StageConfig {
   };
 }
 
+/** `-c adminAuth=iam|token`; `iam` by default outside `dev`. An admin token secret only goes with `token`. */
+function adminAuthFrom(node: Node, stage: string): Pick<StageConfig, 'adminAuth' | 'adminTokenSecretArn'> {
+  const raw = context(node, 'adminAuth');
+  if (raw !== undefined && raw !== 'iam' && raw !== 'token') {
+    throw new Error(`context adminAuth=${raw} must be "iam" (AWS SigV4 on /v1/admin/*) or "token" (X-B3IQ-Admin-Token)`);
+  }
+  const adminAuth: AdminAuth = raw ?? (stage === 'dev' ? 'token' : 'iam');
+  const adminTokenSecretArn = context(node, 'adminTokenSecretArn');
+  if (adminAuth === 'iam' && adminTokenSecretArn !== undefined) {
+    throw new Error('context adminTokenSecretArn is used only with adminAuth=token; with adminAuth=iam there is no admin token');
+  }
+  return { adminAuth, adminTokenSecretArn };
+}
+
 /** A command must still be on its queue when its job may still be claimed: node queues keep messages four days. */
 const MAX_JOB_WINDOW_SECONDS = 4 * 86_400;
 
@@ -92,5 +113,5 @@ function jobWindowsFrom(node: Node): StageConfig['jobWindows'] {
   return { claimSeconds, completionSeconds, envelopeRetentionSeconds };
 }
 
-export type { StageConfig };
+export type { AdminAuth, StageConfig };
 export { stageConfig };

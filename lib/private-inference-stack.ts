@@ -68,7 +68,8 @@ class PrivateInferenceStack extends Stack {
       dataKey,
       protectData: config.protectData,
     });
-    const adminToken = this.adminTokenSecret(config, dataKey);
+    // With IAM on the admin API there is no shared admin secret at all.
+    const adminToken = config.adminAuth === 'token' ? this.adminTokenSecret(config, dataKey) : undefined;
     /** The `service` of every log line and business metric. */
     const serviceName = `b3iq-${config.stage}`;
 
@@ -113,13 +114,19 @@ class PrivateInferenceStack extends Stack {
 
     const admin = new ControlPlaneFunction(this, 'AdminFunction', {
       name: 'admin',
-      environment: { ...shared, ...queueSettings, ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn },
+      environment: {
+        ...shared,
+        ...queueSettings,
+        // The admin function trusts API Gateway's IAM check only when this says the stage has it.
+        ADMIN_AUTH: config.adminAuth,
+        ...(adminToken === undefined ? {} : { ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn }),
+      },
       protectData: config.protectData,
     }).fn;
     grantTableWrites(table, admin);
     queues.grantCreate(admin);
     signingKey.grantSign(admin);
-    adminToken.grantRead(admin);
+    adminToken?.grantRead(admin);
 
     const nodeApi = new ControlPlaneFunction(this, 'NodeApiFunction', {
       name: 'node-api',
@@ -147,6 +154,7 @@ class PrivateInferenceStack extends Stack {
     const apiFunctions = { 'customer-jobs': customerJobs, 'customer-reads': customerReads, admin, 'node-api': nodeApi };
     const { api } = new ControlPlaneApi(this, 'ControlPlaneApi', {
       stage: config.stage,
+      adminAuth: config.adminAuth,
       functions: apiFunctions,
       throttle: config.apiThrottle,
       protectData: config.protectData,
@@ -166,7 +174,7 @@ class PrivateInferenceStack extends Stack {
       maxReservationAgeSeconds: config.jobWindows.completionSeconds + 300,
     });
     new CfnOutput(this, 'TableName', { value: table.tableName, key: 'TableName' });
-    new CfnOutput(this, 'AdminTokenSecretArn', { value: adminToken.secretArn, key: 'AdminTokenSecretArn' });
+    if (adminToken !== undefined) new CfnOutput(this, 'AdminTokenSecretArn', { value: adminToken.secretArn, key: 'AdminTokenSecretArn' });
     new CfnOutput(this, 'NodeKeySigningKeyArn', { value: signingKey.key.keyArn, key: 'NodeKeySigningKeyArn' });
     new CfnOutput(this, 'DeadLetterQueueArn', { value: queues.deadLetterQueue.queueArn, key: 'DeadLetterQueueArn' });
     new CfnOutput(this, 'DataKeyArn', { value: dataKey.keyArn, key: 'DataKeyArn' });

@@ -6,10 +6,11 @@
 
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { hashToken } from '../domain/customer-token.js';
-import type { AdminCredential } from '../services/ports/outside.js';
+import type { AdminToken } from '../services/ports/outside.js';
 import { AsyncCache } from './async-cache.js';
 
-class AdminTokenSource implements AdminCredential {
+class AdminTokenSource implements AdminToken {
+  readonly kind = 'token';
   readonly #client: SecretsManagerClient;
   readonly #secretId: string;
   readonly #hash: AsyncCache<'admin', string>;

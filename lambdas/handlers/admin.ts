@@ -1,4 +1,4 @@
-/** Lambda: the admin API (`X-B3IQ-Admin-Token`). */
+/** Lambda: the admin API (`X-B3IQ-Admin-Token`, or AWS IAM checked by API Gateway: see services/admin.ts). */
 import type { HttpRequest } from '../http/request.js';
 import { apiHandler } from '../http/router.js';
 import { createCustomer, creditCustomer, enrollNode, releaseStaleReservationsAsAdmin } from '../services/admin.js';
@@ -7,10 +7,11 @@ import { withinRemainingTime } from '../services/request-deadline.js';
 import { controlPlaneFromEnv } from './control-plane-from-env.js';
 import { jsonBody } from './http-inputs.js';
 
-const plane = controlPlaneFromEnv(process.env, { queues: true, adminToken: true });
+const plane = controlPlaneFromEnv(process.env, { queues: true, adminAuth: true });
 
 const adminCall = (request: HttpRequest, options: { emptyIsObject?: boolean } = {}) => ({
   token: request.headers['x-b3iq-admin-token'],
+  callerArn: request.callerArn,
   readBody: jsonBody(request, options),
 });
 

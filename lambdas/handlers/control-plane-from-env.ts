@@ -2,7 +2,7 @@
  * The control plane (services/control-plane.ts) with its DynamoDB, SQS, KMS and Secrets Manager
  * adapters, built once per container, at init, from the environment: every value the function needs is
  * read and checked then, so a missing or malformed one fails the cold start, not a request.
- * A function asks for the parts beyond the common ones (node queues, the admin token) that it uses;
+ * A function asks for the parts beyond the common ones (node queues, admin authentication) that it uses;
  * a part it did not ask for is not configured and fails when touched.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -39,7 +39,8 @@ const DYNAMODB_CLIENT = { maxAttempts: 2, requestHandler: { requestTimeout: 1000
 /** The parts beyond the common ones that a function uses. */
 interface Needs {
   queues?: boolean;
-  adminToken?: boolean;
+  /** `ADMIN_AUTH` `iam` (no admin token is read), or the admin token at `ADMIN_TOKEN_SECRET_ARN`. */
+  adminAuth?: boolean;
   /** Writes customer tokens' `last_used_at` (only a function that may write the table and authenticates customers). */
   tokenUses?: boolean;
 }
@@ -53,8 +54,19 @@ function notConfigured<T extends object>(part: string): T {
   });
 }
 
+/**
+ * IAM only when the stack says API Gateway authorizes the admin methods with it (ADMIN_AUTH=iam);
+ * otherwise the admin token, which must then be configured.
+ */
+function adminCredential(env: NodeJS.ProcessEnv): AdminCredential {
+  const mode = text('ADMIN_AUTH', 'token', env);
+  if (mode === 'iam') return { kind: 'iam' };
+  if (mode !== 'token') throw new Error('environment variable ADMIN_AUTH must be "iam" or "token"');
+  return new AdminTokenSource(new SecretsManagerClient({}), required('ADMIN_TOKEN_SECRET_ARN', env));
+}
+
 /** The control plane as the environment configures it, every value read and checked now. */
-function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs = { queues: true, adminToken: true }): ControlPlane {
+function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs = { queues: true, adminAuth: true }): ControlPlane {
   const store = dynamoDbStore(new DynamoDBClient(DYNAMODB_CLIENT), required('TABLE_NAME', env), {
     cancelled: recordTransactionCancelled,
     settleBy: () => requestDeadline().settleBy,
@@ -69,9 +81,7 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs 
       })
     : notConfigured<NodeQueues>('node queues');
   const signer = new NodeKeySigner(new KMSClient({}), required('NODE_KEY_SIGNING_KEY_ARN', env));
-  const adminToken = needs.adminToken
-    ? new AdminTokenSource(new SecretsManagerClient({}), required('ADMIN_TOKEN_SECRET_ARN', env))
-    : notConfigured<AdminCredential>('the admin token');
+  const adminAuth = needs.adminAuth ? adminCredential(env) : notConfigured<AdminCredential>('admin authentication');
   const pricing = assertPricingPolicy({
     policyVersion: text('POLICY_VERSION', 'flat-v1', env),
     protocolFeeBps: integer('PROTOCOL_FEE_BPS', 1000, env),
@@ -99,7 +109,7 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs 
     store,
     queues,
     signer,
-    adminToken,
+    adminAuth,
     pricing,
     jobWindows,
     rateLimiter,

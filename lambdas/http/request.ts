@@ -9,6 +9,10 @@ interface HttpRequest {
   method: string;
   /** The route template, e.g. `/v1/private-inference/jobs/{job_id}`. */
   route: string;
+  /**
+   * The path relative to the API root, e.g. `/v1/nodes/node-a/commands/pull`: the same whether the API
+   * is called on its stage URL or behind a custom domain's base path mapping (see `pathFromApiRoot`).
+   */
   path: string;
   pathParameters: Record<string, string>;
   query: Record<string, string>;
@@ -16,6 +20,8 @@ interface HttpRequest {
   body: string;
   /** The caller's IP address as API Gateway saw it (`requestContext.identity.sourceIp`). */
   sourceAddress: string | undefined;
+  /** On a method with IAM authorization, the AWS identity that signed the call (`requestContext.identity.userArn`). */
+  callerArn?: string | undefined;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -29,13 +35,33 @@ function toHttpRequest(event: APIGatewayProxyEvent): HttpRequest {
   return {
     method: event.httpMethod.toUpperCase(),
     route: event.resource,
-    path: event.path,
+    path: pathFromApiRoot(event.path, event.resource),
     pathParameters: definedValues(event.pathParameters),
     query: definedValues(event.queryStringParameters),
     headers,
     body: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
     sourceAddress: event.requestContext?.identity?.sourceIp ?? undefined,
+    callerArn: event.requestContext?.identity?.userArn ?? undefined,
   };
+}
+
+/**
+ * `event.path` without what precedes the API root. On the stage URL it has no prefix; behind a custom
+ * domain whose base path `b3iq` maps to the stage, API Gateway gives `/b3iq/v1/...`. The route template
+ * (`event.resource`) fixes how many segments the API's own path has, so the path's last that many
+ * segments are kept as API Gateway gave them (no re-encoding, a trailing slash kept). A greedy
+ * `{proxy+}` route, or a path that does not end in the route's literal segments, is left whole.
+ */
+function pathFromApiRoot(path: string, route: string): string {
+  if (route.includes('+}')) return path;
+  const segments = path.split('/');
+  const routeSegments = route.split('/');
+  const trailingSlash = segments.length > 1 && segments.at(-1) === '' && routeSegments.at(-1) !== '' ? 1 : 0;
+  const start = segments.length - trailingSlash - routeSegments.length;
+  if (start <= 0) return path;
+  const own = segments.slice(start);
+  const matches = routeSegments.every((part, i) => i === 0 || part.startsWith('{') || part === own[i]);
+  return matches ? ['', ...own.slice(1)].join('/') : path;
 }
 
 function definedValues(values: Record<string, string | undefined> | null | undefined): Record<string, string> {
@@ -97,4 +123,4 @@ function peekJsonFields(request: HttpRequest, names: string[]): Record<string, u
 }
 
 export type { HttpRequest };
-export { headerOf, peekJsonFields, readJsonBody, toHttpRequest };
+export { headerOf, pathFromApiRoot, peekJsonFields, readJsonBody, toHttpRequest };

@@ -20,14 +20,28 @@ import type { ControlPlane } from './control-plane.js';
 import { done, RETRY, retryOnConflict } from './retry-on-conflict.js';
 import { parseStaleQuery, releaseStaleReservations } from './stale-reservations.js';
 
-/** An admin call: the presented admin token, and the body as JSON, read after the token's check. */
+/**
+ * An admin call: the presented admin token, the AWS identity API Gateway authorized (IAM stages), and
+ * the body as JSON, read after the credentials' check.
+ */
 interface AdminCall {
   token: string | undefined;
+  callerArn?: string | undefined;
   readBody: () => unknown;
 }
 
 async function admitAdmin(plane: ControlPlane, call: AdminCall): Promise<void> {
-  if (!tokenMatches(call.token, await plane.adminToken.tokenHash())) {
+  if (plane.adminAuth.kind === 'iam') {
+    // API Gateway checked the SigV4 signature and execute-api:Invoke before the call got here; a call
+    // without an identity came some other way (a method left without IAM) and is refused.
+    if (call.callerArn === undefined || call.callerArn.length === 0) {
+      throw new Problem('unauthorized', 'sign admin requests with AWS Signature Version 4');
+    }
+    // Who did it, as CloudTrail would attribute it (an ARN, not a secret).
+    logger.info('admin call', { caller_arn: call.callerArn });
+    return;
+  }
+  if (!tokenMatches(call.token, await plane.adminAuth.tokenHash())) {
     throw new Problem('unauthorized', 'send a valid X-B3IQ-Admin-Token');
   }
 }

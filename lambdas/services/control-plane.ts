@@ -19,7 +19,7 @@ interface ControlPlane {
   readonly store: ControlPlaneStore;
   readonly queues: NodeQueues;
   readonly signer: RecordSigner;
-  readonly adminToken: AdminCredential;
+  readonly adminAuth: AdminCredential;
   readonly pricing: PricingPolicy;
   readonly jobWindows: JobWindows;
   readonly rateLimiter: CustomerRateLimiter;

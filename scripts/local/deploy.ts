@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { AdminAuth } from '../../lib/config.js';
 import { NODE_BIN, PROJECT_ROOT } from './paths.js';
 import { run } from './run.js';
 
@@ -13,7 +14,10 @@ interface StackOutputs {
   RestApiId: string;
   StageName: string;
   TableName: string;
+  /** Deployed with `adminAuth` `token` (the default here); absent with `iam`. */
   AdminTokenSecretArn: string;
+  /** Deployed with `adminAuth` `iam`: the operators' execute-api:Invoke policy on /v1/admin/*. */
+  AdminInvokePolicyArn?: string;
   NodeKeySigningKeyArn: string;
   DeadLetterQueueArn: string;
   DataKeyArn: string;
@@ -30,7 +34,7 @@ interface DeployedStack {
 
 async function deployStack(
   awsEnv: Record<string, string>,
-  options: { stage: string; log?: (line: string) => void; verbose?: boolean },
+  options: { stage: string; adminAuth?: AdminAuth; log?: (line: string) => void; verbose?: boolean },
 ): Promise<DeployedStack> {
   const log = options.log ?? (() => {});
   const env = { ...process.env, ...awsEnv, PATH: `${NODE_BIN}:${process.env.PATH ?? ''}` };
@@ -55,6 +59,10 @@ async function deployStack(
         stackName,
         '--context',
         `stage=${options.stage}`,
+        // Named, not left to the stage's default: local stacks keep the admin token (.b3iq/local.json,
+        // the contract's admin calls) unless a test asks for IAM.
+        '--context',
+        `adminAuth=${options.adminAuth ?? 'token'}`,
         '--require-approval',
         'never',
         '--no-notices',

@@ -26,6 +26,7 @@ describe('stageConfig', () => {
     expect(configFrom({})).toEqual({
       stage: 'dev',
       protectData: false,
+      adminAuth: 'token',
       adminTokenSecretArn: undefined,
       policyVersion: 'flat-v1',
       protocolFeeBps: 1000,
@@ -58,6 +59,7 @@ describe('stageConfig', () => {
       failedCredentialsRateLimitPerSecond: '2',
       failedCredentialsRateLimitBurst: '6',
       nodeQueuePrefix: 'pi-prod-n-',
+      adminAuth: 'token',
       adminTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:b3iq-admin-AbCdEf',
       jobClaimSeconds: '120',
       jobCompletionSeconds: '600',
@@ -66,6 +68,7 @@ describe('stageConfig', () => {
     expect(config).toEqual({
       stage: 'prod',
       protectData: true,
+      adminAuth: 'token',
       adminTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:b3iq-admin-AbCdEf',
       policyVersion: 'flat-v2',
       protocolFeeBps: 500,
@@ -221,12 +224,12 @@ describe('node queue prefix and the dead-letter queue', () => {
   });
 });
 
-describe('stack with an existing admin token secret (-c adminTokenSecretArn)', () => {
+describe('stack with an existing admin token secret (-c adminAuth=token -c adminTokenSecretArn)', () => {
   const ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:b3iq-admin-token-AbCdEf';
   let template: Template;
 
   beforeAll(() => {
-    template = Template.fromStack(buildStack({ stage: 'prod', adminTokenSecretArn: ARN }).stack);
+    template = Template.fromStack(buildStack({ stage: 'prod', adminAuth: 'token', adminTokenSecretArn: ARN }).stack);
   }, SYNTH_TIMEOUT_MS);
 
   it('creates no secret of its own', () => {

@@ -245,10 +245,16 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     { case: 'sqs:CreateQueue', fn: 'admin' },
     { case: 'sqs:SetQueueAttributes', fn: 'admin' },
     { case: 'kms:Sign', fn: 'admin' },
-    { case: 'secretsmanager:GetSecretValue', fn: 'admin' },
   ] as const)('grants $case to the $fn role only', ({ case: action, fn }) => {
     const { template } = synthesized(name);
     expect(rolesAllowed(template, action)).toEqual([roleOf(template, fn)]);
+  });
+
+  it('grants secretsmanager:GetSecretValue to the admin role only, and with IAM admin authorization to no one', () => {
+    const { template, config } = synthesized(name);
+    expect(rolesAllowed(template, 'secretsmanager:GetSecretValue')).toEqual(
+      config.adminAuth === 'token' ? [roleOf(template, 'admin')] : [],
+    );
   });
 
   it.each(['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'])(
@@ -408,11 +414,16 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     expect(readGrants.some((grant) => allows(grant, 'dynamodb:GetItem'))).toBe(true);
   });
 
-  it('lets the admin role read the admin token secret, and only that secret', () => {
-    const { template } = synthesized(name);
-    const secret = resourceByPrefix(template, 'AWS::SecretsManager::Secret', 'AdminToken')[0];
+  it('lets the admin role read the admin token secret, and only that secret (none with IAM admin authorization)', () => {
+    const { template, config } = synthesized(name);
     const reads = roleGrants(template, 'admin').filter((grant) => allows(grant, 'secretsmanager:GetSecretValue'));
-    expect(reads.flatMap((grant) => asList(grant.statement.Resource).map(render))).toEqual([`\${${secret}}`]);
+    const resources = reads.flatMap((grant) => asList(grant.statement.Resource).map(render));
+    if (config.adminAuth === 'iam') {
+      expect(resources).toEqual([]);
+      return;
+    }
+    const secret = resourceByPrefix(template, 'AWS::SecretsManager::Secret', 'AdminToken')[0];
+    expect(resources).toEqual([`\${${secret}}`]);
   });
 
   it('lets each function write logs only to its own log group', () => {

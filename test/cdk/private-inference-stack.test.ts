@@ -122,7 +122,6 @@ describe('data retention', () => {
     { case: 'signing key', type: 'AWS::KMS::Key', prefix: 'NodeKeySigningKey' },
     { case: 'table', type: 'AWS::DynamoDB::Table', prefix: 'ControlPlaneTable' },
     { case: 'dead-letter queue', type: 'AWS::SQS::Queue', prefix: 'NodeCommandQueuesDeadLetterQueue' },
-    { case: 'admin token secret', type: 'AWS::SecretsManager::Secret', prefix: 'AdminToken' },
     ...FUNCTIONS.map((fn) => ({ case: `${fn.case} log group`, type: 'AWS::Logs::LogGroup', prefix: `${fn.prefix}Logs` })),
     { case: 'API access log group', type: 'AWS::Logs::LogGroup', prefix: 'ControlPlaneApiAccessLogs' },
   ] as const;
@@ -285,7 +284,14 @@ describe('Lambda functions', () => {
     return {
       'customer-jobs': { ...shared, ...queues },
       'customer-reads': shared,
-      admin: { ...shared, ...queues, ADMIN_TOKEN_SECRET_ARN: { Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'AdminToken') } },
+      admin: {
+        ...shared,
+        ...queues,
+        ADMIN_AUTH: config.adminAuth,
+        ...(config.adminAuth === 'token'
+          ? { ADMIN_TOKEN_SECRET_ARN: { Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'AdminToken') } }
+          : {}),
+      },
       'node-api': { ...shared, ...queues },
       'command-relay': { ...shared, ...queues },
       'deadline-sweeper': shared,
@@ -405,14 +411,15 @@ describe('REST API', () => {
         expect(method.integrationUri).toContain(invokes(template, 'customer-reads'));
         return method.path;
       });
-    const expected = [...new Set(API_ROUTES.map((route) => route.path as string)), '/', '/{proxy+}'];
+    // With IAM on the admin API (prod's default), unknown admin paths have their own signed catch-all.
+    const expected = [...new Set(API_ROUTES.map((route) => route.path as string)), '/', '/{proxy+}', '/v1/admin/{proxy+}'];
     expect(anyPaths.sort()).toEqual(expected.sort());
   });
 
   it('has no methods beyond the routes and their ANY fallbacks', () => {
     const { template } = stage('prod');
     const paths = new Set(API_ROUTES.map((route) => route.path));
-    template.resourceCountIs('AWS::ApiGateway::Method', API_ROUTES.length + paths.size + 2);
+    template.resourceCountIs('AWS::ApiGateway::Method', API_ROUTES.length + paths.size + 3);
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
   });
 
@@ -468,8 +475,9 @@ describe('REST API', () => {
     { case: 'DEFAULT_5XX', status: 500, code: 'internal_error', title: 'Internal error' },
   ] as const;
 
+  // The token-authorized stage: with IAM on the admin API some refusals differ (admin-auth.test.ts).
   it.each(GATEWAY_PROBLEMS)('answers $case with a $status B3IQ problem ($code)', ({ case: type, status, code, title }) => {
-    const found = resourcesOfType(stage('prod').template, 'AWS::ApiGateway::GatewayResponse').filter(
+    const found = resourcesOfType(stage('dev').template, 'AWS::ApiGateway::GatewayResponse').filter(
       ([, response]) => response.Properties?.ResponseType === type,
     );
     expect(found).toHaveLength(1);
@@ -482,7 +490,7 @@ describe('REST API', () => {
   });
 
   it('has no gateway responses beyond the B3IQ problems', () => {
-    stage('prod').template.resourceCountIs('AWS::ApiGateway::GatewayResponse', GATEWAY_PROBLEMS.length);
+    stage('dev').template.resourceCountIs('AWS::ApiGateway::GatewayResponse', GATEWAY_PROBLEMS.length);
   });
 });
 
@@ -495,6 +503,14 @@ describe('outputs', () => {
     expect(outputs.RestApiId?.Value).toEqual({ Ref: apiId });
     expect(outputs.StageName?.Value).toBe(name);
     expect(outputs.TableName?.Value).toEqual({ Ref: logicalId(template, 'AWS::DynamoDB::Table', 'ControlPlaneTable') });
-    expect(outputs.AdminTokenSecretArn?.Value).toEqual({ Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'AdminToken') });
+    if (name === 'dev') {
+      expect(outputs.AdminTokenSecretArn?.Value).toEqual({ Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'AdminToken') });
+    } else {
+      // IAM on the admin API: no admin token, and the operators' invoke policy instead.
+      expect(outputs.AdminTokenSecretArn).toBeUndefined();
+      expect(outputs.AdminInvokePolicyArn?.Value).toEqual({
+        Ref: logicalId(template, 'AWS::IAM::ManagedPolicy', 'ControlPlaneApiAdminInvokePolicy'),
+      });
+    }
   });
 });

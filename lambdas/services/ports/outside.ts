@@ -31,9 +31,16 @@ interface RecordSigner {
   publicKey(): Promise<Uint8Array>;
 }
 
+/**
+ * How admin callers are authenticated: by the admin token, whose hash is kept in Secrets Manager, or
+ * by AWS IAM, which API Gateway checked (SigV4 and execute-api:Invoke) before the call arrived.
+ */
+type AdminCredential = AdminToken | { readonly kind: 'iam' };
+
 /** Where the hash of the admin token is kept. */
-interface AdminCredential {
+interface AdminToken {
+  readonly kind: 'token';
   tokenHash(now?: number): Promise<string>;
 }
 
-export type { AdminCredential, LeasedCommand, NodeQueues, RecordSigner };
+export type { AdminCredential, AdminToken, LeasedCommand, NodeQueues, RecordSigner };

@@ -145,6 +145,34 @@ function render(value: unknown): string {
   return JSON.stringify(value);
 }
 
+interface ApiMethod {
+  /** The full path of the method's resource, e.g. `/v1/admin/customers`. */
+  path: string;
+  httpMethod: string;
+  authorizationType: unknown;
+  integrationUri: string;
+}
+
+/** Every method of the stack's REST API, with the full path of its resource. */
+function apiMethods(template: Template): ApiMethod[] {
+  const [apiId] = resourceByPrefix(template, 'AWS::ApiGateway::RestApi', 'ControlPlaneApi');
+  const resources = Object.fromEntries(resourcesOfType(template, 'AWS::ApiGateway::Resource'));
+  const pathOf = (resourceId: unknown): string => {
+    const rendered = render(resourceId);
+    if (rendered === `\${${apiId}.RootResourceId}`) return '';
+    const match = /^\$\{([A-Za-z0-9]+)\}$/.exec(rendered);
+    const resource: CfnResource | undefined = match === null ? undefined : resources[match[1]!];
+    if (resource === undefined) throw new Error(`unknown API resource ${rendered}`);
+    return `${pathOf(resource.Properties?.ParentId)}/${String(resource.Properties?.PathPart)}`;
+  };
+  return resourcesOfType(template, 'AWS::ApiGateway::Method').map(([, method]) => ({
+    path: pathOf(method.Properties?.ResourceId) || '/',
+    httpMethod: String(method.Properties?.HttpMethod),
+    authorizationType: method.Properties?.AuthorizationType,
+    integrationUri: render((method.Properties?.Integration as { Uri: unknown }).Uri),
+  }));
+}
+
 /** `x` or `[x, y]` as a list. */
 function asList<T>(value: T | T[] | undefined): T[] {
   if (value === undefined) return [];
@@ -175,9 +203,10 @@ const STACK_CONFIGURATIONS = [
   },
 ] as const;
 
-export type { AppOptions, Built, CfnResource, CfnTemplate };
+export type { ApiMethod, AppOptions, Built, CfnResource, CfnTemplate };
 export {
   actionCovers,
+  apiMethods,
   asList,
   buildStack,
   CDK_JSON_CONTEXT,

@@ -22,7 +22,10 @@ const NODE_HEADERS = {
 
 interface NodeRequestParts {
   method: string;
-  /** The path as called, without the stage, e.g. `/v1/nodes/node-a/commands/pull`. */
+  /**
+   * The path relative to the API root, e.g. `/v1/nodes/node-a/commands/pull`: without the host, the
+   * stage, or a custom domain's base path (what follows the node's `--api-url`).
+   */
   path: string;
   /** Unix seconds, as a decimal string. */
   timestamp: string;
