@@ -55,7 +55,7 @@ interface StoredNode {
 interface NodeEnrollment {
   status: NodeStatus;
   models: ModelOffer[];
-  transport_keys: { key_id: string; public_key_x25519: string; valid_until: string | null }[];
+  transport_keys: { key_id: string; public_key_x25519: string; valid_until: string | null; node_signature_ed25519: string | null }[];
   /** A new identity key; `null` revokes the current one; absent keeps it (an update need not repeat it). */
   identity_public_key_ed25519?: string | null;
 }
@@ -98,9 +98,18 @@ function parseTransportKeys(value: unknown): NodeEnrollment['transport_keys'] {
     if (key.valid_until !== undefined && key.valid_until !== null && !isTimestamp(key.valid_until)) {
       throw invalid(`transport_keys[${index}].valid_until must be an RFC 3339 UTC timestamp, or null for no end`);
     }
+    const nodeSignature = key.node_signature_ed25519;
+    if (nodeSignature !== undefined && (typeof nodeSignature !== 'string' || decodeBase64url(nodeSignature)?.length !== 64)) {
+      throw invalid(`transport_keys[${index}].node_signature_ed25519 must be a 64-byte canonical base64url Ed25519 signature`);
+    }
     if (seen.has(key.key_id)) throw invalid(`key "${key.key_id}" is listed twice`);
     seen.add(key.key_id);
-    return { key_id: key.key_id, public_key_x25519: key.public_key_x25519, valid_until: key.valid_until ?? null };
+    return {
+      key_id: key.key_id,
+      public_key_x25519: key.public_key_x25519,
+      valid_until: key.valid_until ?? null,
+      node_signature_ed25519: nodeSignature ?? null,
+    };
   });
 }
 
@@ -133,21 +142,24 @@ interface KeyToSign {
   public_key_x25519: string;
   issued_at: string;
   valid_until: string | null;
+  node_signature_ed25519: string | null;
   signed_record: string;
 }
 
 /**
- * Splits a requested key set into keys that stay as they are (same id, public key and window:
- * they keep their record and `issued_at`) and records to sign (new keys, and known keys whose
- * window changed). A known id with another public key is a conflict.
+ * Splits a requested key set into keys that stay as they are (same id, public key, window, node
+ * signature and identity key: they keep their record and `issued_at`) and records to sign (new
+ * keys, and known keys whose window, node signature or node identity key changed: the record
+ * names the identity key). A known id with another public key is a conflict.
  */
 function planTransportKeys(
   nodeId: string,
-  current: TransportKey[],
+  current: { keys: TransportKey[]; identityPublicKey: string | null },
   requested: NodeEnrollment['transport_keys'],
+  identityPublicKey: string | null,
   now: string,
 ): { kept: TransportKey[]; toSign: KeyToSign[] } {
-  const byId = new Map(current.map((key) => [key.key_id, key]));
+  const byId = new Map(current.keys.map((key) => [key.key_id, key]));
   const kept: TransportKey[] = [];
   const toSign: KeyToSign[] = [];
   for (const key of requested) {
@@ -155,10 +167,15 @@ function planTransportKeys(
     if (existing !== undefined && existing.public_key_x25519 !== key.public_key_x25519) {
       throw new Problem('transport_key_conflict', `key "${key.key_id}" is already enrolled with another public key`);
     }
-    if (existing !== undefined && existing.valid_until === key.valid_until) {
+    const unchanged =
+      existing !== undefined &&
+      existing.valid_until === key.valid_until &&
+      (existing.node_signature_ed25519 ?? null) === key.node_signature_ed25519 &&
+      current.identityPublicKey === identityPublicKey;
+    if (existing !== undefined && unchanged) {
       kept.push(existing);
     } else {
-      const signed_record = transportKeyRecord(nodeId, key.key_id, key.public_key_x25519, now, key.valid_until);
+      const signed_record = transportKeyRecord(nodeId, key.key_id, key.public_key_x25519, now, key.valid_until, identityPublicKey);
       toSign.push({ ...key, issued_at: now, signed_record });
     }
   }

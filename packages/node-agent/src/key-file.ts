@@ -7,7 +7,7 @@
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeBase64url, decodeCheckedBase64url, encodeBase64url, isId, isLowOrderPoint } from '@b3iq/protocol';
+import { decodeBase64url, decodeCheckedBase64url, encodeBase64url, isId, isLowOrderPoint, signNodeKeyStatement } from '@b3iq/protocol';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 
 interface KeyPairText {
@@ -40,7 +40,7 @@ interface NodeKeys {
 interface EnrollmentBody {
   status: 'active';
   models: { model_id: string; price_wei: string }[];
-  transport_keys: { key_id: string; public_key_x25519: string }[];
+  transport_keys: { key_id: string; public_key_x25519: string; node_signature_ed25519: string }[];
   identity_public_key_ed25519: string;
 }
 
@@ -157,12 +157,21 @@ async function addTransportKey(file: string, keyId: string): Promise<NodeKeys> {
   return parseKeyFile(next, file);
 }
 
-/** The enrollment body for these keys: public keys only. */
+/** The enrollment body for these keys: public keys, each with the identity key's statement that it is the node's. */
 function enrollmentBody(keys: NodeKeys): EnrollmentBody {
   return {
     status: 'active',
     models: [{ model_id: '<set me>', price_wei: '<set me>' }],
-    transport_keys: keys.transportKeys.map((key) => ({ key_id: key.keyId, public_key_x25519: key.publicKey })),
+    transport_keys: keys.transportKeys.map((key) => ({
+      key_id: key.keyId,
+      public_key_x25519: key.publicKey,
+      node_signature_ed25519: signNodeKeyStatement(keys.identitySecretKey, {
+        node_id: keys.nodeId,
+        key_id: key.keyId,
+        public_key_x25519: key.publicKey,
+        valid_until: null,
+      }),
+    })),
     identity_public_key_ed25519: keys.identityPublicKey,
   };
 }

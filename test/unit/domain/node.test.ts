@@ -157,6 +157,16 @@ describe('parseNodeEnrollment', () => {
   });
 });
 
+/** The plan for a node that has no identity key and sends no node signatures. */
+function planWithoutIdentity(
+  current: TransportKey[],
+  requested: { key_id: string; public_key_x25519: string; valid_until: string | null }[],
+  now: string,
+) {
+  const unsigned = requested.map((key) => ({ ...key, node_signature_ed25519: null }));
+  return planTransportKeys('node-alpha', { keys: current, identityPublicKey: null }, unsigned, null, now);
+}
+
 describe('planTransportKeys', () => {
   const NOW = '2026-03-04T05:06:07Z';
   const UNTIL = '2026-04-01T00:00:00Z';
@@ -175,12 +185,7 @@ describe('planTransportKeys', () => {
     { case: 'same window', existing: windowed },
   ])('keeps an unchanged key with its record and issued_at (unchanged, $case)', ({ existing }) => {
     // Act
-    const plan = planTransportKeys(
-      'node-alpha',
-      [existing],
-      [{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: existing.valid_until }],
-      NOW,
-    );
+    const plan = planWithoutIdentity([existing], [{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: existing.valid_until }], NOW);
 
     // Assess
     expect(plan).toEqual({ kept: [existing], toSign: [] });
@@ -190,8 +195,7 @@ describe('planTransportKeys', () => {
 
   it('makes a record to sign for a new key (new key)', () => {
     // Act
-    const plan = planTransportKeys(
-      'node-alpha',
+    const plan = planWithoutIdentity(
       [current],
       [
         { key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: null },
@@ -216,7 +220,7 @@ describe('planTransportKeys', () => {
 
   it('signs the window of a new key into its record (new key with window)', () => {
     // Act
-    const plan = planTransportKeys('node-alpha', [], [{ key_id: 'tk-2', public_key_x25519: KEY_B, valid_until: UNTIL }], NOW);
+    const plan = planWithoutIdentity([], [{ key_id: 'tk-2', public_key_x25519: KEY_B, valid_until: UNTIL }], NOW);
 
     // Assess
     expect(plan.toSign).toEqual([
@@ -236,7 +240,7 @@ describe('planTransportKeys', () => {
     { case: 'window removed', existing: windowed, validUntil: null },
   ])('re-signs a known key whose valid_until changed, issued now ($case)', ({ existing, validUntil }) => {
     // Act
-    const plan = planTransportKeys('node-alpha', [existing], [{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: validUntil }], NOW);
+    const plan = planWithoutIdentity([existing], [{ key_id: 'tk-1', public_key_x25519: KEY_A, valid_until: validUntil }], NOW);
 
     // Assess
     expect(plan.kept).toEqual([]);
@@ -251,7 +255,7 @@ describe('planTransportKeys', () => {
 
   it('drops a current key that the request no longer lists (rotation)', () => {
     // Act
-    const plan = planTransportKeys('node-alpha', [current], [{ key_id: 'tk-2', public_key_x25519: KEY_B, valid_until: null }], NOW);
+    const plan = planWithoutIdentity([current], [{ key_id: 'tk-2', public_key_x25519: KEY_B, valid_until: null }], NOW);
 
     // Assess
     expect(plan.kept).toEqual([]);
@@ -264,7 +268,7 @@ describe('planTransportKeys', () => {
   ])('throws transport_key_conflict for a known key id with another public key (conflict, $case)', ({ existing, validUntil }) => {
     // Act
     const problem = problemOf(() =>
-      planTransportKeys('node-alpha', [existing], [{ key_id: 'tk-1', public_key_x25519: KEY_B, valid_until: validUntil }], NOW),
+      planWithoutIdentity([existing], [{ key_id: 'tk-1', public_key_x25519: KEY_B, valid_until: validUntil }], NOW),
     );
 
     // Assess
