@@ -12,6 +12,7 @@ import {
   isId,
   isLowOrderPoint,
   isTimestamp,
+  MAX_PRICE_WEI,
   MODEL_OFFER,
   NODE_ENROLLMENT,
   NODE_STATUS,
@@ -19,6 +20,7 @@ import {
   type SignedTransportKey,
   TRANSPORT_KEY_ENROLLMENT,
   transportKeyRecord,
+  verifiesNodeKeyStatement,
 } from '@b3iq/protocol';
 import { closedObject } from './json-object.js';
 import { Problem } from './problems.js';
@@ -72,6 +74,11 @@ function parseModels(value: unknown): ModelOffer[] {
     if (!isId('model_id', model.model_id)) throw invalid(`models[${index}].model_id is not a valid model id`);
     const price = parseWei(model.price_wei);
     if (price === undefined || price === 0n) throw invalid(`models[${index}].price_wei must be a positive wei string`);
+    if (price > MAX_PRICE_WEI) {
+      throw invalid(
+        `models[${index}].price_wei must be at most ${MAX_PRICE_WEI.toString().length} digits, so that the node's earnings stay within 38 digits`,
+      );
+    }
     if (seen.has(model.model_id)) throw invalid(`model "${model.model_id}" is listed twice`);
     seen.add(model.model_id);
     return { model_id: model.model_id, price_wei: price };
@@ -147,10 +154,39 @@ interface KeyToSign {
 }
 
 /**
+ * Each key's node signature against the node's identity key as it will be after this enrollment
+ * (`identityPublicKey`): a node with an identity key must have signed its statement about every
+ * key it lists (node, key id, public key, window), or a control plane could slip in a key of its
+ * own. A node without one may be stored unsigned (it can neither call the node API nor be used by
+ * a client); a signature sent for such a node is refused rather than stored unverifiable.
+ */
+function checkNodeSignatures(nodeId: string, requested: NodeEnrollment['transport_keys'], identityPublicKey: string | null): void {
+  requested.forEach((key, index) => {
+    const where = `transport_keys[${index}].node_signature_ed25519`;
+    if (identityPublicKey === null) {
+      if (key.node_signature_ed25519 !== null) {
+        throw invalid(`${where} is sent for a node without an identity key: send identity_public_key_ed25519 as well, or no signatures`);
+      }
+      return;
+    }
+    if (key.node_signature_ed25519 === null) {
+      throw invalid(`${where} is missing: a node with an identity key signs its b3iq-node-key-statement-v1 for every transport key`);
+    }
+    const claim = { node_id: nodeId, key_id: key.key_id, public_key_x25519: key.public_key_x25519, valid_until: key.valid_until };
+    if (!verifiesNodeKeyStatement(identityPublicKey, claim, key.node_signature_ed25519)) {
+      throw invalid(
+        `${where} does not verify: it must be the identity key's signature of this key's b3iq-node-key-statement-v1 (node_id, key_id, public_key_x25519, valid_until)`,
+      );
+    }
+  });
+}
+
+/**
  * Splits a requested key set into keys that stay as they are (same id, public key, window, node
  * signature and identity key: they keep their record and `issued_at`) and records to sign (new
  * keys, and known keys whose window, node signature or node identity key changed: the record
- * names the identity key). A known id with another public key is a conflict.
+ * names the identity key). A known id with another public key is a conflict. Node signatures are
+ * checked first (checkNodeSignatures), so no record is planned for a key the node did not sign.
  */
 function planTransportKeys(
   nodeId: string,
@@ -159,6 +195,7 @@ function planTransportKeys(
   identityPublicKey: string | null,
   now: string,
 ): { kept: TransportKey[]; toSign: KeyToSign[] } {
+  checkNodeSignatures(nodeId, requested, identityPublicKey);
   const byId = new Map(current.keys.map((key) => [key.key_id, key]));
   const kept: TransportKey[] = [];
   const toSign: KeyToSign[] = [];
@@ -212,4 +249,4 @@ function nodeView(node: InferenceNode, now: Date): NodeView {
 }
 
 export type { InferenceNode, KeyToSign, ModelOffer, NodeEnrollment, NodeStatus, StoredNode, TransportKey };
-export { isCurrentKey, modelPrice, nodeView, parseNodeEnrollment, planTransportKeys };
+export { checkNodeSignatures, isCurrentKey, modelPrice, nodeView, parseNodeEnrollment, planTransportKeys };

@@ -4,7 +4,7 @@
  * OpenAPI document renders them as the request bodies.
  */
 import { ENVELOPE } from './envelope.js';
-import { ED25519_PUBLIC_KEY, ED25519_SIGNATURE, ID_SCHEMAS, POSITIVE_WEI, TIMESTAMP, WEI, X25519_PUBLIC_KEY } from './fields.js';
+import { ED25519_PUBLIC_KEY, ED25519_SIGNATURE, ID_SCHEMAS, POSITIVE_WEI, PRICE_WEI, TIMESTAMP, WEI, X25519_PUBLIC_KEY } from './fields.js';
 import type { ObjectSchema } from './schema.js';
 
 /** `POST /v1/private-inference/jobs`. */
@@ -26,7 +26,7 @@ const NODE_STATUS = { type: 'string', enum: ['active', 'disabled'] } as const;
 const MODEL_OFFER = {
   type: 'object',
   name: 'ModelOffer',
-  properties: { model_id: ID_SCHEMAS.model_id, price_wei: POSITIVE_WEI },
+  properties: { model_id: ID_SCHEMAS.model_id, price_wei: PRICE_WEI },
   required: ['model_id', 'price_wei'],
 } as const satisfies ObjectSchema;
 
