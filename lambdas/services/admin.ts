@@ -122,6 +122,8 @@ async function enrollNode(plane: ControlPlane, call: AdminCall & { nodeId: strin
         ? (stored?.node.identity_public_key_ed25519 ?? null)
         : enrollment.identity_public_key_ed25519;
     const current = { keys: stored?.node.transport_keys ?? [], identityPublicKey: stored?.node.identity_public_key_ed25519 ?? null };
+    // The node's signatures are checked against the resulting identity key before any side effect:
+    // a refused enrollment signs no record, creates no queue and writes nothing.
     const { kept, toSign } = planTransportKeys(nodeId, current, enrollment.transport_keys, identityPublicKey, now);
     // Signed here, at enrollment, never on the job path.
     const signed = await Promise.all(toSign.map(async (key) => ({ ...key, signature: await plane.signer.sign(key.signed_record) })));

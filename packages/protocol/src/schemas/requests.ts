@@ -39,7 +39,7 @@ const TRANSPORT_KEY_ENROLLMENT = {
     node_signature_ed25519: {
       ...ED25519_SIGNATURE,
       description:
-        "the node identity key's Ed25519 signature of its b3iq-node-key-statement-v1 for this key; required when the node has an identity key",
+        "the node identity key's Ed25519 signature of its b3iq-node-key-statement-v1 for this key; required when the node has an identity key (sent, or kept because the body omits it), refused when it has none",
     },
   },
   required: ['key_id', 'public_key_x25519'],
