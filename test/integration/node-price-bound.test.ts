@@ -1,8 +1,9 @@
 /**
  * A node's earnings are one running sum of its payouts (a DynamoDB number, 38 digits). A price is
  * refused at enrollment above 26 digits (MAX_PRICE_WEI), so the sum fits for a trillion jobs at the
- * highest price; before this bound, a price of 38 digits was enrolled and the node's second job
- * failed at settlement with a 500.
+ * highest price. Before this bound a 38-digit price was enrolled and the node's second job took the
+ * sum past 38 digits: DynamoDB refuses such a number (a 500 at settlement); the emulator stores it
+ * silently (measured), so the first test here, not a settlement, is the one that failed before.
  */
 import { MAX_PRICE_WEI } from '@b3iq/protocol';
 import { describe, expect, it } from 'vitest';
