@@ -7,8 +7,8 @@
  * after the bench's counters are installed (run.ts does both, then imports it dynamically).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { encodeBase64url, sealEnvelope } from '@b3iq/protocol';
-import { x25519 } from '@noble/curves/ed25519.js';
+import { encodeBase64url, sealEnvelope, signNodeKeyStatement } from '@b3iq/protocol';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handler as admin } from '../../lambdas/handlers/admin.js';
 
@@ -121,6 +121,10 @@ async function newNode(adminToken: string): Promise<BenchNode> {
     modelId: MODEL_ID,
     publicKey: x25519.getPublicKey(secretKey),
   };
+  // Enrolled as a real node is: its identity key signs its statement about the transport key.
+  const identitySecretKey = ed25519.utils.randomSecretKey();
+  const publicKeyX25519 = encodeBase64url(node.publicKey);
+  const statement = { node_id: node.nodeId, key_id: node.keyId, public_key_x25519: publicKeyX25519, valid_until: null };
   expectStatus(
     await adminCall(
       adminToken,
@@ -130,7 +134,14 @@ async function newNode(adminToken: string): Promise<BenchNode> {
       {
         status: 'active',
         models: [{ model_id: node.modelId, price_wei: PRICE_WEI.toString() }],
-        transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey) }],
+        transport_keys: [
+          {
+            key_id: node.keyId,
+            public_key_x25519: publicKeyX25519,
+            node_signature_ed25519: signNodeKeyStatement(identitySecretKey, statement),
+          },
+        ],
+        identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(identitySecretKey)),
       },
     ),
     200,

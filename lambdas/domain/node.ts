@@ -12,6 +12,7 @@ import {
   isId,
   isLowOrderPoint,
   isTimestamp,
+  MAX_PRICE_WEI,
   MODEL_OFFER,
   NODE_ENROLLMENT,
   NODE_STATUS,
@@ -19,6 +20,7 @@ import {
   type SignedTransportKey,
   TRANSPORT_KEY_ENROLLMENT,
   transportKeyRecord,
+  verifiesNodeKeyStatement,
 } from '@b3iq/protocol';
 import { closedObject } from './json-object.js';
 import { Problem } from './problems.js';
@@ -55,7 +57,7 @@ interface StoredNode {
 interface NodeEnrollment {
   status: NodeStatus;
   models: ModelOffer[];
-  transport_keys: { key_id: string; public_key_x25519: string; valid_until: string | null }[];
+  transport_keys: { key_id: string; public_key_x25519: string; valid_until: string | null; node_signature_ed25519: string | null }[];
   /** A new identity key; `null` revokes the current one; absent keeps it (an update need not repeat it). */
   identity_public_key_ed25519?: string | null;
 }
@@ -72,6 +74,11 @@ function parseModels(value: unknown): ModelOffer[] {
     if (!isId('model_id', model.model_id)) throw invalid(`models[${index}].model_id is not a valid model id`);
     const price = parseWei(model.price_wei);
     if (price === undefined || price === 0n) throw invalid(`models[${index}].price_wei must be a positive wei string`);
+    if (price > MAX_PRICE_WEI) {
+      throw invalid(
+        `models[${index}].price_wei must be at most ${MAX_PRICE_WEI.toString().length} digits, so that the node's earnings stay within 38 digits`,
+      );
+    }
     if (seen.has(model.model_id)) throw invalid(`model "${model.model_id}" is listed twice`);
     seen.add(model.model_id);
     return { model_id: model.model_id, price_wei: price };
@@ -98,9 +105,18 @@ function parseTransportKeys(value: unknown): NodeEnrollment['transport_keys'] {
     if (key.valid_until !== undefined && key.valid_until !== null && !isTimestamp(key.valid_until)) {
       throw invalid(`transport_keys[${index}].valid_until must be an RFC 3339 UTC timestamp, or null for no end`);
     }
+    const nodeSignature = key.node_signature_ed25519;
+    if (nodeSignature !== undefined && (typeof nodeSignature !== 'string' || decodeBase64url(nodeSignature)?.length !== 64)) {
+      throw invalid(`transport_keys[${index}].node_signature_ed25519 must be a 64-byte canonical base64url Ed25519 signature`);
+    }
     if (seen.has(key.key_id)) throw invalid(`key "${key.key_id}" is listed twice`);
     seen.add(key.key_id);
-    return { key_id: key.key_id, public_key_x25519: key.public_key_x25519, valid_until: key.valid_until ?? null };
+    return {
+      key_id: key.key_id,
+      public_key_x25519: key.public_key_x25519,
+      valid_until: key.valid_until ?? null,
+      node_signature_ed25519: nodeSignature ?? null,
+    };
   });
 }
 
@@ -133,21 +149,54 @@ interface KeyToSign {
   public_key_x25519: string;
   issued_at: string;
   valid_until: string | null;
+  node_signature_ed25519: string | null;
   signed_record: string;
 }
 
 /**
- * Splits a requested key set into keys that stay as they are (same id, public key and window:
- * they keep their record and `issued_at`) and records to sign (new keys, and known keys whose
- * window changed). A known id with another public key is a conflict.
+ * Each key's node signature against the node's identity key as it will be after this enrollment
+ * (`identityPublicKey`): a node with an identity key must have signed its statement about every
+ * key it lists (node, key id, public key, window), or a control plane could slip in a key of its
+ * own. A node without one may be stored unsigned (it can neither call the node API nor be used by
+ * a client); a signature sent for such a node is refused rather than stored unverifiable.
+ */
+function checkNodeSignatures(nodeId: string, requested: NodeEnrollment['transport_keys'], identityPublicKey: string | null): void {
+  requested.forEach((key, index) => {
+    const where = `transport_keys[${index}].node_signature_ed25519`;
+    if (identityPublicKey === null) {
+      if (key.node_signature_ed25519 !== null) {
+        throw invalid(`${where} is sent for a node without an identity key: send identity_public_key_ed25519 as well, or no signatures`);
+      }
+      return;
+    }
+    if (key.node_signature_ed25519 === null) {
+      throw invalid(`${where} is missing: a node with an identity key signs its b3iq-node-key-statement-v1 for every transport key`);
+    }
+    const claim = { node_id: nodeId, key_id: key.key_id, public_key_x25519: key.public_key_x25519, valid_until: key.valid_until };
+    if (!verifiesNodeKeyStatement(identityPublicKey, claim, key.node_signature_ed25519)) {
+      throw invalid(
+        `${where} does not verify: it must be the identity key's signature of this key's b3iq-node-key-statement-v1 (node_id, key_id, public_key_x25519, valid_until)`,
+      );
+    }
+  });
+}
+
+/**
+ * Splits a requested key set into keys that stay as they are (same id, public key, window, node
+ * signature and identity key: they keep their record and `issued_at`) and records to sign (new
+ * keys, and known keys whose window, node signature or node identity key changed: the record
+ * names the identity key). A known id with another public key is a conflict. Node signatures are
+ * checked first (checkNodeSignatures), so no record is planned for a key the node did not sign.
  */
 function planTransportKeys(
   nodeId: string,
-  current: TransportKey[],
+  current: { keys: TransportKey[]; identityPublicKey: string | null },
   requested: NodeEnrollment['transport_keys'],
+  identityPublicKey: string | null,
   now: string,
 ): { kept: TransportKey[]; toSign: KeyToSign[] } {
-  const byId = new Map(current.map((key) => [key.key_id, key]));
+  checkNodeSignatures(nodeId, requested, identityPublicKey);
+  const byId = new Map(current.keys.map((key) => [key.key_id, key]));
   const kept: TransportKey[] = [];
   const toSign: KeyToSign[] = [];
   for (const key of requested) {
@@ -155,10 +204,15 @@ function planTransportKeys(
     if (existing !== undefined && existing.public_key_x25519 !== key.public_key_x25519) {
       throw new Problem('transport_key_conflict', `key "${key.key_id}" is already enrolled with another public key`);
     }
-    if (existing !== undefined && existing.valid_until === key.valid_until) {
+    const unchanged =
+      existing !== undefined &&
+      existing.valid_until === key.valid_until &&
+      (existing.node_signature_ed25519 ?? null) === key.node_signature_ed25519 &&
+      current.identityPublicKey === identityPublicKey;
+    if (existing !== undefined && unchanged) {
       kept.push(existing);
     } else {
-      const signed_record = transportKeyRecord(nodeId, key.key_id, key.public_key_x25519, now, key.valid_until);
+      const signed_record = transportKeyRecord(nodeId, key.key_id, key.public_key_x25519, now, key.valid_until, identityPublicKey);
       toSign.push({ ...key, issued_at: now, signed_record });
     }
   }
@@ -195,4 +249,4 @@ function nodeView(node: InferenceNode, now: Date): NodeView {
 }
 
 export type { InferenceNode, KeyToSign, ModelOffer, NodeEnrollment, NodeStatus, StoredNode, TransportKey };
-export { isCurrentKey, modelPrice, nodeView, parseNodeEnrollment, planTransportKeys };
+export { checkNodeSignatures, isCurrentKey, modelPrice, nodeView, parseNodeEnrollment, planTransportKeys };

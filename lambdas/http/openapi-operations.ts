@@ -99,7 +99,7 @@ const OPERATIONS: Record<Route, Operation> = {
   },
   'GET /v1/private-inference/nodes/{node_id}': {
     id: 'getNode',
-    summary: "A node's models, prices and current transport keys",
+    summary: "A node's models, prices, identity key and current transport keys, signed by the directory and by the node",
     access: 'customer',
     ok: [200, NODE_VIEW],
     problems: ['node_not_found'],
@@ -221,7 +221,8 @@ const OPERATIONS: Record<Route, Operation> = {
   },
   'PUT /v1/admin/nodes/{node_id}': {
     id: 'enrollNode',
-    summary: 'Enroll or update a node; new transport keys are signed here',
+    summary:
+      "Enroll or update a node; with an identity key, each transport key carries the node's signature of its b3iq-node-key-statement-v1; new key records are signed here",
     access: 'admin',
     body: NODE_ENROLLMENT,
     ok: [200, NODE_VIEW],

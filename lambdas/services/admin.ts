@@ -134,7 +134,15 @@ async function enrollNode(plane: ControlPlane, call: AdminCall & { nodeId: strin
   return retryOnConflict(async () => {
     const stored = await plane.store.getNode(nodeId);
     const now = plane.now().toISOString();
-    const { kept, toSign } = planTransportKeys(nodeId, stored?.node.transport_keys ?? [], enrollment.transport_keys, now);
+    // Omitted: the current identity key stays; revoking it is an explicit null.
+    const identityPublicKey =
+      enrollment.identity_public_key_ed25519 === undefined
+        ? (stored?.node.identity_public_key_ed25519 ?? null)
+        : enrollment.identity_public_key_ed25519;
+    const current = { keys: stored?.node.transport_keys ?? [], identityPublicKey: stored?.node.identity_public_key_ed25519 ?? null };
+    // The node's signatures are checked against the resulting identity key before any side effect:
+    // a refused enrollment signs no record, creates no queue and writes nothing.
+    const { kept, toSign } = planTransportKeys(nodeId, current, enrollment.transport_keys, identityPublicKey, now);
     // Signed here, at enrollment, never on the job path.
     const signed = await Promise.all(toSign.map(async (key) => ({ ...key, signature: await plane.signer.sign(key.signed_record) })));
     const byId = new Map([...kept, ...signed].map((key) => [key.key_id, key]));
@@ -147,11 +155,7 @@ async function enrollNode(plane: ControlPlane, call: AdminCall & { nodeId: strin
         if (planned === undefined) throw new Error(`transport key ${key.key_id} was neither kept nor signed`);
         return planned;
       }),
-      // Omitted: the current identity key stays; revoking it is an explicit null.
-      identity_public_key_ed25519:
-        enrollment.identity_public_key_ed25519 === undefined
-          ? (stored?.node.identity_public_key_ed25519 ?? null)
-          : enrollment.identity_public_key_ed25519,
+      identity_public_key_ed25519: identityPublicKey,
       updated_at: now,
     };
     // The queue first, so that an enrolled node always has one.

@@ -1,4 +1,6 @@
 /** The customer's reads: only their own jobs, their account, and what they need to seal to a node. */
+import { encodeBase64url, verifiesNodeKeyStatement } from '@b3iq/protocol';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { callApi } from './support/api.js';
 import { newCustomer, newNode, sealedJob, uniqueId } from './support/world.js';
@@ -77,7 +79,7 @@ describe('GET /v1/billing/account', () => {
 });
 
 describe('GET /v1/private-inference/nodes/{node_id}', () => {
-  it('shows status, models with prices and the signed transport keys', async () => {
+  it("shows status, models with prices, the node's identity key and the transport keys signed by the directory and the node", async () => {
     const customer = await newCustomer();
     const node = await newNode({ priceWei: 42n });
 
@@ -97,9 +99,15 @@ describe('GET /v1/private-inference/nodes/{node_id}', () => {
           signed_record: expect.any(String),
           signature: expect.any(String),
           valid_until: null,
+          node_signature_ed25519: expect.any(String),
         },
       ],
+      identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(node.identitySecretKey)),
     });
+    const [key] = answer.body.transport_keys;
+    const claim = { node_id: node.nodeId, key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey), valid_until: null };
+    expect(verifiesNodeKeyStatement(answer.body.identity_public_key_ed25519, claim, key.node_signature_ed25519)).toBe(true);
+    expect(JSON.parse(key.signed_record).identity_public_key_ed25519).toBe(answer.body.identity_public_key_ed25519);
   });
 
   it.each(['ghost-node', 'bad.node.id'])('answers 404 node_not_found for %s', async (nodeId) => {

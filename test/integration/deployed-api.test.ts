@@ -4,8 +4,9 @@
  */
 
 import { encodeBase64url } from '@b3iq/protocol';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, inject, it } from 'vitest';
-import { newTransportKey, sealedJob, uniqueId } from './support/world.js';
+import { newTransportKey, sealedJob, signedTransportKey, uniqueId } from './support/world.js';
 
 const { apiUrl, adminToken } = inject('localStack');
 
@@ -36,11 +37,19 @@ describe('the deployed API', () => {
       ).status,
     ).toBe(200);
     const key = newTransportKey();
-    const node = { nodeId: uniqueId('node'), keyId: 'tk-1', modelId: 'org/model:8b', priceWei: 400n, ...key };
+    const node = {
+      nodeId: uniqueId('node'),
+      keyId: 'tk-1',
+      modelId: 'org/model:8b',
+      priceWei: 400n,
+      identitySecretKey: ed25519.utils.randomSecretKey(),
+      ...key,
+    };
     const enrolled = await http('PUT', `/v1/admin/nodes/${node.nodeId}`, admin, {
       status: 'active',
       models: [{ model_id: node.modelId, price_wei: '400' }],
-      transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(key.publicKey) }],
+      transport_keys: [signedTransportKey(node, { key_id: node.keyId, public_key_x25519: encodeBase64url(key.publicKey) })],
+      identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(node.identitySecretKey)),
     });
     expect(enrolled.status).toBe(200);
     const body = sealedJob(node, { job_id: uniqueId('job') });

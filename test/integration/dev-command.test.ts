@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { verifiesNodeKeyStatement } from '@b3iq/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const CLI = fileURLToPath(new URL('../../packages/sdk/dist/cli/main.js', import.meta.url));
@@ -109,6 +110,28 @@ describe('npm run dev', () => {
     const headers = { 'X-B3IQ-Customer-ID': local.demo.customer_id, 'X-B3IQ-Customer-Token': local.demo.customer_token };
     const balance = (await (await fetch(`${local.api_url}/v1/billing/account`, { headers })).json()) as Record<string, string>;
     expect(BigInt(balance.available_wei)).toBeGreaterThan(100n * BigInt(balance.reserved_wei));
+    // The demo node is enrolled as a node operator enrolls one: every key signed by its identity key, which the record names.
+    const demoNode = (await (await fetch(`${local.api_url}/v1/private-inference/nodes/${local.demo.node_id}`, { headers })).json()) as {
+      identity_public_key_ed25519: string;
+      transport_keys: {
+        key_id: string;
+        public_key_x25519: string;
+        signed_record: string;
+        valid_until: string | null;
+        node_signature_ed25519: string;
+      }[];
+    };
+    expect(demoNode.transport_keys.map((key) => key.key_id)).toContain(local.demo.key_id);
+    for (const key of demoNode.transport_keys) {
+      const claim = {
+        node_id: local.demo.node_id,
+        key_id: key.key_id,
+        public_key_x25519: key.public_key_x25519,
+        valid_until: key.valid_until,
+      };
+      expect(verifiesNodeKeyStatement(demoNode.identity_public_key_ed25519, claim, key.node_signature_ed25519)).toBe(true);
+      expect(JSON.parse(key.signed_record).identity_public_key_ed25519).toBe(demoNode.identity_public_key_ed25519);
+    }
 
     // Act: Ctrl+C.
     const exited = new Promise((resolve) => dev?.once('exit', resolve));

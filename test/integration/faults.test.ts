@@ -23,7 +23,7 @@ import { awsError, injectFault, mentions, type SdkCommand } from './support/aws-
 import { queuedJob } from './support/jobs.js';
 import { cancelJob, getJob } from './support/lifecycle.js';
 import { nodeCall, pullJob, resultFor } from './support/node-calls.js';
-import { account, ledger, newCustomer, newNode, queueDepth, sealedJob, storedJob, uniqueId } from './support/world.js';
+import { account, ledger, newCustomer, newNode, queueDepth, sealedJob, signedTransportKey, storedJob, uniqueId } from './support/world.js';
 
 /** The documented answer when an account changes too fast: 429 `rate_limited`, in the problem shape. */
 const RATE_LIMITED = { status: 429, title: 'Rate limited', detail: expect.any(String), code: 'rate_limited' };
@@ -197,7 +197,12 @@ describe('KMS failures', () => {
     const body = {
       status: 'active',
       models: [{ model_id: 'llama-3.1-8b-instruct', price_wei: '1000' }],
-      transport_keys: [{ key_id: uniqueId('tk'), public_key_x25519: encodeBase64url(x25519.getPublicKey(x25519.utils.randomSecretKey())) }],
+      transport_keys: [
+        signedTransportKey(
+          { nodeId, identitySecretKey: identity },
+          { key_id: uniqueId('tk'), public_key_x25519: encodeBase64url(x25519.getPublicKey(x25519.utils.randomSecretKey())) },
+        ),
+      ],
       identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(identity)),
     };
     const enroll = () => callApi('PUT', '/v1/admin/nodes/{node_id}', { params: { node_id: nodeId }, headers: adminHeaders(), json: body });

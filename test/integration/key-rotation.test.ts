@@ -14,7 +14,16 @@ import { apiHandler } from '../../lambdas/http/router.js';
 import { adminHeaders, callApi, callHandler } from './support/api.js';
 import { submit } from './support/jobs.js';
 import { planeWith } from './support/lifecycle.js';
-import { footprint, newCustomer, newNode, newTransportKey, sealedJob, type TestNode, uniqueId } from './support/world.js';
+import {
+  footprint,
+  newCustomer,
+  newNode,
+  newTransportKey,
+  sealedJob,
+  signedTransportKey,
+  type TestNode,
+  uniqueId,
+} from './support/world.js';
 
 function enroll(node: TestNode, keys: { key_id: string; publicKey: Uint8Array; valid_until?: string }[]) {
   return callApi('PUT', '/v1/admin/nodes/{node_id}', {
@@ -23,11 +32,13 @@ function enroll(node: TestNode, keys: { key_id: string; publicKey: Uint8Array; v
     json: {
       status: 'active',
       models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
-      transport_keys: keys.map(({ key_id, publicKey, valid_until }) => ({
-        key_id,
-        public_key_x25519: encodeBase64url(publicKey),
-        ...(valid_until === undefined ? {} : { valid_until }),
-      })),
+      transport_keys: keys.map(({ key_id, publicKey, valid_until }) =>
+        signedTransportKey(node, {
+          key_id,
+          public_key_x25519: encodeBase64url(publicKey),
+          ...(valid_until === undefined ? {} : { valid_until }),
+        }),
+      ),
     },
   });
 }

@@ -24,6 +24,7 @@ import {
   newTransportKey,
   queueDepth,
   sealedJob,
+  signedTransportKey,
   storedJob,
   type TestNode,
   uniqueId,
@@ -43,7 +44,7 @@ function reenroll(
     json: {
       status: change.status ?? 'active',
       models: [{ model_id: change.modelId ?? node.modelId, price_wei: (change.priceWei ?? node.priceWei).toString() }],
-      transport_keys: [{ key_id: key.key_id, public_key_x25519: encodeBase64url(key.publicKey) }],
+      transport_keys: [signedTransportKey(node, { key_id: key.key_id, public_key_x25519: encodeBase64url(key.publicKey) })],
       identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(node.identitySecretKey)),
     },
   });

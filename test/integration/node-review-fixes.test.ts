@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { adminHeaders, callApi } from './support/api.js';
 import { claimedJob, queuedJob } from './support/jobs.js';
 import { nodeCall, type Pulled, resultFor } from './support/node-calls.js';
-import { account, enrollNode, ledger, newNode, queueDepth, storedJob, type TestNode } from './support/world.js';
+import { account, enrollNode, ledger, newNode, queueDepth, signedTransportKey, storedJob, type TestNode } from './support/world.js';
 
 describe('the node 401', () => {
   it('is byte for byte the same for an unknown node id and for a known node with a bad signature', async () => {
@@ -113,18 +113,23 @@ describe('only the newest lease of a command reports on it', () => {
 });
 
 describe('an admin PUT of a node', () => {
-  /** The node enrolled again as it is, with `identity` as its identity field (omitted when `undefined`). */
-  const reenroll = (node: TestNode, identity?: null) =>
-    callApi('PUT', '/v1/admin/nodes/{node_id}', {
+  /**
+   * The node enrolled again as it is, with `identity` as its identity field (omitted when `undefined`:
+   * the kept identity key signs the key; `null` revokes it, and a node without one signs nothing).
+   */
+  const reenroll = (node: TestNode, identity?: null) => {
+    const key = { key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey) };
+    return callApi('PUT', '/v1/admin/nodes/{node_id}', {
       params: { node_id: node.nodeId },
       headers: adminHeaders(),
       json: {
         status: 'active',
         models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
-        transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey) }],
+        transport_keys: [identity === null ? key : signedTransportKey(node, key)],
         ...(identity === undefined ? {} : { identity_public_key_ed25519: identity }),
       },
     });
+  };
 
   it('keeps the current identity key when the field is omitted: the node still signs its calls', async () => {
     const node = await newNode();

@@ -21,6 +21,7 @@ import {
   newCustomer,
   newNode,
   newTransportKey,
+  signedTransportKey,
   store,
   storedJob,
   type TestCustomer,
@@ -59,7 +60,7 @@ const rotate = (node: TestNode, publicKey: Uint8Array, keyId: string) =>
     json: {
       status: 'active',
       models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
-      transport_keys: [{ key_id: keyId, public_key_x25519: encodeBase64url(publicKey) }],
+      transport_keys: [signedTransportKey(node, { key_id: keyId, public_key_x25519: encodeBase64url(publicKey) })],
       identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(node.identitySecretKey)),
     },
   });
@@ -169,7 +170,9 @@ describe('B3iqClient', () => {
       json: {
         status: 'active',
         models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
-        transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey), valid_until: validUntil }],
+        transport_keys: [
+          signedTransportKey(node, { key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey), valid_until: validUntil }),
+        ],
       },
     });
     const staleView = JSON.stringify(enrolled.body);

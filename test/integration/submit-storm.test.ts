@@ -11,12 +11,13 @@
  * shared function (UpdateFunctionConfiguration) would recycle its workers under the other files' requests.
  */
 import { encodeBase64url } from '@b3iq/protocol';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorBehindFront, startEmulatorBehindConflictFront } from '../../scripts/local/aws-conflicts.js';
 import { deployStack } from '../../scripts/local/deploy.js';
 import { setAdminToken } from '../../scripts/local/seed.js';
 import { openApiContract } from './support/openapi-contract.js';
-import { newTransportKey, sealedJob, uniqueId } from './support/world.js';
+import { newTransportKey, sealedJob, signedTransportKey, uniqueId } from './support/world.js';
 
 const CLIENTS = 32;
 const JOBS = 192;
@@ -78,11 +79,13 @@ async function fixtures() {
   });
   expect(credited.status).toBe(200);
   const { publicKey } = newTransportKey();
-  const node = { nodeId: uniqueId('node-storm'), keyId: uniqueId('tk'), modelId: 'llama-3.1-8b-instruct', publicKey };
+  const identitySecretKey = ed25519.utils.randomSecretKey();
+  const node = { nodeId: uniqueId('node-storm'), keyId: uniqueId('tk'), modelId: 'llama-3.1-8b-instruct', publicKey, identitySecretKey };
   const enrolled = await call('PUT', `/v1/admin/nodes/${node.nodeId}`, admin, {
     status: 'active',
     models: [{ model_id: node.modelId, price_wei: PRICE.toString() }],
-    transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(publicKey) }],
+    transport_keys: [signedTransportKey(node, { key_id: node.keyId, public_key_x25519: encodeBase64url(publicKey) })],
+    identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(identitySecretKey)),
   });
   expect(enrolled.status).toBe(200);
   return {

@@ -4,15 +4,21 @@
  */
 import { createPublicKey, verify } from 'node:crypto';
 import { encodeBase64url } from '@b3iq/protocol';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { adminHeaders, callApi } from './support/api.js';
-import { footprint, newCustomer, newNode, newTransportKey, sealedJob, store, type TestNode } from './support/world.js';
+import { footprint, newCustomer, newNode, newTransportKey, sealedJob, signedTransportKey, store, type TestNode } from './support/world.js';
 
+/** Enrolls `keys` (signed by the node's identity key, which the body omits and so keeps). */
 const enroll = (node: TestNode, keys: { key_id: string; public_key_x25519: string }[]) =>
   callApi('PUT', '/v1/admin/nodes/{node_id}', {
     params: { node_id: node.nodeId },
     headers: adminHeaders(),
-    json: { status: 'active', models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }], transport_keys: keys },
+    json: {
+      status: 'active',
+      models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
+      transport_keys: keys.map((key) => signedTransportKey(node, key)),
+    },
   });
 
 describe('transport-key records', () => {
@@ -37,6 +43,7 @@ describe('transport-key records', () => {
       key_id: node.keyId,
       public_key_x25519: encodeBase64url(node.publicKey),
       issued_at: expect.any(String),
+      identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(node.identitySecretKey)),
     });
     expect(verify('sha256', Buffer.from(key.signed_record), publicKey, Buffer.from(key.signature, 'base64url'))).toBe(true);
   });

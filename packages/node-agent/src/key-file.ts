@@ -2,12 +2,22 @@
  * The node's key file: its Ed25519 identity key (signs requests and receipts) and its X25519
  * transport keys (open requests). JSON, mode 0600 in a 0700 folder; secrets never leave it,
  * and the file is refused when others can read it. Several transport keys may be held at once
- * so a key can be rotated: a request is opened with the key its envelope names.
+ * so a key can be rotated: a request is opened with the key its envelope names. A transport key
+ * may carry a `valid_until` (set by hand to end an old key's window during a rotation); the
+ * enrollment body then states it, and the identity key signs it with the rest.
  */
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeBase64url, decodeCheckedBase64url, encodeBase64url, isId, isLowOrderPoint } from '@b3iq/protocol';
+import {
+  decodeBase64url,
+  decodeCheckedBase64url,
+  encodeBase64url,
+  isId,
+  isLowOrderPoint,
+  isTimestamp,
+  signNodeKeyStatement,
+} from '@b3iq/protocol';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 
 interface KeyPairText {
@@ -19,6 +29,8 @@ interface KeyPairText {
 
 interface TransportKeyText extends KeyPairText {
   key_id: string;
+  /** The end of the key's window (RFC 3339 UTC); absent or null: no end. */
+  valid_until?: string | null;
 }
 
 /** The file as stored. */
@@ -33,14 +45,14 @@ interface NodeKeys {
   nodeId: string;
   identitySecretKey: Uint8Array;
   identityPublicKey: string;
-  transportKeys: { keyId: string; secretKey: Uint8Array; publicKey: string }[];
+  transportKeys: { keyId: string; secretKey: Uint8Array; publicKey: string; validUntil: string | null }[];
 }
 
 /** The body of `PUT /v1/admin/nodes/{node_id}` that enrolls these keys; models are for the operator to fill in. */
 interface EnrollmentBody {
   status: 'active';
   models: { model_id: string; price_wei: string }[];
-  transport_keys: { key_id: string; public_key_x25519: string }[];
+  transport_keys: { key_id: string; public_key_x25519: string; valid_until?: string; node_signature_ed25519: string }[];
   identity_public_key_ed25519: string;
 }
 
@@ -86,7 +98,11 @@ function parseKeyFile(value: unknown, file: string): NodeKeys {
     seen.add(key.key_id);
     const { secret, publicKey } = pair(key, `transport key "${key.key_id}"`, (s) => x25519.getPublicKey(s));
     if (isLowOrderPoint(decodeCheckedBase64url(publicKey, 'public key'))) throw bad(`transport key "${key.key_id}" is a low-order point`);
-    return { keyId: key.key_id, secretKey: secret, publicKey };
+    const validUntil = key.valid_until ?? null;
+    if (validUntil !== null && !isTimestamp(validUntil)) {
+      throw bad(`transport key "${key.key_id}" valid_until must be an RFC 3339 UTC timestamp, or null for no end`);
+    }
+    return { keyId: key.key_id, secretKey: secret, publicKey, validUntil };
   });
   return { nodeId: stored.node_id, identitySecretKey: identity.secret, identityPublicKey: identity.publicKey, transportKeys };
 }
@@ -157,12 +173,22 @@ async function addTransportKey(file: string, keyId: string): Promise<NodeKeys> {
   return parseKeyFile(next, file);
 }
 
-/** The enrollment body for these keys: public keys only. */
+/** The enrollment body for these keys: public keys, each with the identity key's statement that it is the node's. */
 function enrollmentBody(keys: NodeKeys): EnrollmentBody {
   return {
     status: 'active',
     models: [{ model_id: '<set me>', price_wei: '<set me>' }],
-    transport_keys: keys.transportKeys.map((key) => ({ key_id: key.keyId, public_key_x25519: key.publicKey })),
+    transport_keys: keys.transportKeys.map((key) => ({
+      key_id: key.keyId,
+      public_key_x25519: key.publicKey,
+      ...(key.validUntil === null ? {} : { valid_until: key.validUntil }),
+      node_signature_ed25519: signNodeKeyStatement(keys.identitySecretKey, {
+        node_id: keys.nodeId,
+        key_id: key.keyId,
+        public_key_x25519: key.publicKey,
+        valid_until: key.validUntil,
+      }),
+    })),
     identity_public_key_ed25519: keys.identityPublicKey,
   };
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Envelope } from '@b3iq/protocol';
-import { encodeBase64url, sealEnvelope } from '@b3iq/protocol';
+import { encodeBase64url, sealEnvelope, signNodeKeyStatement } from '@b3iq/protocol';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { expect, inject } from 'vitest';
 import { dynamoDbStore } from '../../../lambdas/adapters/dynamodb/control-plane-store.js';
@@ -101,6 +101,20 @@ async function newNode(options: { priceWei?: bigint; status?: 'active' | 'disabl
   return node;
 }
 
+/** A transport key as enrolled: with the node identity key's signature of its statement about it. */
+function signedTransportKey(
+  node: Pick<TestNode, 'nodeId' | 'identitySecretKey'>,
+  key: { key_id: string; public_key_x25519: string; valid_until?: string | null },
+) {
+  const claim = {
+    node_id: node.nodeId,
+    key_id: key.key_id,
+    public_key_x25519: key.public_key_x25519,
+    valid_until: key.valid_until ?? null,
+  };
+  return { ...key, node_signature_ed25519: signNodeKeyStatement(node.identitySecretKey, claim) };
+}
+
 /** Enrolls the node again as it is (model, price, key, identity), with `status`: the admin's answer. */
 function enrollNode(node: TestNode, status: 'active' | 'disabled'): Promise<ApiAnswer> {
   return callApi('PUT', '/v1/admin/nodes/{node_id}', {
@@ -109,7 +123,7 @@ function enrollNode(node: TestNode, status: 'active' | 'disabled'): Promise<ApiA
     json: {
       status,
       models: [{ model_id: node.modelId, price_wei: node.priceWei.toString() }],
-      transport_keys: [{ key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey) }],
+      transport_keys: [signedTransportKey(node, { key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey) })],
       identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(node.identitySecretKey)),
     },
   });
@@ -217,6 +231,7 @@ export {
   newTransportKey,
   queueDepth,
   sealedJob,
+  signedTransportKey,
   store,
   storedJob,
   uniqueId,

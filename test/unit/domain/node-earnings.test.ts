@@ -1,3 +1,4 @@
+import { formatWei, JOBS_WITHIN_EARNINGS, MAX_PRICE_WEI, MAX_WEI, PRICE_WEI, patternOf } from '@b3iq/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type NodeEarnings, noEarnings, recordPayout } from '../../../lambdas/domain/node-earnings.js';
@@ -103,5 +104,49 @@ describe('recordPayout', () => {
         expect(current.version).toBe(jobs.length);
       }),
     );
+  });
+});
+
+describe('the highest price per job (the earnings bound)', () => {
+  const policy = (protocolFeeBps: number) => ({ policyVersion: 'flat-v1', protocolFeeBps });
+
+  it('is 26 nines, and the enrollment schema takes exactly the prices up to it', () => {
+    const pattern = patternOf(PRICE_WEI);
+
+    expect(MAX_PRICE_WEI).toBe(10n ** 26n - 1n);
+    expect(MAX_PRICE_WEI * JOBS_WITHIN_EARNINGS).toBeLessThanOrEqual(MAX_WEI);
+    expect(pattern.test(MAX_PRICE_WEI.toString())).toBe(true);
+    expect(pattern.test((MAX_PRICE_WEI + 1n).toString())).toBe(false);
+  });
+
+  it.each([
+    { case: 'no fee', bps: 0 },
+    { case: '5% fee', bps: 500 },
+    { case: 'the highest fee', bps: 9999 },
+  ])('keeps the earnings within 38 digits for a trillion jobs at the highest price ($case)', ({ bps }) => {
+    // Prepare: the node has already settled all but the last of JOBS_WITHIN_EARNINGS jobs at the highest price.
+    const quote = quotePrice(MAX_PRICE_WEI, policy(bps));
+    const done = JOBS_WITHIN_EARNINGS - 1n;
+    const before = earnings(done * quote.payout_price_wei, done * (quote.quoted_price_wei - quote.payout_price_wei));
+
+    // Act
+    const { earnings: after, entries } = recordPayout(before, quote, 'ref-last', 'job-last', RECEIPT_HASH, NOW);
+
+    // Assess: every number the settlement writes is one DynamoDB (and the API) can hold.
+    for (const amount of [after.payout_wei, after.protocol_fee_wei, ...entries.map((entry) => entry.balance_after_wei)]) {
+      expect(amount).toBeLessThanOrEqual(MAX_WEI);
+      expect(formatWei(amount)).toMatch(/^[0-9]{1,38}$/);
+    }
+    expect(after.payout_wei + after.protocol_fee_wei).toBe(JOBS_WITHIN_EARNINGS * MAX_PRICE_WEI);
+  });
+
+  it('is why a 38-digit price is refused: its second job would take the earnings past 38 digits', () => {
+    const quote = quotePrice(MAX_WEI, policy(0));
+    const once = recordPayout(noEarnings('node-a'), quote, 'ref-1', 'job-1', RECEIPT_HASH, NOW).earnings;
+
+    const twice = recordPayout(once, quote, 'ref-2', 'job-2', RECEIPT_HASH, NOW).earnings;
+
+    expect(twice.payout_wei).toBeGreaterThan(MAX_WEI);
+    expect(() => formatWei(twice.payout_wei)).toThrow(RangeError);
   });
 });

@@ -405,11 +405,16 @@ describe('the request validators and the document agree', () => {
 
   it('on node enrollments: the parser accepts only what the schema allows', () => {
     const key = x25519PublicKey();
-    const model = mutated({ model_id: ['m-1', '/m', 1, OMIT], price_wei: ['10', '0', 1, OMIT], extra: [OMIT, 'x'] });
+    const model = mutated({
+      model_id: ['m-1', '/m', 1, OMIT],
+      price_wei: ['10', '0', 1, OMIT, '9'.repeat(26), `1${'0'.repeat(26)}`],
+      extra: [OMIT, 'x'],
+    });
     const transportKey = mutated({
       key_id: ['tk-1', '', 'tk/1', OMIT],
       public_key_x25519: [key, 'AAAA', 1, OMIT],
       valid_until: [OMIT, null, '2030-01-01T00:00:00Z', 'tomorrow'],
+      node_signature_ed25519: [OMIT, encodeBase64url(new Uint8Array(64).fill(5)), encodeBase64url(new Uint8Array(63)), null],
     });
     const list = (item: fc.Arbitrary<Json>) =>
       fc.oneof(

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeBase64url } from '@b3iq/protocol';
+import { encodeBase64url, verifiesNodeKeyStatement } from '@b3iq/protocol';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -91,6 +91,7 @@ describe('loadKeyFile', () => {
     { case: 'no transport key', edit: (stored: NodeKeyFile) => (stored.transport_keys = []) },
     { case: 'a short secret key', edit: (stored: NodeKeyFile) => (stored.transport_keys[0]!.secret_key = 'AAAA') },
     { case: 'a bad node id', edit: (stored: NodeKeyFile) => (stored.node_id = '') },
+    { case: 'a valid_until that is not a timestamp', edit: (stored: NodeKeyFile) => (stored.transport_keys[0]!.valid_until = 'tomorrow') },
   ])('refuses $case', async ({ edit }) => {
     // Prepare
     const file = path.join(directory, 'keys.json');
@@ -130,10 +131,11 @@ describe('addTransportKey', () => {
 });
 
 describe('enrollmentBody', () => {
-  it("holds the public keys only, in the admin API's shape", async () => {
+  it("holds the public keys only, in the admin API's shape, each key with the identity key's signature of its statement", async () => {
     // Prepare
     const file = path.join(directory, 'keys.json');
-    const keys = await createKeyFile(file, { nodeId: 'node-a', keyId: 'tk-1' });
+    await createKeyFile(file, { nodeId: 'node-a', keyId: 'tk-1' });
+    const keys = await addTransportKey(file, 'tk-2');
     const stored = await readFile(file, 'utf8');
 
     // Act
@@ -143,10 +145,47 @@ describe('enrollmentBody', () => {
     expect(body).toEqual({
       status: 'active',
       models: [{ model_id: '<set me>', price_wei: '<set me>' }],
-      transport_keys: [{ key_id: 'tk-1', public_key_x25519: keys.transportKeys[0]!.publicKey }],
+      transport_keys: keys.transportKeys.map((key) => ({
+        key_id: key.keyId,
+        public_key_x25519: key.publicKey,
+        node_signature_ed25519: expect.any(String),
+      })),
       identity_public_key_ed25519: keys.identityPublicKey,
     });
+    for (const key of body.transport_keys) {
+      const claim = { node_id: 'node-a', key_id: key.key_id, public_key_x25519: key.public_key_x25519, valid_until: null };
+      expect(verifiesNodeKeyStatement(body.identity_public_key_ed25519, claim, key.node_signature_ed25519)).toBe(true);
+    }
     const text = JSON.stringify(body);
     for (const secret of [...stored.matchAll(/"secret_key": "([^"]+)"/g)].map((found) => found[1]!)) expect(text).not.toContain(secret);
+  });
+
+  it('states and signs the valid_until of a transport key that has one in the key file (rotation)', async () => {
+    // Prepare
+    const file = path.join(directory, 'keys.json');
+    await createKeyFile(file, { nodeId: 'node-a', keyId: 'tk-old' });
+    await addTransportKey(file, 'tk-new');
+    const stored = JSON.parse(await readFile(file, 'utf8')) as NodeKeyFile;
+    stored.transport_keys[0]!.valid_until = '2027-01-01T00:00:00Z';
+    await writeFile(file, JSON.stringify(stored), { mode: 0o600 });
+
+    // Act
+    const body = enrollmentBody(await loadKeyFile(file));
+
+    // Assess
+    const [old, fresh] = body.transport_keys;
+    expect(old).toMatchObject({ key_id: 'tk-old', valid_until: '2027-01-01T00:00:00Z' });
+    expect(fresh).not.toHaveProperty('valid_until');
+    const claimOf = (key: typeof old, validUntil: string | null) => ({
+      node_id: 'node-a',
+      key_id: key!.key_id,
+      public_key_x25519: key!.public_key_x25519,
+      valid_until: validUntil,
+    });
+    expect(
+      verifiesNodeKeyStatement(body.identity_public_key_ed25519, claimOf(old, '2027-01-01T00:00:00Z'), old!.node_signature_ed25519),
+    ).toBe(true);
+    expect(verifiesNodeKeyStatement(body.identity_public_key_ed25519, claimOf(old, null), old!.node_signature_ed25519)).toBe(false);
+    expect(verifiesNodeKeyStatement(body.identity_public_key_ed25519, claimOf(fresh, null), fresh!.node_signature_ed25519)).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeBase64url, sealEnvelope } from '@b3iq/protocol';
+import { decodeBase64url, sealEnvelope, verifiesNodeKeyStatement } from '@b3iq/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadKeyFile } from '../../../packages/node-agent/src/key-file.js';
 import { eventually, FakeNodeApi } from './fake-node-api.js';
@@ -49,12 +49,15 @@ describe('b3iq-node', () => {
     // Assess
     expect(firstCode).toBe(0);
     const keys = await loadKeyFile(file);
-    expect(JSON.parse(first.output.stdout)).toEqual({
+    const printed = JSON.parse(first.output.stdout);
+    expect(printed).toEqual({
       status: 'active',
       models: [{ model_id: '<set me>', price_wei: '<set me>' }],
-      transport_keys: [{ key_id: 'tk-1', public_key_x25519: keys.transportKeys[0]!.publicKey }],
+      transport_keys: [{ key_id: 'tk-1', public_key_x25519: keys.transportKeys[0]!.publicKey, node_signature_ed25519: expect.any(String) }],
       identity_public_key_ed25519: keys.identityPublicKey,
     });
+    const claim = { node_id: 'node-a', key_id: 'tk-1', public_key_x25519: keys.transportKeys[0]!.publicKey, valid_until: null };
+    expect(verifiesNodeKeyStatement(keys.identityPublicKey, claim, printed.transport_keys[0].node_signature_ed25519)).toBe(true);
     const stored = JSON.parse(await readFile(file, 'utf8'));
     for (const secret of [stored.identity.secret_key, stored.transport_keys[0].secret_key]) {
       expect(first.output.stdout + first.output.stderr).not.toContain(secret);
@@ -62,6 +65,34 @@ describe('b3iq-node', () => {
     expect(first.output.stderr).toContain('PUT /v1/admin/nodes/node-a');
     expect(secondCode).toBe(3);
     expect(second.output.stderr).toMatch(/already exists/);
+  });
+
+  it('add-key and enrollment print a body whose every transport key is signed by the identity key', async () => {
+    // Prepare
+    const file = path.join(directory, 'keys.json');
+    expect(await b3iqNode(['init', '--node-id', 'node-a', '--key-file', file, '--key-id', 'tk-1']).exited).toBe(0);
+
+    // Act
+    const added = b3iqNode(['add-key', '--key-file', file, '--key-id', 'tk-2']);
+    const addedCode = await added.exited;
+    const again = b3iqNode(['enrollment', '--key-file', file]);
+    const againCode = await again.exited;
+
+    // Assess
+    expect([addedCode, againCode]).toEqual([0, 0]);
+    const keys = await loadKeyFile(file);
+    const body = JSON.parse(added.output.stdout) as {
+      transport_keys: { key_id: string; public_key_x25519: string; node_signature_ed25519: string }[];
+      identity_public_key_ed25519: string;
+    };
+    expect(body.identity_public_key_ed25519).toBe(keys.identityPublicKey);
+    expect(body.transport_keys.map((key) => key.key_id)).toEqual(['tk-1', 'tk-2']);
+    for (const key of body.transport_keys) {
+      const claim = { node_id: 'node-a', key_id: key.key_id, public_key_x25519: key.public_key_x25519, valid_until: null };
+      expect(verifiesNodeKeyStatement(keys.identityPublicKey, claim, key.node_signature_ed25519)).toBe(true);
+    }
+    // Ed25519 signatures are deterministic: re-printing the body re-enrolls nothing new.
+    expect(JSON.parse(again.output.stdout)).toEqual(body);
   });
 
   it.each([

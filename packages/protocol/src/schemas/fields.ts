@@ -44,6 +44,15 @@ const RECEIPT_HASH = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const sati
 
 /** An Ed25519 public key or signature, canonical base64url. */
 const ED25519_PUBLIC_KEY = { type: 'string', bytes: 32 } as const satisfies StringSchema;
+/** A node's price per job: at most 26 digits (MAX_PRICE_WEI in money.ts), so its earnings stay within 38. */
+const PRICE_WEI = {
+  type: 'string',
+  name: 'PriceWei',
+  pattern: '^[1-9][0-9]{0,25}$',
+  description:
+    "a node's price per job in wei, above zero, at most 26 digits: a node's earnings (the sum of its payouts) then stay within 38 digits for a trillion jobs",
+} as const satisfies StringSchema;
+
 const ED25519_SIGNATURE = { type: 'string', bytes: 64 } as const satisfies StringSchema;
 const X25519_PUBLIC_KEY = {
   type: 'string',
@@ -51,4 +60,4 @@ const X25519_PUBLIC_KEY = {
   description: 'an X25519 public key that is not a low-order point',
 } as const satisfies StringSchema;
 
-export { ED25519_PUBLIC_KEY, ED25519_SIGNATURE, ID_SCHEMAS, POSITIVE_WEI, RECEIPT_HASH, TIMESTAMP, WEI, X25519_PUBLIC_KEY };
+export { ED25519_PUBLIC_KEY, ED25519_SIGNATURE, ID_SCHEMAS, POSITIVE_WEI, PRICE_WEI, RECEIPT_HASH, TIMESTAMP, WEI, X25519_PUBLIC_KEY };

@@ -4,7 +4,7 @@
  * OpenAPI document renders them as the request bodies.
  */
 import { ENVELOPE } from './envelope.js';
-import { ED25519_PUBLIC_KEY, ED25519_SIGNATURE, ID_SCHEMAS, POSITIVE_WEI, TIMESTAMP, WEI, X25519_PUBLIC_KEY } from './fields.js';
+import { ED25519_PUBLIC_KEY, ED25519_SIGNATURE, ID_SCHEMAS, POSITIVE_WEI, PRICE_WEI, TIMESTAMP, WEI, X25519_PUBLIC_KEY } from './fields.js';
 import type { ObjectSchema, StringSchema } from './schema.js';
 
 /** `POST /v1/private-inference/jobs`. */
@@ -26,7 +26,7 @@ const NODE_STATUS = { type: 'string', enum: ['active', 'disabled'] } as const;
 const MODEL_OFFER = {
   type: 'object',
   name: 'ModelOffer',
-  properties: { model_id: ID_SCHEMAS.model_id, price_wei: POSITIVE_WEI },
+  properties: { model_id: ID_SCHEMAS.model_id, price_wei: PRICE_WEI },
   required: ['model_id', 'price_wei'],
 } as const satisfies ObjectSchema;
 
@@ -39,7 +39,7 @@ const TRANSPORT_KEY_ENROLLMENT = {
     node_signature_ed25519: {
       ...ED25519_SIGNATURE,
       description:
-        "the node identity key's Ed25519 signature of its b3iq-node-key-statement-v1 for this key; required when the node has an identity key",
+        "the node identity key's Ed25519 signature of its b3iq-node-key-statement-v1 for this key; required when the node has an identity key (sent, or kept because the body omits it), refused when it has none",
     },
   },
   required: ['key_id', 'public_key_x25519'],
