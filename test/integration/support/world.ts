@@ -106,7 +106,12 @@ function signedTransportKey(
   node: Pick<TestNode, 'nodeId' | 'identitySecretKey'>,
   key: { key_id: string; public_key_x25519: string; valid_until?: string | null },
 ) {
-  const claim = { node_id: node.nodeId, key_id: key.key_id, public_key_x25519: key.public_key_x25519, valid_until: key.valid_until ?? null };
+  const claim = {
+    node_id: node.nodeId,
+    key_id: key.key_id,
+    public_key_x25519: key.public_key_x25519,
+    valid_until: key.valid_until ?? null,
+  };
   return { ...key, node_signature_ed25519: signNodeKeyStatement(node.identitySecretKey, claim) };
 }
 
@@ -218,7 +223,6 @@ export {
   buckets,
   drainQueue,
   enrollNode,
-  signedTransportKey,
   footprint,
   fundedBucket,
   ledger,
@@ -227,6 +231,7 @@ export {
   newTransportKey,
   queueDepth,
   sealedJob,
+  signedTransportKey,
   store,
   storedJob,
   uniqueId,
