@@ -176,7 +176,8 @@ class B3iqClient {
   keyDirectory(): Promise<KeyDirectory> {
     this.#directory ??= this.#presentedDirectory().then(async (directory) => {
       const presented = directory.publicKeySpki;
-      const optionPin = this.#pinnedDirectoryKey === undefined ? undefined : canonicalDirectoryKey(this.#pinnedDirectoryKey);
+      // A pin that is not even a key cannot match: refused below like any other directory than the pinned one.
+      const optionPin = this.#pinnedDirectoryKey === undefined ? undefined : canonicalOrAsGiven(this.#pinnedDirectoryKey);
       const pinned = optionPin ?? (await this.trustStore.pinDirectoryKey(this.apiUrl, presented));
       if (pinned !== presented) {
         throw new B3iqKeyChangedError(
@@ -436,6 +437,14 @@ class B3iqClient {
       ...(input.maxPriceWei === undefined ? {} : { max_price_wei: input.maxPriceWei }),
       encrypted_request: envelope,
     };
+  }
+}
+
+function canonicalOrAsGiven(publicKeySpki: string): string {
+  try {
+    return canonicalDirectoryKey(publicKeySpki);
+  } catch {
+    return publicKeySpki;
   }
 }
 
