@@ -150,7 +150,7 @@ class B3iqClient {
   }
 
   /** The receipt as the API serves it, unchecked (see `verifyReceipt`). */
-  getReceipt(receiptHash: string): Promise<ReceiptView> {
+  async getReceipt(receiptHash: string): Promise<ReceiptView> {
     if (!/^[0-9a-f]{64}$/.test(receiptHash)) {
       throw new B3iqReceiptError(`${JSON.stringify(receiptHash)} is not a receipt hash (64 lowercase hex digits)`);
     }

@@ -6,7 +6,7 @@
  * The file store keeps them in `~/.b3iq/known-keys.json` (`$HOME` decides), mode 0600 in a 0700
  * folder, rewritten atomically (a temporary file renamed over it). Pins hold public keys only.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -111,13 +111,19 @@ class FileTrustStore implements TrustStore {
     return parsed as KnownKeysFile;
   }
 
-  /** Read, change and write back, one change at a time within this process. */
+  /**
+   * Read, change and write back, one change at a time within this process. Two processes pinning at
+   * the same moment may lose one of the two new pins (never change an existing one): it is pinned
+   * again on its next use.
+   */
   #update<T>(change: (pins: Record<string, ApiPins>) => T): Promise<T> {
     const next = this.#writing.then(async () => {
       const content = await this.#read();
+      const before = JSON.stringify(content);
       const result = change(content.apis);
+      if (JSON.stringify(content) === before) return result; // nothing new: the file stays as it is
       await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      const temporary = `${this.file}.${process.pid}.${Date.now()}.tmp`;
+      const temporary = `${this.file}.${randomUUID()}.tmp`;
       await writeFile(temporary, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
       await rename(temporary, this.file);
       return result;

@@ -73,6 +73,19 @@ describe('FileTrustStore', () => {
     expect(await new FileTrustStore(file).nodeIdentityKey(API, 'node-b')).toBe('id-b');
   });
 
+  it('leaves the file as it is when a pin is already there (no rewrite on every run)', async () => {
+    const file = tempFile();
+    const store = new FileTrustStore(file);
+    await store.pinDirectoryKey(API, 'dir-1');
+    const inode = statSync(file).ino;
+
+    await store.pinDirectoryKey(API, 'dir-1');
+    await store.pinDirectoryKey(API, 'dir-2');
+
+    // The atomic write renames a new file over the old one: the same inode means no write happened.
+    expect(statSync(file).ino).toBe(inode);
+  });
+
   it('lives under $HOME/.b3iq by default', () => {
     const home = process.env.HOME;
     process.env.HOME = '/tmp/someone';
