@@ -85,7 +85,10 @@ async function run(command: string[], values: Options): Promise<Output> {
   switch (key) {
     case 'nodes show': {
       const verified = await client().getVerifiedNode(required(target, 'a node id'));
-      return { human: formatNode(verified), json: { ...verified.node, trusted_key_ids: verified.trustedKeys.map((k) => k.key_id) } };
+      return {
+        human: formatNode(verified),
+        json: { ...verified.node, trusted_key_ids: verified.trustedKeys.map((k) => k.key_id), rejected_keys: verified.rejectedKeys },
+      };
     }
     case 'jobs submit': {
       const nodeId = required(values.node, '--node');
