@@ -2,44 +2,15 @@
  * The `b3iq` binary as a customer runs it (spawned, built by `npm run build`), against the
  * deployed API. The token only ever comes from a file.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { b3iq } from './support/b3iq.js';
 import { answerJob } from './support/node-calls.js';
 import { account, newCustomer, newNode, type TestCustomer, type TestNode } from './support/world.js';
 
-const BINARY = fileURLToPath(new URL('../../packages/sdk/dist/cli/main.js', import.meta.url));
 const { apiUrl } = inject('localStack');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function b3iq(args: string[], options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BINARY, ...args], {
-      cwd: options.cwd ?? tmpdir(),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
-}
 
 let customer: TestCustomer;
 let node: TestNode;
@@ -57,6 +28,8 @@ beforeAll(async () => {
     B3IQ_CUSTOMER_ID: customer.customerId,
     B3IQ_CUSTOMER_TOKEN_FILE: tokenFile,
     B3IQ_KEY_DIR: path.join(workDir, 'keys'),
+    // The CLI pins this run's stack in a home of its own (~/.b3iq/known-keys.json).
+    HOME: path.join(workDir, 'home'),
   };
 });
 
@@ -67,7 +40,7 @@ describe('b3iq', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`node ${node.nodeId}: active`);
     expect(run.stdout).toContain('5000000000000000 wei (0.005 ETH)');
-    expect(run.stdout).toContain(`${node.keyId}  signature verified`);
+    expect(run.stdout).toContain(`${node.keyId}  signatures verified`);
   });
 
   it('submits a prompt from stdin, shows it queued, and opens the answer once it comes', async () => {
@@ -164,7 +137,7 @@ describe('b3iq', () => {
     const nested = path.join(project, 'src');
     mkdirSync(nested);
 
-    const run = await b3iq(['account', '--json'], { env: { B3IQ_KEY_DIR: env.B3IQ_KEY_DIR! }, cwd: nested });
+    const run = await b3iq(['account', '--json'], { env: { B3IQ_KEY_DIR: env.B3IQ_KEY_DIR!, HOME: env.HOME! }, cwd: nested });
 
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).customer_id).toBe(customer.customerId);

@@ -96,6 +96,8 @@ describe('npm run dev', () => {
       B3IQ_CUSTOMER_ID: local.demo.customer_id,
       B3IQ_CUSTOMER_TOKEN_FILE: tokenFile,
       B3IQ_KEY_DIR: path.join(localDir, 'keys'),
+      // Its pins (~/.b3iq/known-keys.json) go with the test's folder, not the user's home.
+      HOME: localDir,
     };
     const submitted = JSON.parse(
       execFileSync(process.execPath, [CLI, 'jobs', 'submit', '--node', local.demo.node_id, '--model', local.demo.model_id, '--json'], {

@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { B3iqClient, FileKeyStore } from 'b3iq-private-inference/sdk';
+import { B3iqClient, FileKeyStore, MemoryTrustStore } from 'b3iq-private-inference/sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { NodeAgent } from '../../packages/node-agent/src/agent.js';
 import { echoBackend } from '../../packages/node-agent/src/backends.js';
@@ -46,6 +46,7 @@ describe('a job from the SDK to the node agent and back', () => {
       customerId: customer.customerId,
       customerToken: customer.token,
       keyStore: new FileKeyStore(mkdtempSync(path.join(tmpdir(), 'b3iq-keys-'))),
+      trustStore: new MemoryTrustStore(),
     });
     const prompts = Array.from({ length: 5 }, (_, i) => `prompt ${i}: ${'ünïcödé '.repeat(i)}`);
 

@@ -11,6 +11,7 @@ import {
   B3iqKeyTrustError,
   B3iqTimeoutError,
   FileKeyStore,
+  MemoryTrustStore,
 } from 'b3iq-private-inference/sdk';
 import { describe, expect, inject, it } from 'vitest';
 import { adminHeaders, callApi } from './support/api.js';
@@ -37,6 +38,8 @@ function clientFor(customer: TestCustomer, options: { keyDir?: string; fetch?: t
     customerId: customer.customerId,
     customerToken: customer.token,
     keyStore: new FileKeyStore(options.keyDir ?? mkdtempSync(path.join(tmpdir(), 'b3iq-keys-'))),
+    // Pins in memory: each client meets this run's stack afresh, and nothing is written under $HOME.
+    trustStore: new MemoryTrustStore(),
     retry: { baseDelayMs: 10 },
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.pinnedDirectoryKey ? { pinnedDirectoryKey: options.pinnedDirectoryKey } : {}),
@@ -173,6 +176,7 @@ describe('B3iqClient', () => {
         transport_keys: [
           signedTransportKey(node, { key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey), valid_until: validUntil }),
         ],
+        identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(node.identitySecretKey)),
       },
     });
     const staleView = JSON.stringify(enrolled.body);

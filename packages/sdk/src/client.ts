@@ -1,9 +1,12 @@
 /**
  * The B3IQ customer client: seal a job for a node, submit it, wait for it, open the answer.
  *
- * Trust: a node's transport keys are used only when their records verify against the key
- * directory, which the caller may pin; the control plane can route and bill but cannot swap in
- * a key of its own.
+ * Trust: the key directory of each API URL and each node's identity key are pinned the first time
+ * the client meets them (see trust-store.ts); a different one later is refused before anything is
+ * sealed or sent. A transport key is used only when the directory's signature and the node's own
+ * signature both vouch for it, and an answer is opened only after the node's receipt, signed by
+ * its pinned identity key, states the client's own request and this very response. The control
+ * plane can route and bill but can neither swap in a key of its own nor forge an answer.
  *
  * @example
  * const client = new B3iqClient({ apiUrl, customerId, customerToken, keyStore: new FileKeyStore('.b3iq/keys') });
@@ -16,11 +19,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type AcceptedJob,
   type AccountView,
+  apiUrlProblem,
   B3iqApiError,
   type ChatMessage,
   DEFAULT_RETRY,
   decodeBase64url,
+  type Envelope,
   encodeBase64url,
+  envelopeSha256,
   type HttpOptions,
   type InferenceRequest,
   type InferenceResponse,
@@ -30,22 +36,40 @@ import {
   type NodeView,
   openEnvelope,
   type PublishedTransportKey,
+  type Receipt,
+  type ReceiptView,
   type RetryPolicy,
   requestJson,
   sealEnvelope,
   TERMINAL_STATUSES,
 } from '@b3iq/protocol';
-import { B3iqDecryptError, B3iqJobIdInUseError, B3iqKeyTrustError, B3iqTimeoutError } from './errors.js';
-import { type KeyStore, MemoryKeyStore } from './key-store.js';
+import { checkReceipt } from './answer-receipt.js';
+import {
+  B3iqConfigError,
+  B3iqDecryptError,
+  B3iqJobIdInUseError,
+  B3iqKeyChangedError,
+  B3iqKeyTrustError,
+  B3iqReceiptError,
+  B3iqTimeoutError,
+} from './errors.js';
+import { type KeyStore, MemoryKeyStore, type PendingJobKey } from './key-store.js';
+import { chooseKey, directoryVouchesFor, type KeyVerdicts, verifyNodeKeys } from './node-trust.js';
+import { FileTrustStore, fingerprint, type TrustStore } from './trust-store.js';
 
 interface B3iqClientOptions {
-  /** Base URL without a trailing slash, e.g. `https://control-plane.example.com/prod`. */
+  /** Base URL without a trailing slash, e.g. `https://control-plane.example.com/prod`; `https://` unless it is this machine. */
   apiUrl: string;
   customerId: string;
   customerToken: string;
   /** Where request secrets wait for their answers; in memory unless given. */
   keyStore?: KeyStore;
-  /** base64url DER SPKI of the key directory to trust; without it, the API's directory is trusted on first use. */
+  /**
+   * Where the directory and node identity keys are pinned on first use. Default: the file store at
+   * `~/.b3iq/known-keys.json`, the one `b3iq` uses; `MemoryTrustStore` remembers nothing past the process.
+   */
+  trustStore?: TrustStore;
+  /** base64url DER SPKI of the key directory to trust; it wins over the trust store's pin. */
   pinnedDirectoryKey?: string;
   retry?: Partial<RetryPolicy>;
   fetch?: typeof fetch;
@@ -65,10 +89,19 @@ interface SubmitJobInput {
   keyId?: string;
 }
 
-/** A node as the client trusts it: its answer from the API and the keys whose records verify. */
+/** A node as the client trusts it: its answer from the API, the keys both signatures vouch for, and why the others are not used. */
 interface VerifiedNode {
   node: NodeView;
   trustedKeys: PublishedTransportKey[];
+  rejectedKeys: { key_id: string; reason: string }[];
+  /** The node identity key the client trusts (pinned, or pinned now); null: none, so no key is used. */
+  identityKey: string | null;
+}
+
+/** A pin changed by an explicit accept: the key before (if any) and after, by fingerprint. */
+interface PinChange {
+  previous: string | undefined;
+  current: string;
 }
 
 interface WaitOptions {
@@ -83,13 +116,17 @@ interface WaitOptions {
 class B3iqClient {
   readonly customerId: string;
   readonly keyStore: KeyStore;
+  readonly trustStore: TrustStore;
   readonly #http: HttpOptions;
   readonly #pinnedDirectoryKey: string | undefined;
   #directory: Promise<KeyDirectory> | undefined;
 
   constructor(options: B3iqClientOptions) {
+    const problem = apiUrlProblem(options.apiUrl);
+    if (problem !== undefined) throw new B3iqConfigError(problem);
     this.customerId = options.customerId;
     this.keyStore = options.keyStore ?? new MemoryKeyStore();
+    this.trustStore = options.trustStore ?? new FileTrustStore();
     this.#pinnedDirectoryKey = options.pinnedDirectoryKey;
     this.#http = {
       apiUrl: options.apiUrl.replace(/\/+$/, ''),
@@ -99,12 +136,25 @@ class B3iqClient {
     };
   }
 
+  /** The API URL the client calls, as its pins are keyed. */
+  get apiUrl(): string {
+    return this.#http.apiUrl;
+  }
+
   getNode(nodeId: string): Promise<NodeView> {
     return requestJson(this.#http, 'GET', `/v1/private-inference/nodes/${encodeURIComponent(nodeId)}`);
   }
 
   getJob(jobId: string): Promise<JobView> {
     return requestJson(this.#http, 'GET', `/v1/private-inference/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  /** The receipt as the API serves it, unchecked (see `verifyReceipt`). */
+  async getReceipt(receiptHash: string): Promise<ReceiptView> {
+    if (!/^[0-9a-f]{64}$/.test(receiptHash)) {
+      throw new B3iqReceiptError(`${JSON.stringify(receiptHash)} is not a receipt hash (64 lowercase hex digits)`);
+    }
+    return requestJson(this.#http, 'GET', `/v1/receipts/${receiptHash}`);
   }
 
   /**
@@ -119,13 +169,25 @@ class B3iqClient {
     return requestJson(this.#http, 'GET', '/v1/billing/account');
   }
 
-  /** The key directory, checked against the pinned key when there is one; fetched once. */
+  /**
+   * The key directory, checked against the pin: `pinnedDirectoryKey` when given, else the trust
+   * store's, which records it on first use. Fetched once.
+   */
   keyDirectory(): Promise<KeyDirectory> {
-    this.#directory ??= requestJson<KeyDirectoryView>(this.#http, 'GET', '/v1/private-inference/key-directory').then((view) => {
-      if (this.#pinnedDirectoryKey !== undefined && view.public_key_spki !== this.#pinnedDirectoryKey) {
-        throw new B3iqKeyTrustError('the API presented a key directory other than the pinned one; refusing to trust its node keys');
+    this.#directory ??= this.#presentedDirectory().then(async (directory) => {
+      const presented = directory.publicKeySpki;
+      // A pin that is not even a key cannot match: refused below like any other directory than the pinned one.
+      const optionPin = this.#pinnedDirectoryKey === undefined ? undefined : canonicalOrAsGiven(this.#pinnedDirectoryKey);
+      const pinned = optionPin ?? (await this.trustStore.pinDirectoryKey(this.apiUrl, presented));
+      if (pinned !== presented) {
+        throw new B3iqKeyChangedError(
+          { kind: 'directory', apiUrl: this.apiUrl },
+          fingerprint(pinned),
+          fingerprint(presented),
+          optionPin !== undefined,
+        );
       }
-      return new KeyDirectory(decodeBase64url(view.public_key_spki) ?? new Uint8Array());
+      return directory;
     });
     this.#directory.catch(() => {
       this.#directory = undefined;
@@ -133,12 +195,68 @@ class B3iqClient {
     return this.#directory;
   }
 
-  /** The node, and those of its transport keys whose signed records verify and whose signed window is open. */
+  /**
+   * The node the caller asked for, with the keys the client may seal to. Its identity key is
+   * pinned on first use (when the directory vouches for it); another one later is refused.
+   */
   async getVerifiedNode(nodeId: string): Promise<VerifiedNode> {
+    const { node, verdicts, identityKey } = await this.#verifiedNode(nodeId);
+    return { node, trustedKeys: verdicts.trusted.map(({ key }) => key), rejectedKeys: verdicts.rejected, identityKey };
+  }
+
+  async #verifiedNode(nodeId: string): Promise<{ node: NodeView; verdicts: KeyVerdicts; identityKey: string | null }> {
     const [node, directory] = await Promise.all([this.getNode(nodeId), this.keyDirectory()]);
-    const now = Date.now();
-    const trustedKeys = node.transport_keys.filter((key) => directory.verifies(key, node.node_id) && !expiredBy(key, now));
-    return { node, trustedKeys };
+    if (node.node_id !== nodeId) {
+      throw new B3iqKeyTrustError(`asked for node ${nodeId}, the API answered with node ${String(node.node_id)}; refusing it`);
+    }
+    const identityKey = await this.#trustedIdentity(node, directory);
+    return { node, verdicts: verifyNodeKeys(node, nodeId, identityKey, directory, Date.now()), identityKey };
+  }
+
+  /** Fetches the receipt and returns what it states, once its hash holds and the node's pinned identity key signed it. */
+  async verifyReceipt(receiptHash: string): Promise<Receipt> {
+    const view = await this.getReceipt(receiptHash);
+    const nodeId = (view.receipt as { node_id?: unknown }).node_id;
+    if (typeof nodeId !== 'string') throw new B3iqReceiptError(`receipt ${receiptHash} names no node`);
+    const identityKey = await this.#identityKeyOf(nodeId);
+    const checked = checkReceipt(view, { receiptHash, identityKey, node_id: nodeId });
+    if ('problem' in checked) throw new B3iqReceiptError(`receipt ${receiptHash} does not verify: ${checked.problem}`);
+    return checked.receipt;
+  }
+
+  /** Pins the key directory the API presents now in place of the pinned one (after its operator confirms a rotation). */
+  async acceptDirectoryKey(): Promise<PinChange> {
+    const presented = (await this.#presentedDirectory()).publicKeySpki;
+    const previous = await this.trustStore.directoryKey(this.apiUrl);
+    await this.trustStore.pinDirectoryKey(this.apiUrl, presented, { replace: true });
+    this.#directory = undefined;
+    return { previous: previous === undefined ? undefined : fingerprint(previous), current: fingerprint(presented) };
+  }
+
+  /** Pins the key directory ahead of first use, e.g. from the stack's deploy output (base64url DER SPKI). */
+  async pinDirectoryKey(publicKeySpki: string): Promise<PinChange> {
+    const key = canonicalDirectoryKey(publicKeySpki);
+    const previous = await this.trustStore.directoryKey(this.apiUrl);
+    await this.trustStore.pinDirectoryKey(this.apiUrl, key, { replace: true });
+    this.#directory = undefined;
+    return { previous: previous === undefined ? undefined : fingerprint(previous), current: fingerprint(key) };
+  }
+
+  /**
+   * Pins the identity key the node presents now in place of the pinned one. The (pinned) key
+   * directory must still vouch for it: a record it signed names the new key.
+   */
+  async acceptNodeIdentityKey(nodeId: string): Promise<PinChange> {
+    const [node, directory] = await Promise.all([this.getNode(nodeId), this.keyDirectory()]);
+    const presented = node.identity_public_key_ed25519;
+    if (node.node_id !== nodeId)
+      throw new B3iqKeyTrustError(`asked for node ${nodeId}, the API answered with node ${String(node.node_id)}`);
+    if (typeof presented !== 'string' || !directoryVouchesFor(node, nodeId, presented, directory)) {
+      throw new B3iqKeyTrustError(`node ${nodeId} presents no identity key that the key directory vouches for; nothing to accept`);
+    }
+    const previous = await this.trustStore.nodeIdentityKey(this.apiUrl, nodeId);
+    await this.trustStore.pinNodeIdentityKey(this.apiUrl, nodeId, presented, { replace: true });
+    return { previous: previous === undefined ? undefined : fingerprint(previous), current: fingerprint(presented) };
   }
 
   /**
@@ -183,7 +301,8 @@ class B3iqClient {
 
   /**
    * Opens a completed job's answer with the request's secret from the key store, then forgets the
-   * secret (it has no other use).
+   * secret (it has no other use). First the job's receipt must hold: signed by the node's pinned
+   * identity key, stating this client's own request and the response being opened.
    */
   async openAnswer(job: JobView): Promise<InferenceResponse> {
     if (job.encrypted_response === null) {
@@ -195,13 +314,14 @@ class B3iqClient {
         `no request key for job ${job.job_id} in the key store; only the client that submitted it can open it, once`,
       );
     }
+    await this.#checkAnswerReceipt(job, job.encrypted_response as Envelope, pending);
     let plaintext: Uint8Array;
     try {
       plaintext = openEnvelope('response', decodeBase64url(pending.ephemeral_secret_key) ?? new Uint8Array(), job.encrypted_response, {
         key_id: pending.key_id,
-        node_id: job.node_id,
-        model_id: job.model_id,
-        job_id: job.job_id,
+        node_id: pending.node_id,
+        model_id: pending.model_id,
+        job_id: pending.job_id,
       });
     } catch (error) {
       throw new B3iqDecryptError(`the answer to job ${job.job_id} does not open with its request key`, { cause: error });
@@ -210,17 +330,84 @@ class B3iqClient {
     return JSON.parse(new TextDecoder().decode(plaintext)) as InferenceResponse;
   }
 
-  async #sealFor(input: SubmitJobInput, jobId: string, plaintext: Uint8Array, replace: boolean) {
-    const { node, trustedKeys } = await this.getVerifiedNode(input.nodeId);
-    const key = chooseKey(trustedKeys, input.keyId);
-    if (key === undefined) {
-      throw new B3iqKeyTrustError(
-        input.keyId === undefined
-          ? `node ${node.node_id} has no transport key whose signed record verifies; do not send it anything`
-          : `node ${node.node_id} has no verified transport key ${input.keyId}`,
+  /** Throws unless the job's receipt binds the answer to the node this client sealed its request for. */
+  async #checkAnswerReceipt(job: JobView, response: Envelope, pending: PendingJobKey): Promise<void> {
+    const refuse = (why: string) => new B3iqReceiptError(`the answer to job ${pending.job_id} is not opened: ${why}`);
+    if (job.node_id !== pending.node_id || job.model_id !== pending.model_id) {
+      throw refuse(
+        `the job names node ${job.node_id} and model ${job.model_id}, the request was sealed for ${pending.node_id}, ${pending.model_id}`,
       );
     }
-    const binding = { key_id: key.key_id, node_id: node.node_id, model_id: input.modelId };
+    if (pending.request_sha256 === undefined) throw refuse('its request key was saved by an older client, without the request hash');
+    if (job.receipt_hash === null) throw refuse('the job has no receipt from its node');
+    const identityKey = await this.#identityKeyOf(pending.node_id);
+    const checked = checkReceipt(await this.getReceipt(job.receipt_hash), {
+      receiptHash: job.receipt_hash,
+      identityKey,
+      node_id: pending.node_id,
+      model_id: pending.model_id,
+      job_id: pending.job_id,
+      request_sha256: pending.request_sha256,
+      response_sha256: envelopeSha256(response),
+    });
+    if ('problem' in checked) throw refuse(`its receipt does not hold: ${checked.problem}`);
+  }
+
+  /** The directory key the API presents, parsed (not yet checked against any pin). */
+  async #presentedDirectory(): Promise<KeyDirectory> {
+    const view = await requestJson<KeyDirectoryView>(this.#http, 'GET', '/v1/private-inference/key-directory');
+    try {
+      return new KeyDirectory(decodeBase64url(String(view.public_key_spki)) ?? new Uint8Array());
+    } catch (error) {
+      throw new B3iqKeyTrustError(`the key directory of ${this.apiUrl} is not a public key`, { cause: error });
+    }
+  }
+
+  /**
+   * The identity key to trust for `node`: the pin, which the node must present; else the key it
+   * presents, pinned now if the directory vouches for it. null when it presents none.
+   */
+  async #trustedIdentity(node: NodeView, directory: KeyDirectory): Promise<string | null> {
+    const nodeId = node.node_id;
+    const presented = typeof node.identity_public_key_ed25519 === 'string' ? node.identity_public_key_ed25519 : null;
+    const pinned = await this.trustStore.nodeIdentityKey(this.apiUrl, nodeId);
+    const subject = { kind: 'node', apiUrl: this.apiUrl, nodeId } as const;
+    if (pinned !== undefined) {
+      if (presented !== pinned)
+        throw new B3iqKeyChangedError(subject, fingerprint(pinned), presented === null ? 'none' : fingerprint(presented));
+      return pinned;
+    }
+    if (presented === null || !directoryVouchesFor(node, nodeId, presented, directory)) return presented;
+    const now = await this.trustStore.pinNodeIdentityKey(this.apiUrl, nodeId, presented);
+    if (now !== presented) throw new B3iqKeyChangedError(subject, fingerprint(now), fingerprint(presented));
+    return presented;
+  }
+
+  /** The node's pinned identity key; a node not met yet is read (and pinned) first. */
+  async #identityKeyOf(nodeId: string): Promise<string> {
+    const pinned = await this.trustStore.nodeIdentityKey(this.apiUrl, nodeId);
+    if (pinned !== undefined) return pinned;
+    const { identityKey } = await this.getVerifiedNode(nodeId);
+    const now = await this.trustStore.nodeIdentityKey(this.apiUrl, nodeId);
+    if (identityKey === null || now === undefined) {
+      throw new B3iqKeyTrustError(`node ${nodeId} has no identity key that the key directory vouches for`);
+    }
+    return now;
+  }
+
+  async #sealFor(input: SubmitJobInput, jobId: string, plaintext: Uint8Array, replace: boolean) {
+    const { verdicts } = await this.#verifiedNode(input.nodeId);
+    const chosen = chooseKey(verdicts.trusted, input.keyId);
+    if (chosen === undefined) {
+      const why = verdicts.rejected.map((rejected) => `${rejected.key_id}: ${rejected.reason}`).join('; ');
+      throw new B3iqKeyTrustError(
+        (input.keyId === undefined
+          ? `node ${input.nodeId} has no transport key that both the key directory and the node vouch for; nothing was sent`
+          : `node ${input.nodeId} has no verified transport key ${input.keyId}; nothing was sent`) + (why ? ` (${why})` : ''),
+      );
+    }
+    const { key } = chosen;
+    const binding = { key_id: key.key_id, node_id: input.nodeId, model_id: input.modelId };
     const { envelope, ephemeralSecretKey } = sealEnvelope(
       'request',
       decodeBase64url(key.public_key_x25519) ?? new Uint8Array(),
@@ -231,10 +418,11 @@ class B3iqClient {
       {
         customer_id: this.customerId,
         job_id: jobId,
-        node_id: node.node_id,
+        node_id: input.nodeId,
         model_id: input.modelId,
         key_id: key.key_id,
         ephemeral_secret_key: encodeBase64url(ephemeralSecretKey),
+        request_sha256: envelopeSha256(envelope),
         created_at: new Date().toISOString(),
       },
       { replace },
@@ -244,11 +432,30 @@ class B3iqClient {
     }
     return {
       job_id: jobId,
-      node_id: node.node_id,
+      node_id: input.nodeId,
       model_id: input.modelId,
       ...(input.maxPriceWei === undefined ? {} : { max_price_wei: input.maxPriceWei }),
       encrypted_request: envelope,
     };
+  }
+}
+
+function canonicalOrAsGiven(publicKeySpki: string): string {
+  try {
+    return canonicalDirectoryKey(publicKeySpki);
+  } catch {
+    return publicKeySpki;
+  }
+}
+
+/** A directory key as pinned: the canonical base64url DER SPKI; refuses what is not a public key. */
+function canonicalDirectoryKey(publicKeySpki: string): string {
+  try {
+    return new KeyDirectory(decodeBase64url(publicKeySpki) ?? new Uint8Array()).publicKeySpki;
+  } catch (error) {
+    throw new B3iqConfigError('the directory key to pin is not a base64url DER SubjectPublicKeyInfo (see the deploy output)', {
+      cause: error,
+    });
   }
 }
 
@@ -259,18 +466,5 @@ function inferenceRequest(input: SubmitJobInput): InferenceRequest {
   throw new TypeError('submitJob needs a prompt, messages or a request');
 }
 
-/** True when the key's signed record says its validity window ended at or before `now`. */
-function expiredBy(key: PublishedTransportKey, now: number): boolean {
-  const { valid_until: validUntil } = JSON.parse(key.signed_record) as { valid_until?: string };
-  return validUntil !== undefined && !(Date.parse(validUntil) > now);
-}
-
-/** The named key, or the most recently issued one. */
-function chooseKey(keys: PublishedTransportKey[], keyId: string | undefined): PublishedTransportKey | undefined {
-  if (keyId !== undefined) return keys.find((key) => key.key_id === keyId);
-  const issuedAt = (key: PublishedTransportKey) => (JSON.parse(key.signed_record) as { issued_at: string }).issued_at;
-  return [...keys].sort((a, b) => (issuedAt(a) < issuedAt(b) ? 1 : -1))[0];
-}
-
-export type { B3iqClientOptions, SubmitJobInput, VerifiedNode, WaitOptions };
+export type { B3iqClientOptions, PinChange, SubmitJobInput, VerifiedNode, WaitOptions };
 export { B3iqClient };

@@ -2,7 +2,7 @@
  * Client configuration from the environment, as the CLI reads it:
  * `B3IQ_API_URL`, `B3IQ_CUSTOMER_ID`, `B3IQ_CUSTOMER_TOKEN_FILE` (a file holding the token; the
  * token itself is never taken from an argument or a variable), optional `B3IQ_DIRECTORY_KEY`
- * (the key directory to pin) and `B3IQ_KEY_DIR` (where request secrets wait, default
+ * (the key directory to pin; it wins over the pins in `~/.b3iq/known-keys.json`) and `B3IQ_KEY_DIR` (where request secrets wait, default
  * `~/.b3iq/job-keys`). What they leave unset comes from `.b3iq/local.json`, looked up from the
  * working directory upwards, which `npm run dev` writes.
  */

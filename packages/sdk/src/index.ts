@@ -18,13 +18,26 @@ export type {
   KeyDirectoryView,
   NodeView,
   PublishedTransportKey,
+  Receipt,
+  ReceiptView,
   RetryPolicy,
 } from '@b3iq/protocol';
-export { B3iqApiError, B3iqUnavailableError, openEnvelope, sealEnvelope, TERMINAL_STATUSES } from '@b3iq/protocol';
-export type { B3iqClientOptions, SubmitJobInput, VerifiedNode, WaitOptions } from './client.js';
+export { B3iqApiError, B3iqRedirectError, B3iqUnavailableError, openEnvelope, sealEnvelope, TERMINAL_STATUSES } from '@b3iq/protocol';
+export type { B3iqClientOptions, PinChange, SubmitJobInput, VerifiedNode, WaitOptions } from './client.js';
 export { B3iqClient } from './client.js';
 export type { ClientConfig } from './config.js';
 export { clientConfigFromEnvironment } from './config.js';
-export { B3iqConfigError, B3iqDecryptError, B3iqJobIdInUseError, B3iqKeyTrustError, B3iqTimeoutError } from './errors.js';
+export type { PinSubject } from './errors.js';
+export {
+  B3iqConfigError,
+  B3iqDecryptError,
+  B3iqJobIdInUseError,
+  B3iqKeyChangedError,
+  B3iqKeyTrustError,
+  B3iqReceiptError,
+  B3iqTimeoutError,
+} from './errors.js';
 export type { KeyStore, PendingJobKey } from './key-store.js';
 export { FileKeyStore, MemoryKeyStore } from './key-store.js';
+export type { ApiPins, TrustStore } from './trust-store.js';
+export { FileTrustStore, fingerprint, MemoryTrustStore } from './trust-store.js';

@@ -13,6 +13,8 @@ interface PendingJobKey {
   key_id: string;
   /** base64url X25519 secret key of the request's sender. */
   ephemeral_secret_key: string;
+  /** envelopeSha256 of the request as sealed: the node's receipt must state it (absent in keys saved before receipts were checked). */
+  request_sha256?: string;
   created_at: string;
 }
 

@@ -1,7 +1,7 @@
 import type { JobView } from '@b3iq/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatJob, wei } from '../../../packages/sdk/src/cli/output.js';
+import { formatJob, printable, wei } from '../../../packages/sdk/src/cli/output.js';
 
 describe('wei', () => {
   it.each([
@@ -78,5 +78,50 @@ describe('formatJob', () => {
     expect(answered).toContain('\nHello!\n');
     expect(answered).toContain('2 prompt + 3 completion tokens');
     expect(failed).toContain('the node could not answer: model_failed: out of memory');
+  });
+});
+
+describe('printable', () => {
+  it.each([
+    { case: 'an ESC sequence that clears the screen', text: 'a\u001b[2Jb', shown: 'a\\u001b[2Jb' },
+    { case: 'an OSC title change ended by BEL', text: '\u001b]0;pwned\u0007', shown: '\\u001b]0;pwned\\u0007' },
+    { case: 'a carriage return that rewrites the line', text: 'ok\rno', shown: 'ok\\u000dno' },
+    { case: 'a C1 CSI and DEL', text: '\u009b31m\u007f', shown: '\\u009b31m\\u007f' },
+    { case: 'newlines, tabs and other text', text: 'line 1\n\tline 2 ünï 🙂', shown: 'line 1\n\tline 2 ünï 🙂' },
+  ])('shows $case escaped', ({ text, shown }) => {
+    expect(printable(text)).toBe(shown);
+  });
+
+  it('leaves no control character but newline and tab in any text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: the property is about control characters.
+        expect(printable(text)).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      }),
+    );
+  });
+
+  it('is applied to a node’s answer and error in a job’s human output', () => {
+    const job = {
+      job_id: 'job-1',
+      node_id: 'n',
+      model_id: 'm',
+      status: 'completed',
+      billing: { quoted_price_wei: '1', status: 'settled' },
+      created_at: 't',
+      completed_at: null,
+      encrypted_response: null,
+      receipt_hash: null,
+    } as unknown as JobView;
+
+    const answered = formatJob(job, {
+      message: { role: 'assistant', content: 'hi\u001b[2J' },
+      usage: { prompt_tokens: 1, completion_tokens: 1 },
+    });
+    const failed = formatJob(job, { error: { code: 'x\u001b', message: 'y\u0007' } });
+
+    expect(answered).toContain('hi\\u001b[2J');
+    expect(failed).toContain('x\\u001b: y\\u0007');
+    expect(answered + failed).not.toContain('\u001b');
   });
 });

@@ -28,4 +28,12 @@ class B3iqUnavailableError extends Error {
   }
 }
 
-export { B3iqApiError, B3iqUnavailableError, describeRefusal };
+/** The API answered with a redirect to another origin (or too many): not followed, so no credential leaves. */
+class B3iqRedirectError extends B3iqUnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'B3iqRedirectError';
+  }
+}
+
+export { B3iqApiError, B3iqRedirectError, B3iqUnavailableError, describeRefusal };

@@ -1,10 +1,11 @@
 /**
  * JSON over HTTPS to the control plane, with retries where a retry is safe: every call the SDK
  * makes is either a read or a submission that names its `job_id`, so a repeat after a network
- * error or a 5xx cannot reserve twice.
+ * error or a 5xx cannot reserve twice. Redirects are followed by hand, and only within the API's
+ * own origin: the credentials in the headers never go anywhere else.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { B3iqApiError, B3iqUnavailableError } from './errors.js';
+import { B3iqApiError, B3iqRedirectError, B3iqUnavailableError } from './errors.js';
 
 interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -25,6 +26,41 @@ interface HttpOptions {
 }
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
+const MAX_REDIRECTS = 3;
+const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * Why `apiUrl` is not an address to send credentials to, or `undefined` when it is: `https://`,
+ * or plain `http://` to this machine only (a local stack), where no one else is on the path.
+ */
+function apiUrlProblem(apiUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    return `the API URL ${JSON.stringify(apiUrl)} is not a URL`;
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.test(url.hostname)) return undefined;
+  return `the API URL ${url.origin} must use https:// (plain http:// only to localhost, 127.0.0.0/8 or [::1])`;
+}
+
+/** Fetches, following a redirect only to the same origin (with the same method, body and headers). */
+async function fetchWithinOrigin(options: HttpOptions, url: string, init: RequestInit): Promise<Response> {
+  let target = url;
+  for (let hop = 0; ; hop++) {
+    const response = await options.fetch(target, { ...init, redirect: 'manual' });
+    const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
+    if (location === null) return response;
+    await response.body?.cancel();
+    const next = new URL(location, target);
+    if (next.origin !== new URL(url).origin) {
+      throw new B3iqRedirectError(`the API redirected to another origin (${next.origin}); not following it with credentials`);
+    }
+    if (hop + 1 >= MAX_REDIRECTS) throw new B3iqRedirectError(`the API redirected more than ${MAX_REDIRECTS} times`);
+    target = next.href;
+  }
+}
 
 function problemFrom(status: number, body: unknown): B3iqApiError {
   const error = (body as { error?: { code?: unknown; title?: unknown; detail?: unknown } } | undefined)?.error;
@@ -50,7 +86,7 @@ async function requestJson<T>(options: HttpOptions, method: string, path: string
     let response: Response;
     let answer: string;
     try {
-      response = await options.fetch(`${options.apiUrl}${path}`, {
+      response = await fetchWithinOrigin(options, `${options.apiUrl}${path}`, {
         method,
         headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
         body: body === undefined ? undefined : text,
@@ -58,7 +94,7 @@ async function requestJson<T>(options: HttpOptions, method: string, path: string
       });
       answer = await response.text();
     } catch (error) {
-      if (signal?.aborted) throw error;
+      if (signal?.aborted || error instanceof B3iqRedirectError) throw error;
       lastFailure = timeout?.aborted
         ? `${options.apiUrl} did not answer within ${options.attemptTimeoutMs} ms`
         : `could not reach ${options.apiUrl} (${(error as Error).message})`;
@@ -81,4 +117,4 @@ async function requestJson<T>(options: HttpOptions, method: string, path: string
 }
 
 export type { HttpOptions, RetryPolicy };
-export { DEFAULT_RETRY, requestJson };
+export { apiUrlProblem, DEFAULT_RETRY, requestJson };

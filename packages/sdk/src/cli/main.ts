@@ -7,10 +7,28 @@ import type { InferenceResponse, JobView } from '@b3iq/protocol';
 import { B3iqApiError, B3iqUnavailableError, describeRefusal, runCommandLine, UsageError, type Values } from '@b3iq/protocol';
 import { B3iqClient } from '../client.js';
 import { clientConfigFromEnvironment } from '../config.js';
-import { B3iqConfigError, B3iqDecryptError, B3iqJobIdInUseError, B3iqKeyTrustError, B3iqTimeoutError } from '../errors.js';
+import {
+  B3iqConfigError,
+  B3iqDecryptError,
+  B3iqJobIdInUseError,
+  B3iqKeyChangedError,
+  B3iqKeyTrustError,
+  B3iqTimeoutError,
+} from '../errors.js';
 import { FileKeyStore } from '../key-store.js';
+import { FileTrustStore } from '../trust-store.js';
 import { readJobInput } from './input.js';
-import { formatAccepted, formatAccount, formatJob, formatNode, progressLine } from './output.js';
+import {
+  formatAccepted,
+  formatAccount,
+  formatJob,
+  formatNode,
+  formatPinChange,
+  formatPins,
+  formatReceipt,
+  printable,
+  progressLine,
+} from './output.js';
 import { EXIT, USAGE } from './usage.js';
 
 interface Output {
@@ -29,6 +47,7 @@ const OPTIONS = {
   'job-id': { type: 'string' },
   decrypt: { type: 'boolean' },
   timeout: { type: 'string' },
+  directory: { type: 'boolean' },
 } as const;
 
 type Options = Values<typeof OPTIONS>;
@@ -40,6 +59,7 @@ function client(): B3iqClient {
     customerId: config.customerId,
     customerToken: config.customerToken,
     keyStore: new FileKeyStore(config.keyDirectory),
+    trustStore: new FileTrustStore(),
     ...(config.pinnedDirectoryKey === undefined ? {} : { pinnedDirectoryKey: config.pinnedDirectoryKey }),
   });
 }
@@ -65,7 +85,10 @@ async function run(command: string[], values: Options): Promise<Output> {
   switch (key) {
     case 'nodes show': {
       const verified = await client().getVerifiedNode(required(target, 'a node id'));
-      return { human: formatNode(verified), json: { ...verified.node, trusted_key_ids: verified.trustedKeys.map((k) => k.key_id) } };
+      return {
+        human: formatNode(verified),
+        json: { ...verified.node, trusted_key_ids: verified.trustedKeys.map((k) => k.key_id), rejected_keys: verified.rejectedKeys },
+      };
     }
     case 'jobs submit': {
       const nodeId = required(values.node, '--node');
@@ -106,6 +129,28 @@ async function run(command: string[], values: Options): Promise<Output> {
         progress.stop();
       }
     }
+    case 'receipts verify': {
+      const receiptHash = required(target, 'a receipt hash');
+      const receipt = await client().verifyReceipt(receiptHash);
+      return { human: formatReceipt(receiptHash, receipt), json: { receipt_hash: receiptHash, verified: true, receipt } };
+    }
+    case 'trust show': {
+      const store = new FileTrustStore();
+      const pins = await store.list();
+      return { human: formatPins(store.file, pins), json: { file: store.file, apis: pins } };
+    }
+    case 'trust accept': {
+      if (values.directory === (values.node !== undefined)) throw new UsageError('trust accept takes --directory or --node <node_id>');
+      const api = client();
+      const change = values.node === undefined ? await api.acceptDirectoryKey() : await api.acceptNodeIdentityKey(values.node);
+      const what = values.node === undefined ? `key directory of ${api.apiUrl}` : `identity key of node ${values.node}`;
+      return { human: formatPinChange(what, change), json: change };
+    }
+    case 'trust pin-directory': {
+      const api = client();
+      const change = await api.pinDirectoryKey(required(target, 'the directory key (base64url DER SPKI)'));
+      return { human: formatPinChange(`key directory of ${api.apiUrl}`, change), json: change };
+    }
     case 'account': {
       const account = await client().getAccount();
       return { human: formatAccount(account), json: account };
@@ -138,6 +183,9 @@ function explain(error: unknown): { message: string; exitCode: number } {
   if (error instanceof B3iqUnavailableError)
     return { message: `${error.message}\nnext: check B3IQ_API_URL and retry`, exitCode: EXIT.unavailable };
   if (error instanceof B3iqTimeoutError) return { message: error.message, exitCode: EXIT.timeout };
+  if (error instanceof B3iqKeyChangedError) {
+    return { message: `${error.message}\nnext: if its operator confirms the change: ${error.acceptCommand}`, exitCode: EXIT.trust };
+  }
   if (error instanceof B3iqKeyTrustError || error instanceof B3iqDecryptError) return { message: error.message, exitCode: EXIT.trust };
   return { message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, exitCode: 1 };
 }
@@ -149,10 +197,14 @@ process.exitCode = await runCommandLine(
     options: OPTIONS,
     run: async (positionals, values) => {
       const output = await run(positionals, values);
-      process.stdout.write(values.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.human}\n`);
+      process.stdout.write(values.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${printable(output.human)}\n`);
       return output.exitCode ?? EXIT.ok;
     },
-    explain,
+    // What the API or a node said may hold terminal control characters: shown escaped.
+    explain: (error) => {
+      const explained = explain(error);
+      return { ...explained, message: printable(explained.message) };
+    },
   },
   process.argv.slice(2),
 );

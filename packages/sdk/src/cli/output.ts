@@ -1,7 +1,22 @@
-/** Human output for each kind of answer, and a progress line for terminals. */
+/**
+ * Human output for each kind of answer, and a progress line for terminals. Text from the API or a
+ * node is shown through `printable`: a control character in it could otherwise move the cursor,
+ * rewrite what was printed before or retitle the terminal.
+ */
 
-import type { AcceptedJob, AccountView, InferenceResponse, JobView } from '@b3iq/protocol';
-import type { VerifiedNode } from '../client.js';
+import type { AcceptedJob, AccountView, InferenceResponse, JobView, Receipt } from '@b3iq/protocol';
+import type { PinChange, VerifiedNode } from '../client.js';
+import { parseRecord } from '../node-trust.js';
+import { type ApiPins, fingerprint } from '../trust-store.js';
+
+// C0 controls but tab and newline, DEL, and C1 controls (ESC, CSI and the like start with one of these).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point of this pattern.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** `text` with every terminal control character but newline and tab shown escaped, e.g. `\u001b`. */
+function printable(text: string): string {
+  return text.replace(CONTROL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 const WEI_PER_ETH = 10n ** 18n;
 
@@ -13,16 +28,19 @@ function wei(amount: string): string {
   return `${amount} wei (${whole}${fraction ? `.${fraction}` : ''} ETH)`;
 }
 
-function formatNode({ node, trustedKeys }: VerifiedNode): string {
+function formatNode({ node, trustedKeys, rejectedKeys, identityKey }: VerifiedNode): string {
   const trusted = new Set(trustedKeys.map((key) => key.key_id));
+  const reasons = new Map(rejectedKeys.map((rejected) => [rejected.key_id, rejected.reason]));
   return [
     `node ${node.node_id}: ${node.status}`,
+    `identity key ${identityKey === null ? 'none: no key of this node is used' : `${fingerprint(identityKey)} (pinned)`}`,
     'models:',
     ...node.models.map((model) => `  ${model.model_id}  ${wei(model.price_wei)}`),
     'transport keys:',
     ...node.transport_keys.map((key) => {
-      const { issued_at } = JSON.parse(key.signed_record) as { issued_at?: string };
-      return `  ${key.key_id}  ${trusted.has(key.key_id) ? 'signature verified' : 'SIGNATURE DOES NOT VERIFY: not used'}  issued ${issued_at ?? '?'}`;
+      const issuedAt = parseRecord(key.signed_record)?.issued_at ?? '?';
+      const verdict = trusted.has(key.key_id) ? 'signatures verified' : `NOT USED: ${reasons.get(key.key_id) ?? 'does not verify'}`;
+      return `  ${key.key_id}  ${verdict}  issued ${issuedAt}`;
     }),
   ].join('\n');
 }
@@ -46,11 +64,11 @@ function formatJob(job: JobView, answer?: InferenceResponse): string {
   if (job.status === 'claimed' && job.completion_deadline) lines.push(`expires unless answered by ${job.completion_deadline}`);
   if (job.receipt_hash) lines.push(`receipt ${job.receipt_hash}`);
   if (answer !== undefined) {
-    if ('error' in answer) lines.push('', `the node could not answer: ${answer.error.code}: ${answer.error.message}`);
+    if ('error' in answer) lines.push('', printable(`the node could not answer: ${answer.error.code}: ${answer.error.message}`));
     else
       lines.push(
         '',
-        answer.message.content,
+        printable(answer.message.content),
         '',
         `(${answer.usage.prompt_tokens} prompt + ${answer.usage.completion_tokens} completion tokens)`,
       );
@@ -67,6 +85,34 @@ function formatAccount(account: AccountView): string {
     `reserved   ${wei(account.reserved_wei)}`,
     `available  ${wei(account.available_wei)}`,
   ].join('\n');
+}
+
+function formatReceipt(receiptHash: string, receipt: Receipt): string {
+  return [
+    `receipt ${receiptHash}: verified, signed by node ${receipt.node_id}'s pinned identity key`,
+    `job ${receipt.job_id} (command ${receipt.command_id}), model ${receipt.model_id}`,
+    `usage ${receipt.usage.prompt_tokens} prompt + ${receipt.usage.completion_tokens} completion tokens, price ${wei(receipt.price_wei)}`,
+    `request sha256 ${receipt.request_sha256}`,
+    `response sha256 ${receipt.response_sha256}`,
+    `issued ${receipt.issued_at}`,
+  ].join('\n');
+}
+
+function formatPins(file: string, pins: Record<string, ApiPins>): string {
+  const apis = Object.entries(pins);
+  if (apis.length === 0) return `no pins yet in ${file}; the first use of an API pins its key directory and nodes`;
+  return [
+    `pins in ${file}:`,
+    ...apis.flatMap(([apiUrl, api]) => [
+      apiUrl,
+      `  key directory  ${api.directory_key_spki === undefined ? 'not pinned' : fingerprint(api.directory_key_spki)}`,
+      ...Object.entries(api.nodes).map(([nodeId, key]) => `  node ${nodeId}  ${fingerprint(key)}`),
+    ]),
+  ].join('\n');
+}
+
+function formatPinChange(what: string, change: PinChange): string {
+  return `${what}: pinned ${change.current}${change.previous === undefined ? '' : change.previous === change.current ? ' (unchanged)' : ` in place of ${change.previous}`}`;
 }
 
 /** A one-line spinner on a terminal's stderr; nothing at all when stderr is not a terminal. */
@@ -89,4 +135,4 @@ function progressLine(stream: NodeJS.WriteStream = process.stderr) {
   };
 }
 
-export { formatAccepted, formatAccount, formatJob, formatNode, progressLine, wei };
+export { formatAccepted, formatAccount, formatJob, formatNode, formatPinChange, formatPins, formatReceipt, printable, progressLine, wei };

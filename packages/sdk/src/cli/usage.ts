@@ -14,7 +14,10 @@ const EXIT = {
   timeout: 5,
   /** The job ended without an answer: failed, expired or cancelled. */
   jobUnanswered: 6,
-  /** A node key did not verify, or an answer could not be opened. */
+  /**
+   * Trust failed: the key directory or a node's identity key is not the pinned one, a node key does
+   * not verify, an answer's receipt does not hold, or an answer could not be opened.
+   */
   trust: 7,
 } as const;
 
@@ -27,6 +30,10 @@ Usage:
   b3iq jobs wait <job_id> [--timeout SECONDS] [--decrypt]
   b3iq jobs cancel <job_id>
   b3iq account
+  b3iq receipts verify <receipt_hash>
+  b3iq trust show
+  b3iq trust accept --directory | --node <node_id>
+  b3iq trust pin-directory <base64url SPKI>
 
 Options:
   --json     machine-readable output on stdout
@@ -34,12 +41,19 @@ Options:
 
 Configuration (the token is never taken from the command line):
   B3IQ_API_URL, B3IQ_CUSTOMER_ID, B3IQ_CUSTOMER_TOKEN_FILE   or .b3iq/local.json from \`npm run dev\`
-  B3IQ_DIRECTORY_KEY   pin the key directory (base64url SPKI) that node keys must be signed by
+  B3IQ_DIRECTORY_KEY   pin the key directory (base64url SPKI) that node keys must be signed by;
+                       it wins over the pin in ~/.b3iq/known-keys.json
   B3IQ_KEY_DIR         where request keys wait for answers (default ~/.b3iq/job-keys)
+
+Trust: the key directory of each API URL and each node's identity key are pinned in
+~/.b3iq/known-keys.json the first time they are seen. A different key later stops the command
+before anything is sent (exit 7); accept it with \`b3iq trust accept\` only if the operator
+confirms the change. Answers are opened only when the node's signed receipt holds.
 
 Exit codes:
   0 ok · 1 refused by the API · 2 usage · 3 configuration · 4 API unavailable
-  5 timed out waiting · 6 job ended without an answer · 7 key trust or decryption failed
+  5 timed out waiting · 6 job ended without an answer
+  7 trust: a key is not the pinned one or does not verify, or an answer's receipt does not hold
 `;
 
 export { EXIT, USAGE };
