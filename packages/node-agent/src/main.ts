@@ -6,7 +6,7 @@
  * failure it was (see `b3iq-node --help`).
  */
 import { readFile } from 'node:fs/promises';
-import { B3iqApiError, describeRefusal, runCommandLine, UsageError, type Values } from '@b3iq/protocol';
+import { apiUrlProblem, B3iqApiError, describeRefusal, runCommandLine, UsageError, type Values } from '@b3iq/protocol';
 import { NodeAgent } from './agent.js';
 import { echoBackend, type InferenceBackend, openAiBackend } from './backends.js';
 import { addTransportKey, createKeyFile, DEFAULT_KEY_FILE, enrollmentBody, KeyFileError, loadKeyFile, type NodeKeys } from './key-file.js';
@@ -40,7 +40,8 @@ Usage:
 
 Options:
   --key-file FILE       the node's keys (default ~/.b3iq/node-keys.json, or B3IQ_NODE_KEY_FILE)
-  --api-url URL         the control plane's base URL, stage included (or B3IQ_API_URL)
+  --api-url URL         the control plane's base URL, stage included (or B3IQ_API_URL);
+                        https://, or http:// only to this machine (localhost, 127.0.0.0/8, [::1])
   --concurrency N       commands worked on at once (default 2)
   --backend echo        answers the last user message verbatim (default)
   --backend openai      an OpenAI-compatible server at --base-url, e.g. http://127.0.0.1:11434/v1
@@ -121,11 +122,8 @@ async function backendFrom(values: Options): Promise<InferenceBackend> {
 async function runAgent(values: Options): Promise<number> {
   const apiUrl = values['api-url'] ?? process.env.B3IQ_API_URL;
   if (apiUrl === undefined || apiUrl.length === 0) throw new ConfigError('no API URL; pass --api-url URL or set B3IQ_API_URL');
-  try {
-    if (!/^https?:$/.test(new URL(apiUrl).protocol)) throw new Error('not http');
-  } catch {
-    throw new ConfigError(`--api-url "${apiUrl}" is not an http(s) URL`);
-  }
+  const problem = apiUrlProblem(apiUrl);
+  if (problem !== undefined) throw new ConfigError(`--api-url: ${problem}`);
   const concurrency = integer(values.concurrency, '--concurrency', 2, 1, 100);
   const leaseSeconds = integer(values['lease-seconds'], '--lease-seconds', 120, 10, 43_200);
   const graceSeconds = integer(values['grace-seconds'], '--grace-seconds', 20, 0, 3_600);

@@ -105,6 +105,13 @@ describe('b3iq-node', () => {
     },
     { case: 'no API URL', args: ['run'], code: 3, message: /B3IQ_API_URL/ },
     {
+      case: 'a plain-http API URL off this machine',
+      args: ['run', '--api-url', 'http://control-plane.example/prod'],
+      code: 3,
+      message: /https:\/\//,
+    },
+    { case: 'an API URL that is not a URL', args: ['run', '--api-url', 'control-plane'], code: 3, message: /not a URL/ },
+    {
       case: 'a missing key file',
       args: ['run', '--api-url', 'http://127.0.0.1:9', '--key-file', '/nonexistent/keys.json'],
       code: 3,
