@@ -253,7 +253,8 @@ const UNROUTED: ProblemCode[] = ['not_found', 'method_not_allowed'];
 
 const SECURITY: Record<Access, Record<string, string[]>[]> = {
   customer: [{ customerId: [], customerToken: [] }],
-  admin: [{ adminToken: [] }],
+  // One or the other, by the stage's CDK context `adminAuth`.
+  admin: [{ adminToken: [] }, { adminSigV4: [] }],
   node: [{ nodeId: [], nodeTimestamp: [], nodeNonce: [], nodeSignature: [] }],
   public: [],
 };
@@ -263,7 +264,14 @@ const apiKey = (name: string, description: string) => ({ type: 'apiKey', in: 'he
 const SECURITY_SCHEMES = {
   customerId: apiKey('X-B3IQ-Customer-ID', 'the customer id'),
   customerToken: apiKey('X-B3IQ-Customer-Token', "the customer's token, shown once at creation"),
-  adminToken: apiKey('X-B3IQ-Admin-Token', 'the admin token (Secrets Manager)'),
+  adminToken: apiKey(
+    'X-B3IQ-Admin-Token',
+    'the admin token (Secrets Manager), on a stage deployed with adminAuth=token (dev, the local stack)',
+  ),
+  adminSigV4: apiKey(
+    'Authorization',
+    "AWS Signature Version 4 (service execute-api) with the operator's own AWS credentials, on a stage deployed with adminAuth=iam (every stage but dev by default)",
+  ),
   nodeId: apiKey('X-B3IQ-Node-ID', 'the node, signing with its enrolled Ed25519 identity key (b3iq-node-signature-v1)'),
   nodeTimestamp: apiKey('X-B3IQ-Timestamp', 'when the request was signed'),
   nodeNonce: apiKey('X-B3IQ-Nonce', 'a fresh nonce per request'),

@@ -282,6 +282,15 @@ describe('the OpenAPI document', () => {
     expect((schemas.Envelope!.properties!.ciphertext as Json).maxLength).toBe(Math.ceil((512 * 1024 * 4) / 3));
   });
 
+  it('lets every admin operation be called with the admin token or with SigV4, as the stage is deployed, and nothing else', () => {
+    const admin = operations().filter(({ path }) => path.startsWith('/v1/admin/'));
+
+    expect(admin.length).toBeGreaterThan(0);
+    for (const { operation } of admin) expect(operation.security).toEqual([{ adminToken: [] }, { adminSigV4: [] }]);
+    expect(document.components.securitySchemes.adminSigV4).toMatchObject({ in: 'header', name: 'Authorization' });
+    expect(operations().filter(({ operation }) => JSON.stringify(operation.security ?? []).includes('adminSigV4'))).toEqual(admin);
+  });
+
   it('says why API Gateway does not validate requests against it', () => {
     expect(document.info.description).toMatch(/API Gateway does not validate requests.*credentials/);
   });
