@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../lambdas/http/routes.js';
 import type { StageConfig } from '../../lib/config.js';
 import {
+  apiMethods,
   buildStack,
-  type CfnResource,
   removeAssemblies,
   render,
   resourceByPrefix,
@@ -345,36 +345,6 @@ describe('Lambda functions', () => {
 });
 
 describe('REST API', () => {
-  interface Method {
-    path: string;
-    httpMethod: string;
-    integrationUri: string;
-    integrationType: unknown;
-  }
-
-  /** Every API method with the full path of its resource. */
-  function methods(template: Template): Method[] {
-    const [apiId] = resourceByPrefix(template, 'AWS::ApiGateway::RestApi', 'ControlPlaneApi');
-    const resources = Object.fromEntries(resourcesOfType(template, 'AWS::ApiGateway::Resource'));
-    const pathOf = (resourceId: unknown): string => {
-      const rendered = render(resourceId);
-      if (rendered === `\${${apiId}.RootResourceId}`) return '';
-      const match = /^\$\{([A-Za-z0-9]+)\}$/.exec(rendered);
-      const resource: CfnResource | undefined = match === null ? undefined : resources[match[1]!];
-      if (resource === undefined) throw new Error(`unknown API resource ${rendered}`);
-      return `${pathOf(resource.Properties?.ParentId)}/${String(resource.Properties?.PathPart)}`;
-    };
-    return resourcesOfType(template, 'AWS::ApiGateway::Method').map(([, method]) => {
-      const integration = method.Properties?.Integration as { Uri: unknown; Type: unknown };
-      return {
-        path: pathOf(method.Properties?.ResourceId) || '/',
-        httpMethod: String(method.Properties?.HttpMethod),
-        integrationUri: render(integration.Uri),
-        integrationType: integration.Type,
-      };
-    });
-  }
-
   function invokes(template: Template, fn: keyof typeof functionPrefix): string {
     return `/functions/\${${logicalId(template, 'AWS::Lambda::Function', functionPrefix[fn])}.Arn}/invocations`;
   }
@@ -383,7 +353,7 @@ describe('REST API', () => {
     'routes $case to $function through a Lambda proxy integration',
     (route) => {
       const { template } = stage('prod');
-      const found = methods(template).filter((method) => method.path === route.path && method.httpMethod === route.method);
+      const found = apiMethods(template).filter((method) => method.path === route.path && method.httpMethod === route.method);
       expect(found).toHaveLength(1);
       expect(found[0]).toMatchObject({ integrationType: 'AWS_PROXY' });
       expect(found[0]!.integrationUri).toContain(invokes(template, route.function));
@@ -405,7 +375,7 @@ describe('REST API', () => {
 
   it('answers ANY other method on every route path, the root and unknown paths with customer-reads', () => {
     const { template } = stage('prod');
-    const anyPaths = methods(template)
+    const anyPaths = apiMethods(template)
       .filter((method) => method.httpMethod === 'ANY')
       .map((method) => {
         expect(method.integrationUri).toContain(invokes(template, 'customer-reads'));

@@ -151,6 +151,7 @@ interface ApiMethod {
   httpMethod: string;
   authorizationType: unknown;
   integrationUri: string;
+  integrationType: unknown;
 }
 
 /** Every method of the stack's REST API, with the full path of its resource. */
@@ -165,12 +166,16 @@ function apiMethods(template: Template): ApiMethod[] {
     if (resource === undefined) throw new Error(`unknown API resource ${rendered}`);
     return `${pathOf(resource.Properties?.ParentId)}/${String(resource.Properties?.PathPart)}`;
   };
-  return resourcesOfType(template, 'AWS::ApiGateway::Method').map(([, method]) => ({
-    path: pathOf(method.Properties?.ResourceId) || '/',
-    httpMethod: String(method.Properties?.HttpMethod),
-    authorizationType: method.Properties?.AuthorizationType,
-    integrationUri: render((method.Properties?.Integration as { Uri: unknown }).Uri),
-  }));
+  return resourcesOfType(template, 'AWS::ApiGateway::Method').map(([, method]) => {
+    const integration = method.Properties?.Integration as { Uri: unknown; Type: unknown };
+    return {
+      path: pathOf(method.Properties?.ResourceId) || '/',
+      httpMethod: String(method.Properties?.HttpMethod),
+      authorizationType: method.Properties?.AuthorizationType,
+      integrationUri: render(integration.Uri),
+      integrationType: integration.Type,
+    };
+  });
 }
 
 /** `x` or `[x, y]` as a list. */
