@@ -7,35 +7,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { B3iqClient, FileKeyStore, MemoryTrustStore } from 'b3iq-private-inference/sdk';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { NodeAgent } from '../../packages/node-agent/src/agent.js';
-import { echoBackend } from '../../packages/node-agent/src/backends.js';
-import { createKeyFile, enrollmentBody, type NodeKeys } from '../../packages/node-agent/src/key-file.js';
-import { adminHeaders, callApi } from './support/api.js';
-import { account, ledger, newCustomer, store, uniqueId } from './support/world.js';
+import { describe, expect, inject, it } from 'vitest';
+import { useEchoNode } from './support/node-agent.js';
+import { account, ledger, newCustomer, store } from './support/world.js';
 
 const { apiUrl } = inject('localStack');
 const PRICE = 2_000n;
-let keys: NodeKeys;
-let agent: NodeAgent;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  keys = await createKeyFile(path.join(mkdtempSync(path.join(tmpdir(), 'b3iq-node-')), 'keys.json'), { nodeId: uniqueId('node') });
-  const enrolled = await callApi('PUT', '/v1/admin/nodes/{node_id}', {
-    params: { node_id: keys.nodeId },
-    headers: adminHeaders(),
-    json: { ...enrollmentBody(keys), models: [{ model_id: 'echo-1', price_wei: PRICE.toString() }] },
-  });
-  expect(enrolled.status).toBe(200);
-  agent = new NodeAgent({ apiUrl, keys, backend: echoBackend, concurrency: 3, waitSeconds: 2, log: () => {} });
-  running = agent.run();
-});
-
-afterAll(async () => {
-  await agent.stop();
-  await running;
-});
+const node = useEchoNode({ modelId: 'echo-1', priceWei: PRICE }, { concurrency: 3 });
 
 describe('a job from the SDK to the node agent and back', () => {
   it('completes five parallel jobs, each opened by its customer and debited once', async () => {
@@ -53,7 +31,7 @@ describe('a job from the SDK to the node agent and back', () => {
     // Act
     const answers = await Promise.all(
       prompts.map(async (prompt) => {
-        const accepted = await client.submitJob({ nodeId: keys.nodeId, modelId: 'echo-1', prompt });
+        const accepted = await client.submitJob({ nodeId: node.keys().nodeId, modelId: 'echo-1', prompt });
         const job = await client.waitForJob(accepted.job_id, { timeoutMs: 60_000, intervalMs: 100 });
         return { job, answer: await client.openAnswer(job) };
       }),
@@ -65,7 +43,7 @@ describe('a job from the SDK to the node agent and back', () => {
     expect(await account(customer.customerId)).toMatchObject({ balance_wei: 100_000n - 5n * PRICE, reserved_wei: 0n });
     expect((await ledger(customer.customerId)).filter((row) => row.kind === 'debit')).toHaveLength(5);
     const receipts = await Promise.all(answers.map(({ job }) => store.getReceipt(job.receipt_hash!)));
-    expect(receipts.map((receipt) => receipt?.node_id)).toEqual(Array(5).fill(keys.nodeId));
-    expect(await store.getEarnings(keys.nodeId)).toMatchObject({ payout_wei: 5n * (PRICE - PRICE / 10n) });
+    expect(receipts.map((receipt) => receipt?.node_id)).toEqual(Array(5).fill(node.keys().nodeId));
+    expect(await store.getEarnings(node.keys().nodeId)).toMatchObject({ payout_wei: 5n * (PRICE - PRICE / 10n) });
   }, 90_000);
 });

@@ -5,41 +5,16 @@
  * customer opens the answer with the request's secret to show the text was really there to find.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { type AttributeValue, DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { decodeBase64url, type JobView, openEnvelope, sealEnvelope } from '@b3iq/protocol';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { NodeAgent } from '../../packages/node-agent/src/agent.js';
-import { echoBackend } from '../../packages/node-agent/src/backends.js';
-import { createKeyFile, enrollmentBody, type NodeKeys } from '../../packages/node-agent/src/key-file.js';
-import { adminHeaders, callApi } from './support/api.js';
+import { describe, expect, inject, it } from 'vitest';
+import { useEchoNode } from './support/node-agent.js';
 import { tableName } from './support/table.js';
 import { newCustomer, uniqueId } from './support/world.js';
 
 const { apiUrl } = inject('localStack');
 const MODEL = 'echo-1';
-let keys: NodeKeys;
-let agent: NodeAgent;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  keys = await createKeyFile(path.join(mkdtempSync(path.join(tmpdir(), 'b3iq-node-')), 'keys.json'), { nodeId: uniqueId('node') });
-  const enrolled = await callApi('PUT', '/v1/admin/nodes/{node_id}', {
-    params: { node_id: keys.nodeId },
-    headers: adminHeaders(),
-    json: { ...enrollmentBody(keys), models: [{ model_id: MODEL, price_wei: '1000' }] },
-  });
-  expect(enrolled.status).toBe(200);
-  agent = new NodeAgent({ apiUrl, keys, backend: echoBackend, concurrency: 1, waitSeconds: 2, log: () => {} });
-  running = agent.run();
-});
-
-afterAll(async () => {
-  await agent.stop();
-  await running;
-});
+const node = useEchoNode({ modelId: MODEL, priceWei: 1000n });
 
 /** Every string an item holds, at any depth, as stored and (where it decodes) as base64url bytes read as text. */
 function* storedTexts(value: AttributeValue): Generator<string> {
@@ -82,16 +57,16 @@ describe('what the control plane keeps of a job', () => {
     // Prepare: a prompt no other test writes
     const marker = `secret-${randomBytes(12).toString('hex')}`;
     const customer = await newCustomer(1_000_000n);
-    const transportKey = keys.transportKeys[0]!;
+    const transportKey = node.keys().transportKeys[0]!;
     const jobId = uniqueId('job');
     const plaintext = new TextEncoder().encode(JSON.stringify({ messages: [{ role: 'user', content: marker }] }));
-    const binding = { key_id: transportKey.keyId, node_id: keys.nodeId, model_id: MODEL };
+    const binding = { key_id: transportKey.keyId, node_id: node.keys().nodeId, model_id: MODEL };
     const sealed = sealEnvelope('request', decodeBase64url(transportKey.publicKey)!, binding, plaintext);
 
     // Act
     const accepted = await customerCall('POST', '/v1/private-inference/jobs', customer, {
       job_id: jobId,
-      node_id: keys.nodeId,
+      node_id: node.keys().nodeId,
       model_id: MODEL,
       encrypted_request: sealed.envelope,
     });
