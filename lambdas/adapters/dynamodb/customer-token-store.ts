@@ -5,14 +5,14 @@
  * sequence as read) and each entry it writes. An entry is written field by field, so that a
  * recorded use already on it is kept.
  */
-import { ConditionalCheckFailedException, QueryCommand, type TransactWriteItem, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type TransactWriteItem, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { CustomerToken } from '../../domain/customer-tokens.js';
 import type { CustomerTokenStore } from '../../services/ports/customer-tokens.js';
 import { customerFromItem, tokenHashesToAttribute, tokenSequenceOf } from './account-items.js';
-import { type Item, n, readS, s } from './attributes.js';
+import { n, readS, s } from './attributes.js';
 import { listedTokenFromItem } from './customer-token-items.js';
 import { keys } from './items.js';
-import { getItem, type Table } from './table.js';
+import { getItem, type Table, wholePartition } from './table.js';
 import { transactWrite } from './transactions.js';
 
 /** Writes the entry's name and creation unless already there, and its revocation if it has one. */
@@ -38,25 +38,6 @@ function entryWrite(table: Table, customerId: string, entry: CustomerToken): Tra
   };
 }
 
-async function tokenEntries(table: Table, customerId: string): Promise<Item[]> {
-  const items: Item[] = [];
-  let start: Item | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': s(keys.customerTokenPartition(customerId)) },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  return items;
-}
-
 function customerTokenStore(table: Table): CustomerTokenStore {
   return {
     async readTokens(customerId) {
@@ -64,7 +45,7 @@ function customerTokenStore(table: Table): CustomerTokenStore {
       // older account is refused by its sequence.
       const account = await getItem(table, keys.account(customerId));
       if (account === undefined) return undefined;
-      const entries = await tokenEntries(table, customerId);
+      const entries = await wholePartition(table, keys.customerTokenPartition(customerId));
       return {
         customer: customerFromItem(account),
         tokenSequence: tokenSequenceOf(account),

@@ -8,14 +8,13 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   PutItemCommand,
-  QueryCommand,
   TransactionConflictException,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Job } from '../../domain/job.js';
 import type { CloseOutcome, JobStore } from '../../services/ports/jobs.js';
 import { ledgerRow } from './account-store.js';
-import { type Item, n, s } from './attributes.js';
+import { n, s } from './attributes.js';
 import { bucketAsItStood, bucketUpdate } from './bucket-items.js';
 import { keys } from './items.js';
 import {
@@ -28,7 +27,7 @@ import {
   MAX_REQUEST_ENVELOPE_PARTS,
   openShardOf,
 } from './job-items.js';
-import { getItem, type Table } from './table.js';
+import { getItem, type Table, wholePartition } from './table.js';
 import { isNew, isNewOrAnswerExisting, type NamedWrite, type TransactionOutcome, transactWrite } from './transactions.js';
 
 /**
@@ -196,21 +195,7 @@ function jobStore(table: Table): JobStore {
     },
 
     async getJobWithEnvelopes(customerId, jobId) {
-      const items: Item[] = [];
-      let start: Item | undefined;
-      do {
-        const page = await table.client.send(
-          new QueryCommand({
-            TableName: table.name,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': s(keys.jobPartition(customerId, jobId)) },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start !== undefined);
+      const items = await wholePartition(table, keys.jobPartition(customerId, jobId));
       const jobItem = items.find((item) => item.sk?.S === 'JOB');
       return jobItem === undefined ? undefined : { job: jobFromItem(jobItem), envelopes: jobEnvelopesFromItems(items) };
     },

@@ -69,5 +69,25 @@ async function* newestFirstPages(table: Table, partition: string, since?: string
   } while (start !== undefined);
 }
 
+/** Every item of a partition, read consistently, page after page. */
+async function wholePartition(table: Table, partition: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const page = await table.client.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': s(partition) },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}
+
 export type { Table };
-export { getItem, newestFirst, newestFirstPages, putIf };
+export { getItem, newestFirst, newestFirstPages, putIf, wholePartition };
