@@ -27,6 +27,11 @@ interface StageConfig {
   failedCredentialsRateLimit: { perSecond: number; burst: number };
   /** Job deadlines and envelope retention, in seconds (see lambdas/domain/job-lifecycle.ts). */
   jobWindows: { claimSeconds: number; completionSeconds: number; envelopeRetentionSeconds: number };
+  /**
+   * `-c webhookLocalHttp=true`: a stage for local development (the emulator; scripts/local/deploy.ts
+   * sets it) also accepts webhook URLs http://127.0.0.1:PORT and http://localhost:PORT. Never on AWS.
+   */
+  webhookLocalHttp: boolean;
 }
 
 type AdminAuth = 'iam' | 'token';
@@ -82,6 +87,7 @@ function stageConfig(node: Node): StageConfig {
       burst: numberFrom(node, 'failedCredentialsRateLimitBurst', 20, positiveInteger),
     },
     jobWindows: jobWindowsFrom(node),
+    webhookLocalHttp: context(node, 'webhookLocalHttp') === 'true',
   };
 }
 

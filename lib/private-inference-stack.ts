@@ -1,8 +1,8 @@
 /**
  * The B3IQ private-inference control plane: API Gateway → four API Lambdas (customer jobs,
  * customer reads, admin, node API) → one DynamoDB table, per-node SQS queues and a KMS signing
- * key; and three workers that make every job end (command relay, deadline sweeper, dead-letter
- * consumer).
+ * key; three workers that make every job end (command relay, deadline sweeper, dead-letter
+ * consumer); and the webhook workers (job events from the stream, signed deliveries from a queue).
  */
 import { type CfnElement, CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -18,6 +18,7 @@ import { ControlPlaneTable } from './constructs/control-plane-table.js';
 import { CommandRelay, DeadLetterConsumer, DeadlineSweeper } from './constructs/job-lifecycle-workers.js';
 import { NodeCommandQueues } from './constructs/node-command-queues.js';
 import { NodeKeySigningKey } from './constructs/node-key-signing-key.js';
+import { WebhookDeliveries } from './constructs/webhook-deliveries.js';
 
 /** The item operations the store performs (a transaction needs the actions of its items), and nothing else. */
 const TABLE_READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'];
@@ -93,9 +94,19 @@ class PrivateInferenceStack extends Stack {
       DATA_KEY_ARN: dataKey.keyArn,
     };
 
+    const webhooks = new WebhookDeliveries(this, 'Webhooks', {
+      environment: shared,
+      protectData: config.protectData,
+      table,
+      dataKey,
+      localHttp: config.webhookLocalHttp,
+    });
+    grantTableWrites(table, webhooks.eventsFn);
+    grantTableWrites(table, webhooks.deliveryFn);
+
     const customerJobs = new ControlPlaneFunction(this, 'CustomerJobsFunction', {
       name: 'customer-jobs',
-      environment: { ...shared, ...queueSettings },
+      environment: { ...shared, ...queueSettings, ...webhooks.apiEnvironment },
       protectData: config.protectData,
     }).fn;
     grantTableWrites(table, customerJobs);
@@ -165,6 +176,7 @@ class PrivateInferenceStack extends Stack {
       relay,
       sweeper,
       deadLetterConsumer: deadLetterConsumer.fn,
+      webhooks: { queue: webhooks.queue, events: webhooks.eventsFn, delivery: webhooks.deliveryFn },
       claimSeconds: config.jobWindows.claimSeconds,
       dataKey,
       deadLetterQueue: queues.deadLetterQueue,

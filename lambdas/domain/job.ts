@@ -153,4 +153,4 @@ const holdsNewestLease = (job: Job, leaseId: string): boolean =>
   job.lease_id === undefined ? job.status === 'claimed' : job.lease_id === leaseId;
 
 export type { BillingStatus, Job, JobEnvelopes, JobStatus, NodeCommand };
-export { acceptanceView, billingJobView, holdsNewestLease, jobView, nodeCommand, nodeJobView };
+export { acceptanceView, billingJobView, billingView, holdsNewestLease, jobView, nodeCommand, nodeJobView };

@@ -19,6 +19,7 @@ const PROBLEMS = {
   job_not_found: { status: 404, title: 'Job not found' },
   customer_not_found: { status: 404, title: 'Customer not found' },
   token_not_found: { status: 404, title: 'Token not found' },
+  webhook_endpoint_not_found: { status: 404, title: 'Webhook endpoint not found' },
   receipt_not_found: { status: 404, title: 'Receipt not found' },
   forbidden: { status: 403, title: 'Forbidden' },
   not_found: { status: 404, title: 'Not found' },

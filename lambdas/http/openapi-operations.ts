@@ -16,6 +16,7 @@ import {
   COMMAND_ID,
   CREATE_CUSTOMER,
   CREATE_TOKEN,
+  CREATE_WEBHOOK_ENDPOINT,
   CREDIT,
   CUSTOMER_CREATED,
   ENVELOPE,
@@ -44,10 +45,14 @@ import {
   TOKEN_VIEW,
   USAGE_QUERY,
   USAGE_VIEW,
+  WEBHOOK_ENDPOINT_CREATED,
+  WEBHOOK_ENDPOINT_LIST,
+  WEBHOOK_ENDPOINT_VIEW,
   WEI,
 } from '@b3iq/protocol';
 import { MAX_ACTIVE_TOKENS } from '../domain/customer-tokens.js';
 import { PROBLEM_BODY, type ProblemCode } from '../domain/problems.js';
+import { MAX_ENDPOINTS_PER_CUSTOMER } from '../domain/webhooks.js';
 import type { Catalogue, DocumentedOperation } from './openapi-render.js';
 import { API_ROUTES } from './routes.js';
 
@@ -89,6 +94,28 @@ const OPERATIONS: Record<Route, Operation> = {
     bodyOptional: true,
     ok: [200, JOB_VIEW],
     problems: ['job_not_found', 'job_not_cancellable'],
+  },
+  'POST /v1/webhooks/endpoints': {
+    id: 'createWebhookEndpoint',
+    summary: `Register a webhook endpoint (at most ${MAX_ENDPOINTS_PER_CUSTOMER}); its secret is shown only here`,
+    access: 'customer',
+    body: CREATE_WEBHOOK_ENDPOINT,
+    ok: [201, WEBHOOK_ENDPOINT_CREATED],
+    problems: [],
+  },
+  'GET /v1/webhooks/endpoints': {
+    id: 'listWebhookEndpoints',
+    summary: 'Webhook endpoints, without secrets',
+    access: 'customer',
+    ok: [200, WEBHOOK_ENDPOINT_LIST],
+    problems: [],
+  },
+  'DELETE /v1/webhooks/endpoints/{endpoint_id}': {
+    id: 'deleteWebhookEndpoint',
+    summary: 'Delete a webhook endpoint',
+    access: 'customer',
+    ok: [200, WEBHOOK_ENDPOINT_VIEW],
+    problems: ['webhook_endpoint_not_found'],
   },
   'GET /v1/private-inference/jobs/{job_id}': {
     id: 'getJob',
@@ -283,6 +310,7 @@ const PATH_PARAMETERS: Catalogue['pathParameters'] = {
   node_id: ID_SCHEMAS.node_id,
   customer_id: ID_SCHEMAS.customer_id,
   token_id: ID_SCHEMAS.token_id,
+  endpoint_id: WEBHOOK_ENDPOINT_VIEW.properties.endpoint_id,
   command_id: COMMAND_ID,
   receipt_hash: RECEIPT_HASH,
 };

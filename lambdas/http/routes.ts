@@ -14,6 +14,9 @@ interface ApiRoute {
 const API_ROUTES = [
   { method: 'POST', path: '/v1/private-inference/jobs', function: 'customer-jobs' },
   { method: 'POST', path: '/v1/private-inference/jobs/{job_id}/cancel', function: 'customer-jobs' },
+  { method: 'POST', path: '/v1/webhooks/endpoints', function: 'customer-jobs' },
+  { method: 'GET', path: '/v1/webhooks/endpoints', function: 'customer-jobs' },
+  { method: 'DELETE', path: '/v1/webhooks/endpoints/{endpoint_id}', function: 'customer-jobs' },
   { method: 'GET', path: '/v1/private-inference/jobs/{job_id}', function: 'customer-reads' },
   { method: 'GET', path: '/v1/private-inference/nodes/{node_id}', function: 'customer-reads' },
   { method: 'GET', path: '/v1/private-inference/key-directory', function: 'customer-reads' },

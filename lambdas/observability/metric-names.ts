@@ -27,6 +27,10 @@ const METRIC = {
   requestCiphertextBytes: 'RequestCiphertextBytes',
   responseCiphertextBytes: 'ResponseCiphertextBytes',
   oldestReservationAgeSeconds: 'OldestReservationAgeSeconds',
+  /** A webhook attempt failed on an endpoint that is `failing` (domain/webhooks.ts). */
+  webhookFailingEndpointAttempts: 'WebhookFailingEndpointAttempts',
+  webhooksDelivered: 'WebhooksDelivered',
+  webhookAttemptsFailed: 'WebhookAttemptsFailed',
 } as const;
 
 export { DEFAULT_SERVICE_NAME, METRIC, METRICS_NAMESPACE };

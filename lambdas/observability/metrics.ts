@@ -57,6 +57,15 @@ function recordOldestReservationAge(seconds: number): void {
   metrics.addMetric(METRIC.oldestReservationAgeSeconds, MetricUnit.Seconds, seconds);
 }
 
+/** One webhook attempt's outcome; `onFailingEndpoint` when it failed on an endpoint that is `failing`. */
+function recordWebhookAttempt(delivered: boolean): void {
+  metrics.addMetric(delivered ? METRIC.webhooksDelivered : METRIC.webhookAttemptsFailed, MetricUnit.Count, 1);
+}
+
+function recordWebhookFailingEndpoint(): void {
+  metrics.addMetric(METRIC.webhookFailingEndpointAttempts, MetricUnit.Count, 1);
+}
+
 /** Writes what this invocation recorded, if anything (an empty flush would only warn). */
 function publishMetrics(): void {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
@@ -70,4 +79,6 @@ export {
   recordOldestReservationAge,
   recordReservationConflict,
   recordTransactionCancelled,
+  recordWebhookAttempt,
+  recordWebhookFailingEndpoint,
 };

@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 import type { ApiFunction } from '../../lambdas/http/routes.js';
 
 /** Each name is a handler in lambdas/handlers/. */
-type ControlPlaneFunctionName = ApiFunction | 'command-relay' | 'deadline-sweeper' | 'dead-letters';
+type ControlPlaneFunctionName = ApiFunction | 'command-relay' | 'deadline-sweeper' | 'dead-letters' | 'webhook-events' | 'webhook-delivery';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

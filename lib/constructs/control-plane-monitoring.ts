@@ -36,6 +36,8 @@ interface ControlPlaneMonitoringProps {
   deadLetterConsumer: IFunction;
   deadLetterQueue: IQueue;
   deadLetterAlarm: Alarm;
+  /** The webhook delivery queue and the two webhook workers. */
+  webhooks: { queue: IQueue; events: IFunction; delivery: IFunction };
   /** The `service` dimension of the business metrics (POWERTOOLS_SERVICE_NAME). */
   serviceName: string;
   /** A reservation older than this means jobs are not being ended. */
@@ -95,6 +97,9 @@ class ControlPlaneMonitoring extends Construct {
     const latencyP99 = submitLatency('p99');
     const relayBehindMs = Math.min(300, Math.floor(props.claimSeconds / 2)) * 1000;
     const oldestReservation = business(METRIC.oldestReservationAgeSeconds, 'Maximum');
+    // Every message is new: a retry is a new message with a delay of at most 15 minutes, so an old one is not being consumed.
+    const oldestWebhook = props.webhooks.queue.metricApproximateAgeOfOldestMessage({ period: ONE_MINUTE, statistic: 'Maximum' });
+    const failingEndpoints = business(METRIC.webhookFailingEndpointAttempts);
 
     this.alarms = [
       alarm('ServerErrorRateAlarm', 'more than 1% of API requests answered 5xx for 10 minutes', {
@@ -144,6 +149,20 @@ class ControlPlaneMonitoring extends Construct {
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
+      alarm('WebhookDeliveryBehindAlarm', 'a webhook event has waited more than 30 minutes for its delivery attempt', {
+        metric: oldestWebhook,
+        threshold: 1800,
+        evaluationPeriods: 5,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      alarm('WebhookEndpointsFailingAlarm', 'at least 5 webhook attempts per 15 minutes for 30 minutes failed on failing endpoints', {
+        metric: failingEndpoints.with({ period: Duration.minutes(15) }),
+        threshold: 5,
+        evaluationPeriods: 2,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
     ];
 
     const notify = new SnsAction(this.alarmTopic);
@@ -187,8 +206,17 @@ class ControlPlaneMonitoring extends Construct {
         [props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: ONE_MINUTE })],
       ),
     );
+    dashboard.addWidgets(
+      graph(
+        'Webhooks: attempts (delivered, failed, on failing endpoints) and oldest undelivered (s)',
+        [business(METRIC.webhooksDelivered), business(METRIC.webhookAttemptsFailed), failingEndpoints],
+        [oldestWebhook],
+      ),
+    );
     const lambdas = {
       ...props.apiFunctions,
+      'webhook-events': props.webhooks.events,
+      'webhook-delivery': props.webhooks.delivery,
       'command-relay': props.relay,
       'deadline-sweeper': props.sweeper,
       'dead-letters': props.deadLetterConsumer,

@@ -63,6 +63,9 @@ async function deployStack(
         // the contract's admin calls) unless a test asks for IAM.
         '--context',
         `adminAuth=${options.adminAuth ?? 'token'}`,
+        // Webhook receivers of local development and the integration tests listen on 127.0.0.1.
+        '--context',
+        'webhookLocalHttp=true',
         '--require-approval',
         'never',
         '--no-notices',
@@ -93,6 +96,8 @@ function lambdaEnv(outputs: StackOutputs): Record<string, string> {
     ADMIN_TOKEN_SECRET_ARN: outputs.AdminTokenSecretArn,
     POLICY_VERSION: 'flat-v1',
     PROTOCOL_FEE_BPS: '1000',
+    // As the stack deploys it locally (context webhookLocalHttp=true).
+    WEBHOOK_LOCAL_HTTP: 'true',
   };
 }
 

@@ -178,10 +178,15 @@ describe('acknowledgements', () => {
     'CommandRelay/Function/Role',
     'DeadlineSweeper/Function/Role',
     'DeadLetterConsumer/Function/Role',
+    'Webhooks/EventsFunction/Role',
+    'Webhooks/DeliveryFunction/Role',
   ];
 
+  /** The roles of the stream consumers: each also acknowledges dynamodb:ListStreams. */
+  const STREAM_ROLES = ['CommandRelay/Function/Role', 'Webhooks/EventsFunction/Role'];
+
   it.each(['dev', 'prod'] as const)(
-    'acknowledge a Resource::* wildcard on exactly the function roles: X-Ray on each, and dynamodb:ListStreams too on the relay (%s)',
+    'acknowledge a Resource::* wildcard on exactly the function roles: X-Ray on each, and dynamodb:ListStreams too on the stream consumers (%s)',
     (stage) => {
       const { stack } = buildStack({ stage });
       const wildcard = acknowledgements(stack).filter(({ id }) => id === 'AwsSolutions-IAM5[Resource::*]');
@@ -191,7 +196,7 @@ describe('acknowledgements', () => {
       for (const role of FUNCTION_ROLES) {
         const reasons = byRole.get(`${stack.node.path}/${role}`)!;
         // Each acknowledgement is its own metadata entry: acknowledging the same id twice on one role keeps both reasons.
-        if (role === 'CommandRelay/Function/Role') {
+        if (STREAM_ROLES.includes(role)) {
           expect(reasons).toHaveLength(2);
           expect(
             reasons.filter((reason) => /dynamodb:ListStreams/.test(reason)),

@@ -36,6 +36,7 @@ describe('stageConfig', () => {
       customerRateLimit: { perSecond: 100, burst: 500 },
       failedCredentialsRateLimit: { perSecond: 1, burst: 20 },
       jobWindows: { claimSeconds: 900, completionSeconds: 3600, envelopeRetentionSeconds: 604_800 },
+      webhookLocalHttp: false,
     });
   });
 
@@ -50,6 +51,7 @@ describe('stageConfig', () => {
   it('reads every setting from context', () => {
     const config = configFrom({
       stage: 'prod',
+      webhookLocalHttp: 'true',
       policyVersion: 'flat-v2',
       protocolFeeBps: '500',
       apiRateLimit: '7',
@@ -78,6 +80,7 @@ describe('stageConfig', () => {
       customerRateLimit: { perSecond: 3, burst: 4 },
       failedCredentialsRateLimit: { perSecond: 2, burst: 6 },
       jobWindows: { claimSeconds: 120, completionSeconds: 600, envelopeRetentionSeconds: 86_400 },
+      webhookLocalHttp: true,
     });
   });
 

@@ -40,6 +40,8 @@ const FUNCTION_PREFIXES = [
   'CommandRelayFunction',
   'DeadlineSweeperFunction',
   'DeadLetterConsumerFunction',
+  'WebhooksEventsFunction',
+  'WebhooksDeliveryFunction',
 ] as const;
 
 // ---- alarms, as comparable values ------------------------------------------------------------
@@ -282,6 +284,47 @@ const ALARMS: AlarmRow[] = [
     }),
   },
   {
+    case: 'Monitoring/WebhookDeliveryBehindAlarm',
+    prefix: 'MonitoringWebhookDeliveryBehindAlarm',
+    readme: 'Monitoring/WebhookDeliveryBehindAlarm',
+    // A retry is a new message delayed at most 15 minutes: older than 30 minutes means no worker consumes.
+    expected: (template) => ({
+      metric: {
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateAgeOfOldestMessage',
+        dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'WebhooksQueue'), 'QueueName'] } },
+        ],
+        statistic: 'Maximum',
+        period: ONE_MINUTE,
+      },
+      threshold: 1800,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      comparison: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    }),
+  },
+  {
+    case: 'Monitoring/WebhookEndpointsFailingAlarm',
+    prefix: 'MonitoringWebhookEndpointsFailingAlarm',
+    readme: 'Monitoring/WebhookEndpointsFailingAlarm',
+    expected: (_template, config) => ({
+      metric: {
+        namespace: 'B3IQ/PrivateInference',
+        metricName: 'WebhookFailingEndpointAttempts',
+        dimensions: serviceDimensions(config),
+        statistic: 'Sum',
+        period: 900,
+      },
+      threshold: 5,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      comparison: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+    }),
+  },
+  {
     case: 'DeadLetterConsumer/DepthAlarm',
     prefix: 'DeadLetterConsumerDepthAlarm',
     readme: 'DeadLetterConsumer/DepthAlarm',
@@ -317,7 +360,7 @@ describe.each(CASES)('alarms ($case)', ({ case: name }) => {
     const { template } = synthesized(name);
     const ids = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([id]) => id);
     expect(ids.sort()).toEqual(ALARMS.map((row) => alarmOf(template, row)[0]).sort());
-    expect(ids).toHaveLength(10);
+    expect(ids).toHaveLength(12);
   });
 
   it.each(ALARMS)('$case has its metric, threshold, periods, datapoints, comparison and missing-data treatment', (row) => {

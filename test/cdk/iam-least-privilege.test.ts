@@ -83,7 +83,15 @@ const FUNCTION_PREFIXES = {
   commandRelay: 'CommandRelayFunction',
   deadlineSweeper: 'DeadlineSweeperFunction',
   deadLetters: 'DeadLetterConsumerFunction',
+  webhookEvents: 'WebhooksEventsFunction',
+  webhookDelivery: 'WebhooksDeliveryFunction',
 } as const;
+
+/** The stream consumers: each event source mapping adds dynamodb:ListStreams on "*". */
+const STREAM_CONSUMERS: Fn[] = ['commandRelay', 'webhookEvents'];
+
+/** The webhook workers, which reach only the webhook delivery queue. */
+const WEBHOOK_WORKERS: Fn[] = ['webhookEvents', 'webhookDelivery'];
 
 type Fn = keyof typeof FUNCTION_PREFIXES;
 const ALL_FUNCTIONS = Object.keys(FUNCTION_PREFIXES) as Fn[];
@@ -121,7 +129,7 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
   it('gives each function its own role, with no managed or inline policies beside the stack policies', () => {
     const { template } = synthesized(name);
     const roles = ALL_FUNCTIONS.map((fn) => roleOf(template, fn));
-    expect(new Set(roles).size).toBe(7);
+    expect(new Set(roles).size).toBe(ALL_FUNCTIONS.length);
     for (const role of roles) {
       const [, resource] = resourceByPrefix(template, 'AWS::IAM::Role', role);
       expect(resource.Properties?.ManagedPolicyArns).toBeUndefined();
@@ -161,18 +169,17 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
       Object.fromEntries(
         ALL_FUNCTIONS.map((fn) => [
           roleOf(template, fn),
-          fn === 'commandRelay' ? [...X_RAY_ACTIONS, 'dynamodb:ListStreams'].sort() : X_RAY_ACTIONS,
+          STREAM_CONSUMERS.includes(fn) ? [...X_RAY_ACTIONS, 'dynamodb:ListStreams'].sort() : X_RAY_ACTIONS,
         ]),
       ),
     );
   });
 
-  it('grants dynamodb:ListStreams to the relay role only, and only on "*"', () => {
+  it('grants dynamodb:ListStreams to the stream consumers only (relay, webhook events), and only on "*"', () => {
     const { template } = synthesized(name);
     const listStreams = grants(template).filter((grant) => allows(grant, 'dynamodb:ListStreams'));
-    expect(listStreams.map((grant) => ({ roles: grant.roles, resources: asList(grant.statement.Resource) }))).toEqual([
-      { roles: [roleOf(template, 'commandRelay')], resources: ['*'] },
-    ]);
+    expect(listStreams.flatMap((grant) => grant.roles).sort()).toEqual(STREAM_CONSUMERS.map((fn) => roleOf(template, fn)).sort());
+    expect(listStreams.flatMap((grant) => asList(grant.statement.Resource))).toEqual(listStreams.map(() => '*'));
   });
 
   it.each(ALL_FUNCTIONS)('lets the %s role write X-Ray segments and telemetry, and nothing else of X-Ray', (fn) => {
@@ -183,25 +190,36 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     expect(xray.sort()).toEqual(X_RAY_ACTIONS);
   });
 
-  it("scopes every SQS action to the node queue prefix, but the dead-letter consumer's, which reaches only the dead-letter queue", () => {
+  it("scopes every SQS action to the node queue prefix, but the dead-letter consumer's, which reaches only the dead-letter queue, and the webhook workers', which reach only the webhook queue", () => {
     const { template, config } = synthesized(name);
     const deadLettersRole = roleOf(template, 'deadLetters');
+    const webhookRoles = WEBHOOK_WORKERS.map((fn) => roleOf(template, fn));
+    const webhookQueue = `\${${resourceByPrefix(template, 'AWS::SQS::Queue', 'WebhooksQueue')[0]}.Arn}`;
     const sqsGrants = grants(template).filter((grant) =>
       asList(grant.statement.Action).some((action) => /^sqs:/i.test(action) || action === '*'),
     );
     expect(sqsGrants.length).toBeGreaterThan(0);
     for (const { roles, statement } of sqsGrants) {
       expect(asList(statement.Action).every((action) => /^sqs:[A-Za-z]+$/.test(action))).toBe(true);
-      const expected = roles.includes(deadLettersRole) ? [deadLetterQueueArn(template)] : [`${scopeOf(name)}:${config.nodeQueuePrefix}*`];
+      const webhook = roles.some((role) => webhookRoles.includes(role));
+      const expected = webhook
+        ? [webhookQueue]
+        : roles.includes(deadLettersRole)
+          ? [deadLetterQueueArn(template)]
+          : [`${scopeOf(name)}:${config.nodeQueuePrefix}*`];
       expect(roles.includes(deadLettersRole) && roles.length > 1).toBe(false);
+      expect(webhook && !roles.every((role) => webhookRoles.includes(role))).toBe(false);
       expect(asList(statement.Resource).map(render)).toEqual(expected);
     }
     expect(config.nodeQueuePrefix).toBe(`b3iq-${config.stage}-n-`);
   });
 
   it.each([
-    { case: 'sqs:SendMessage', roles: ['customerJobs', 'commandRelay'] },
-    { case: 'sqs:GetQueueUrl', roles: ['customerJobs', 'admin', 'nodeApi', 'commandRelay', 'deadLetters'] },
+    { case: 'sqs:SendMessage', roles: ['customerJobs', 'commandRelay', 'webhookEvents', 'webhookDelivery'] },
+    {
+      case: 'sqs:GetQueueUrl',
+      roles: ['customerJobs', 'admin', 'nodeApi', 'commandRelay', 'deadLetters', 'webhookEvents', 'webhookDelivery'],
+    },
   ] as const)('grants $case to exactly the $roles roles', ({ case: action, roles }) => {
     const { template } = synthesized(name);
     expect(rolesAllowed(template, action)).toEqual(roles.map((fn) => roleOf(template, fn)).sort());
@@ -258,18 +276,20 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
   });
 
   it.each(['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'])(
-    'grants %s to the nodeApi role on the node queue prefix and the deadLetters role on the dead-letter queue, and to nobody else',
+    'grants %s to the nodeApi role on the node queue prefix, the deadLetters role on the dead-letter queue, the webhookDelivery role on the webhook queue, and to nobody else',
     (action) => {
       const { template, config } = synthesized(name);
       const nodeApi = roleOf(template, 'nodeApi');
       const deadLetters = roleOf(template, 'deadLetters');
-      expect(rolesAllowed(template, action)).toEqual([nodeApi, deadLetters].sort());
+      const delivery = roleOf(template, 'webhookDelivery');
+      expect(rolesAllowed(template, action)).toEqual([nodeApi, deadLetters, delivery].sort());
       const resources = (role: string) =>
         grants(template)
           .filter((grant) => grant.roles.includes(role) && allows(grant, action))
           .flatMap((grant) => asList(grant.statement.Resource).map(render));
       expect(resources(nodeApi)).toEqual([`${scopeOf(name)}:${config.nodeQueuePrefix}*`]);
       expect(resources(deadLetters)).toEqual([deadLetterQueueArn(template)]);
+      expect(resources(delivery)).toEqual([`\${${resourceByPrefix(template, 'AWS::SQS::Queue', 'WebhooksQueue')[0]}.Arn}`]);
     },
   );
 
@@ -305,15 +325,15 @@ describe.each(CONFIGURATIONS.map(({ case: name }) => ({ case: name })))('IAM ($c
     }
   });
 
-  it('lets only the commandRelay role read the table stream, and only that stream', () => {
+  it('lets only the stream consumers (relay, webhook events) read the table stream, and only that stream', () => {
     const { template } = synthesized(name);
     const table = resourceByPrefix(template, 'AWS::DynamoDB::Table', 'ControlPlaneTable')[0];
     for (const action of ['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:DescribeStream']) {
-      expect(rolesAllowed(template, action), action).toEqual([roleOf(template, 'commandRelay')]);
+      expect(rolesAllowed(template, action), action).toEqual(STREAM_CONSUMERS.map((fn) => roleOf(template, fn)).sort());
       const resources = grants(template)
         .filter((grant) => allows(grant, action))
         .flatMap((grant) => asList(grant.statement.Resource).map(render));
-      expect(resources, action).toEqual([`\${${table}.StreamArn}`]);
+      expect(resources, action).toEqual(STREAM_CONSUMERS.map(() => `\${${table}.StreamArn}`));
     }
   });
 

@@ -179,7 +179,7 @@ describe.each(CASES)('dead-letter consumer ($case)', ({ case: name }) => {
     expect(visibility).toBeGreaterThanOrEqual(fn.Properties?.Timeout as number);
   });
 
-  it('is the only function fed by the dead-letter queue, and the stream feeds only the relay', () => {
+  it('is the only function fed by the dead-letter queue, and the stream feeds only the relay and the webhook events function', () => {
     const { template } = synthesized(name);
     const sources = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, mapping]) => ({
       source: render(mapping.Properties?.EventSourceArn),
@@ -189,6 +189,11 @@ describe.each(CASES)('dead-letter consumer ($case)', ({ case: name }) => {
       [
         { source: `\${${tableId(template)}.StreamArn}`, fn: `\${${functionId(template, 'CommandRelayFunction')}}` },
         { source: `\${${deadLetterQueueId(template)}.Arn}`, fn: `\${${functionId(template, 'DeadLetterConsumerFunction')}}` },
+        { source: `\${${tableId(template)}.StreamArn}`, fn: `\${${functionId(template, 'WebhooksEventsFunction')}}` },
+        {
+          source: `\${${resourceByPrefix(template, 'AWS::SQS::Queue', 'WebhooksQueue')[0]}.Arn}`,
+          fn: `\${${functionId(template, 'WebhooksDeliveryFunction')}}`,
+        },
       ].sort((a, b) => a.fn.localeCompare(b.fn)),
     );
   });
@@ -215,8 +220,8 @@ describe.each(CASES)('dead-letter queue alarm ($case)', ({ case: name }) => {
 
   it('is the only alarm on the dead-letter queue', () => {
     const { template } = synthesized(name);
-    const onQueue = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
-      ([, alarm]) => alarm.Properties?.Namespace === 'AWS/SQS' || JSON.stringify(alarm.Properties).includes(deadLetterQueueId(template)),
+    const onQueue = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(([, alarm]) =>
+      JSON.stringify(alarm.Properties).includes(deadLetterQueueId(template)),
     );
     expect(onQueue.map(([id]) => id)).toEqual([resourceByPrefix(template, 'AWS::CloudWatch::Alarm', 'DeadLetterConsumerDepthAlarm')[0]]);
   });

@@ -48,6 +48,8 @@ const WORKER_FUNCTIONS = [
   { case: 'command-relay', prefix: 'CommandRelayFunction' },
   { case: 'deadline-sweeper', prefix: 'DeadlineSweeperFunction' },
   { case: 'dead-letters', prefix: 'DeadLetterConsumerFunction' },
+  { case: 'webhook-events', prefix: 'WebhooksEventsFunction' },
+  { case: 'webhook-delivery', prefix: 'WebhooksDeliveryFunction' },
 ] as const;
 
 const FUNCTIONS = [...API_FUNCTIONS, ...WORKER_FUNCTIONS] as const;
@@ -160,8 +162,8 @@ describe('KMS signing key', () => {
 });
 
 describe('dead-letter queue', () => {
-  it('is the only queue in the stack: node queues are created at enrollment', () => {
-    stage('prod').template.resourceCountIs('AWS::SQS::Queue', 1);
+  it('is the only queue in the stack beside the webhook delivery queue and its dead-letter queue: node queues are created at enrollment', () => {
+    stage('prod').template.resourceCountIs('AWS::SQS::Queue', 3);
   });
 
   it('is FIFO and encrypted with the data key', () => {
@@ -202,9 +204,9 @@ describe('dead-letter queue', () => {
 });
 
 describe('Lambda functions', () => {
-  it('are exactly the four API functions and the three workers', () => {
+  it('are exactly the four API functions and the five workers', () => {
     const ids = resourcesOfType(stage('prod').template, 'AWS::Lambda::Function').map(([id]) => id);
-    expect(ids).toHaveLength(7);
+    expect(ids).toHaveLength(9);
     for (const { prefix } of FUNCTIONS) expect(ids.filter((id) => id.startsWith(prefix))).toHaveLength(1);
   });
 
@@ -236,6 +238,8 @@ describe('Lambda functions', () => {
     'command-relay': 30,
     'deadline-sweeper': 60,
     'dead-letters': 10,
+    'webhook-events': 30,
+    'webhook-delivery': 30,
   } as const;
 
   it.each(WORKER_FUNCTIONS)('$case has its timeout and is reached by no API method', ({ case: name, prefix }) => {
@@ -281,8 +285,10 @@ describe('Lambda functions', () => {
       DEAD_LETTER_QUEUE_ARN: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'NodeCommandQueuesDeadLetterQueue'), 'Arn'] },
       DATA_KEY_ARN: { 'Fn::GetAtt': [dataKeyId(template), 'Arn'] },
     };
+    const webhookQueueUrl = { Ref: logicalId(template, 'AWS::SQS::Queue', 'WebhooksQueue') };
+    const webhooks = { ...shared, WEBHOOK_LOCAL_HTTP: 'false', WEBHOOK_QUEUE_URL: webhookQueueUrl };
     return {
-      'customer-jobs': { ...shared, ...queues },
+      'customer-jobs': { ...shared, ...queues, WEBHOOK_LOCAL_HTTP: 'false' },
       'customer-reads': shared,
       admin: {
         ...shared,
@@ -296,6 +302,8 @@ describe('Lambda functions', () => {
       'command-relay': { ...shared, ...queues },
       'deadline-sweeper': shared,
       'dead-letters': shared,
+      'webhook-events': webhooks,
+      'webhook-delivery': webhooks,
     };
   }
 

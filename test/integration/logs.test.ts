@@ -5,6 +5,8 @@
  * its metrics count exactly what this file left overdue.
  */
 
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { encodeBase64url } from '@b3iq/protocol';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { keys } from '../../lambdas/adapters/dynamodb/items.js';
@@ -179,6 +181,57 @@ describe('logs', () => {
       nonce: first.encrypted_request.nonce,
     })) {
       expect(logged.includes(secret), `${name} appears in the logs`).toBe(false);
+    }
+  });
+
+  it("carry no webhook secret or signature through an endpoint's life: registered, delivered to, listed, deleted", async () => {
+    // Prepare: a receiver on 127.0.0.1 that accepts, so the delivery worker queues nothing (its queue URL is never used).
+    const customer = await newCustomer();
+    const received: { signature: string }[] = [];
+    const server = createServer((request, response) => {
+      received.push({ signature: String(request.headers['webhook-signature']) });
+      request.resume();
+      response.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    process.env.WEBHOOK_QUEUE_URL ??= 'http://127.0.0.1:9/never-used';
+    const { handler } = await import('../../lambdas/handlers/webhook-delivery.js');
+
+    // Act
+    const created = await callApi('POST', '/v1/webhooks/endpoints', {
+      headers: customer.headers,
+      json: { url, events: ['job.completed'] },
+    });
+    const delivery = {
+      customer_id: customer.customerId,
+      endpoint_id: created.body.endpoint_id,
+      webhook_id: 'msg_logs',
+      body: '{"type":"job.completed"}',
+      attempt: 1,
+      not_before: new Date(0).toISOString(),
+    };
+    const answer = await handler({ Records: [{ messageId: 'm1', body: JSON.stringify(delivery) }] } as never);
+    await callApi('GET', '/v1/webhooks/endpoints', { headers: customer.headers });
+    await callApi('DELETE', '/v1/webhooks/endpoints/{endpoint_id}', {
+      headers: customer.headers,
+      params: { endpoint_id: created.body.endpoint_id },
+    });
+    server.close();
+
+    // Assess
+    const logged = lines.join('');
+    expect(created.status).toBe(201);
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect(received).toHaveLength(1);
+    expect(logged).toContain('"webhook_id":"msg_logs"');
+    const secret = created.body.secret as string;
+    for (const [name, value] of Object.entries({
+      secret,
+      'secret key bytes': secret.slice('whsec_'.length, 'whsec_'.length + 24),
+      signature: received[0]!.signature.slice(3, 27),
+    })) {
+      expect(logged.includes(value), `${name} appears in the logs`).toBe(false);
     }
   });
 });

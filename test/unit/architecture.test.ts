@@ -20,7 +20,8 @@ function folderOf(file: string): string {
 
 /** For each folder: the folders of `lambdas/` it may import, and the packages it may import. */
 const ALLOWED: Record<string, { folders: string[]; packages: RegExp }> = {
-  domain: { folders: ['domain'], packages: /^(node:crypto|@b3iq\/protocol)$/ },
+  // node:net for its pure address parsing (isIP, BlockList) in the webhook URL rules.
+  domain: { folders: ['domain'], packages: /^(node:crypto|node:net|@b3iq\/protocol)$/ },
   'services/ports': { folders: ['services/ports', 'domain'], packages: /^@b3iq\/protocol$/ },
   services: { folders: ['services', 'services/ports', 'domain', 'observability'], packages: /^(node:[a-z_/]+|@b3iq\/protocol)$/ },
   observability: { folders: ['observability', 'domain'], packages: /^(@aws-lambda-powertools\/[a-z]+|@middy\/core|aws-lambda)$/ },

@@ -21,6 +21,7 @@ import { nodeStore } from './node-store.js';
 import { openJobsIndex } from './open-jobs-index.js';
 import type { Table } from './table.js';
 import { type TransactionHooks, useTransactionHooks } from './transactions.js';
+import { webhookStore } from './webhook-store.js';
 
 /** One consistent batch read of the account, and the node and job a request names. */
 async function readSnapshot(
@@ -59,6 +60,7 @@ function dynamoDbStore(client: DynamoDBClient, tableName: string, hooks?: Transa
     ...nodeStore(table),
     ...earningsStore(table),
     ...openJobsIndex(table),
+    ...webhookStore(table),
     read: (ids) => readSnapshot(table, ids),
   };
 }

@@ -18,6 +18,9 @@
  * | node ledger | NODE_LEDGER#{node_id} | {created_at}#{entry_id} |
  * | receipt | RECEIPT#{receipt_hash}  | RECEIPT                   |
  * | nonce   | NONCE#{node_id}#{nonce} | NONCE (expires by TTL)    |
+ * | webhook endpoints | WEBHOOKS#{customer_id} | ENDPOINTS (the list, with secrets and a version) |
+ * | webhook health | WEBHOOKS#{customer_id} | HEALTH#{endpoint_id} (failures in a row, since when) |
+ * | webhook event | WEBHOOKS#{customer_id} | EVENT#{webhook_id} (queued for delivery; expires by TTL) |
  *
  * Ids cannot contain `#`, so keys never collide.
  *
@@ -82,6 +85,9 @@ const keys = {
   nodeLedgerPartition: (nodeId: string): string => `NODE_LEDGER#${nodeId}`,
   receipt: (receiptHash: string): Item => ({ pk: s(`RECEIPT#${receiptHash}`), sk: s('RECEIPT') }),
   nonce: (nodeId: string, nonce: string): Item => ({ pk: s(`NONCE#${nodeId}#${nonce}`), sk: s('NONCE') }),
+  webhookEndpoints: (customerId: string): Item => ({ pk: s(`WEBHOOKS#${customerId}`), sk: s('ENDPOINTS') }),
+  webhookHealth: (customerId: string, endpointId: string): Item => ({ pk: s(`WEBHOOKS#${customerId}`), sk: s(`HEALTH#${endpointId}`) }),
+  webhookEvent: (customerId: string, webhookId: string): Item => ({ pk: s(`WEBHOOKS#${customerId}`), sk: s(`EVENT#${webhookId}`) }),
 };
 
 /** The customer and job a job item's key names (ids cannot contain `#`). */

@@ -12,6 +12,7 @@ import type { EarningsStore } from './earnings.js';
 import type { JobStore } from './jobs.js';
 import type { NodeStore } from './nodes.js';
 import type { OpenJobsIndex } from './open-jobs.js';
+import type { WebhookStore } from './webhooks.js';
 
 /** What one consistent read found: the account, and the node and job the request names. */
 interface Snapshot {
@@ -20,7 +21,7 @@ interface Snapshot {
   job?: Job;
 }
 
-interface ControlPlaneStore extends AccountStore, CustomerTokenStore, JobStore, NodeStore, EarningsStore, OpenJobsIndex {
+interface ControlPlaneStore extends AccountStore, CustomerTokenStore, JobStore, NodeStore, EarningsStore, OpenJobsIndex, WebhookStore {
   /**
    * One consistent read of what a customer request needs: the account (unless `withCustomer` is
    * `false`), and the node and job it names.

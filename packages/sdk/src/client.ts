@@ -42,6 +42,10 @@ import {
   requestJson,
   sealEnvelope,
   TERMINAL_STATUSES,
+  type WebhookEndpointCreated,
+  type WebhookEndpointList,
+  type WebhookEndpointView,
+  type WebhookEvent,
 } from '@b3iq/protocol';
 import { checkReceipt } from './answer-receipt.js';
 import {
@@ -167,6 +171,19 @@ class B3iqClient {
 
   getAccount(): Promise<AccountView> {
     return requestJson(this.#http, 'GET', '/v1/billing/account');
+  }
+
+  /** Registers a webhook endpoint for job events; the answer's `secret` is shown only here (verify deliveries with `verifyWebhook`). */
+  createWebhookEndpoint(url: string, events: WebhookEvent[]): Promise<WebhookEndpointCreated> {
+    return requestJson(this.#http, 'POST', '/v1/webhooks/endpoints', { url, events });
+  }
+
+  listWebhookEndpoints(): Promise<WebhookEndpointList> {
+    return requestJson(this.#http, 'GET', '/v1/webhooks/endpoints');
+  }
+
+  deleteWebhookEndpoint(endpointId: string): Promise<WebhookEndpointView> {
+    return requestJson(this.#http, 'DELETE', `/v1/webhooks/endpoints/${encodeURIComponent(endpointId)}`);
   }
 
   /**

@@ -21,8 +21,24 @@ export type {
   Receipt,
   ReceiptView,
   RetryPolicy,
+  WebhookEndpointCreated,
+  WebhookEndpointList,
+  WebhookEndpointView,
+  WebhookEvent,
+  WebhookHeaders,
 } from '@b3iq/protocol';
-export { B3iqApiError, B3iqRedirectError, B3iqUnavailableError, openEnvelope, sealEnvelope, TERMINAL_STATUSES } from '@b3iq/protocol';
+/** Standard Webhooks verification of a B3IQ delivery: `verifyWebhook(rawBody, headers, secret)` answers the parsed event or throws. */
+export {
+  B3iqApiError,
+  B3iqRedirectError,
+  B3iqUnavailableError,
+  openEnvelope,
+  sealEnvelope,
+  TERMINAL_STATUSES,
+  verifyWebhook,
+  WEBHOOK_EVENTS,
+  WebhookVerificationError,
+} from '@b3iq/protocol';
 export type { B3iqClientOptions, PinChange, SubmitJobInput, VerifiedNode, WaitOptions } from './client.js';
 export { B3iqClient } from './client.js';
 export type { ClientConfig } from './config.js';

@@ -17,6 +17,7 @@ const PROBLEM_CODES = [
   'job_not_found',
   'customer_not_found',
   'token_not_found',
+  'webhook_endpoint_not_found',
   'receipt_not_found',
   'forbidden',
   'not_found',

@@ -30,6 +30,7 @@ import {
   progressLine,
 } from './output.js';
 import { EXIT, USAGE } from './usage.js';
+import { webhooksCommand } from './webhooks.js';
 
 interface Output {
   human: string;
@@ -48,6 +49,8 @@ const OPTIONS = {
   decrypt: { type: 'boolean' },
   timeout: { type: 'string' },
   directory: { type: 'boolean' },
+  url: { type: 'string' },
+  events: { type: 'string' },
 } as const;
 
 type Options = Values<typeof OPTIONS>;
@@ -155,6 +158,10 @@ async function run(command: string[], values: Options): Promise<Output> {
       const account = await client().getAccount();
       return { human: formatAccount(account), json: account };
     }
+    case 'webhooks create':
+    case 'webhooks list':
+    case 'webhooks delete':
+      return webhooksCommand(client, action, target, values);
     default:
       throw new UsageError(command.length === 0 ? 'name a command' : `unknown command "${command.join(' ')}"`);
   }

@@ -34,6 +34,9 @@ Usage:
   b3iq trust show
   b3iq trust accept --directory | --node <node_id>
   b3iq trust pin-directory <base64url SPKI>
+  b3iq webhooks create --url URL --events job.completed,job.failed,job.expired,job.cancelled
+  b3iq webhooks list
+  b3iq webhooks delete <endpoint_id>
 
 Options:
   --json     machine-readable output on stdout
