@@ -307,7 +307,8 @@ describe('the OpenAPI document', () => {
     expect(
       contract.answerProblem('GET', '/v1/openapi.json', { ...first, headers: { 'Content-Type': 'application/json' } }),
     ).toBeUndefined();
-    expect(JSON.stringify(first.body).length).toBeLessThan(48 * 1024);
+    // 48 KiB until v1.1; its listings (and webhooks) add operations: still small next to a 6 MB Lambda answer.
+    expect(JSON.stringify(first.body).length).toBeLessThan(64 * 1024);
   });
 });
 
