@@ -23,7 +23,15 @@ export type {
   RetryPolicy,
 } from '@b3iq/protocol';
 export { B3iqApiError, B3iqRedirectError, B3iqUnavailableError, openEnvelope, sealEnvelope, TERMINAL_STATUSES } from '@b3iq/protocol';
-export type { B3iqClientOptions, PinChange, SubmitJobInput, VerifiedNode, WaitOptions } from './client.js';
+export type {
+  B3iqClientOptions,
+  ListJobsOptions,
+  ListNodesOptions,
+  PinChange,
+  SubmitJobInput,
+  VerifiedNode,
+  WaitOptions,
+} from './client.js';
 export { B3iqClient } from './client.js';
 export type { ClientConfig } from './config.js';
 export { clientConfigFromEnvironment } from './config.js';
