@@ -24,8 +24,8 @@ const EXIT = {
 const USAGE = `b3iq: private inference on B3IQ nodes
 
 Usage:
-  b3iq nodes list [--model <model_id>]
   b3iq nodes show <node_id>
+  b3iq nodes list [--model <model_id>]
   b3iq jobs list [--status STATUS] [--limit N]
   b3iq jobs submit --node <node_id> --model <model_id> [--input FILE|-] [--max-price-wei WEI] [--job-id ID]
   b3iq jobs get <job_id> [--decrypt]
