@@ -24,12 +24,13 @@ import { WebhookDeliveries } from './constructs/webhook-deliveries.js';
 const TABLE_READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'];
 const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
 
-/** Table grants cover its indexes (`<table>/index/*`): the only index is the open-jobs index. */
+/** Table grants cover its indexes (`<table>/index/*`): the open-jobs index and the two listing indexes. */
 function acknowledgeIndexGrant(table: Table, fn: IFunction): void {
   const tableId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
   Validations.of(fn.role ?? fn).acknowledge({
     id: `AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
-    reason: "CDK's table grant also covers the table's indexes; the only one is OpenJobs, which lists open jobs by deadline.",
+    reason:
+      "CDK's table grant also covers the table's indexes; they are OpenJobs (open jobs by deadline), CustomerJobs and ActiveNodes (the listings).",
   });
 }
 

@@ -52,6 +52,8 @@ interface StoredNode {
   node: InferenceNode;
   /** Bumped by every enrollment change; a job's transaction checks it is still the one it read. */
   revision: number;
+  /** The node's latest signed call, recorded apart from enrollment (it never bumps `revision`); absent or null: none yet. */
+  last_seen_at?: string | null;
 }
 
 interface NodeEnrollment {
@@ -229,7 +231,7 @@ function isCurrentKey(key: TransportKey, now: Date): boolean {
 }
 
 /** What a client needs to seal a request and to trust the key: only keys that are current at `now`. */
-function nodeView(node: InferenceNode, now: Date): NodeView {
+function nodeView(node: InferenceNode, now: Date, lastSeenAt: string | null): NodeView {
   return {
     node_id: node.node_id,
     status: node.status,
@@ -245,6 +247,7 @@ function nodeView(node: InferenceNode, now: Date): NodeView {
         node_signature_ed25519: node_signature_ed25519 ?? null,
       })),
     identity_public_key_ed25519: node.identity_public_key_ed25519,
+    last_seen_at: lastSeenAt,
   };
 }
 

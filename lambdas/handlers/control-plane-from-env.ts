@@ -23,6 +23,7 @@ import { assertPricingPolicy } from '../domain/pricing.js';
 import { CustomerRateLimiter } from '../domain/rate-limit.js';
 import { recordTransactionCancelled } from '../observability/metrics.js';
 import type { ControlPlane } from '../services/control-plane.js';
+import { NodeSightings } from '../services/node-sightings.js';
 import type { AdminCredential, NodeQueues } from '../services/ports/outside.js';
 import { requestDeadline } from '../services/request-deadline.js';
 import { FreshFor } from '../services/submit-cache.js';
@@ -43,6 +44,8 @@ interface Needs {
   adminAuth?: boolean;
   /** Writes customer tokens' `last_used_at` (only a function that may write the table and authenticates customers). */
   tokenUses?: boolean;
+  /** Writes nodes' `last_seen_at` (the node API). */
+  nodeSightings?: boolean;
 }
 
 /** A part the function did not ask for: a use of it is a bug in the function's wiring. */
@@ -100,6 +103,7 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs 
     burst: integer('FAILED_CREDENTIALS_RATE_LIMIT_BURST', 20, env),
   });
   const tokenUses = new TokenUses(needs.tokenUses ? (customerId, tokenId, at) => store.recordTokenUse(customerId, tokenId, at) : undefined);
+  const nodeSightings = new NodeSightings(needs.nodeSightings ? (nodeId, at) => store.recordNodeSeen(nodeId, at) : undefined);
   const cacheMs = integer('SUBMIT_CACHE_TTL_MS', 1000, env);
   const submitCache = { customers: new FreshFor<Customer>(cacheMs), nodes: new FreshFor<StoredNode>(cacheMs) };
   // Kept once read; a failed read is forgotten, so one KMS error does not fail the container for good.
@@ -116,6 +120,7 @@ function controlPlaneFromEnv(env: NodeJS.ProcessEnv = process.env, needs: Needs 
     failedCredentialsLimiter,
     submitCache,
     tokenUses,
+    nodeSightings,
     keyDirectory() {
       return directory.get('directory');
     },

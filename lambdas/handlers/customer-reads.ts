@@ -1,8 +1,9 @@
-/** Lambda: the customer's reads, public receipts, and the answer to unknown routes and methods. */
+/** Lambda: the customer's reads (and listings), public receipts, and the answer to unknown routes and methods. */
 import { openApiAnswer } from '../http/openapi.js';
 import { apiHandler, type RouteHandler } from '../http/router.js';
 import type { ControlPlane } from '../services/control-plane.js';
 import { getAccount, getBillingJob, getJob, getKeyDirectory, getNode, getReceipt, getUsage } from '../services/customer-reads.js';
+import { listJobs, listNodes } from '../services/listings.js';
 import { withinRemainingTime } from '../services/request-deadline.js';
 import { controlPlaneFromEnv } from './control-plane-from-env.js';
 import { customerCredentials, pathId } from './http-inputs.js';
@@ -12,6 +13,22 @@ const ok = (body: unknown) => ({ status: 200, body });
 /** The routes on `plane`; a test may pass a plane with a part replaced. */
 function customerReadRoutes(plane: ControlPlane) {
   return {
+    'GET /v1/private-inference/jobs': async (request) =>
+      ok(
+        await listJobs(plane, customerCredentials(request), {
+          status: request.query.status,
+          limit: request.query.limit,
+          cursor: request.query.cursor,
+        }),
+      ),
+    'GET /v1/private-inference/nodes': async (request) =>
+      ok(
+        await listNodes(plane, customerCredentials(request), {
+          model_id: request.query.model_id,
+          limit: request.query.limit,
+          cursor: request.query.cursor,
+        }),
+      ),
     'GET /v1/private-inference/jobs/{job_id}': async (request) =>
       ok(await getJob(plane, customerCredentials(request), pathId(request, 'job_id'))),
     'GET /v1/private-inference/nodes/{node_id}': async (request) =>

@@ -6,7 +6,7 @@ import { withinRemainingTime } from '../services/request-deadline.js';
 import { controlPlaneFromEnv } from './control-plane-from-env.js';
 import { jsonBody, signedNodeRequest } from './http-inputs.js';
 
-const plane = controlPlaneFromEnv(process.env, { queues: true });
+const plane = controlPlaneFromEnv(process.env, { queues: true, nodeSightings: true });
 
 /** A node's call on the command its path names. */
 const commandCall = (request: HttpRequest) => ({

@@ -18,6 +18,8 @@ const API_ROUTES = [
   { method: 'GET', path: '/v1/webhooks/endpoints', function: 'customer-jobs' },
   { method: 'DELETE', path: '/v1/webhooks/endpoints/{endpoint_id}', function: 'customer-jobs' },
   { method: 'GET', path: '/v1/private-inference/jobs/{job_id}', function: 'customer-reads' },
+  { method: 'GET', path: '/v1/private-inference/jobs', function: 'customer-reads' },
+  { method: 'GET', path: '/v1/private-inference/nodes', function: 'customer-reads' },
   { method: 'GET', path: '/v1/private-inference/nodes/{node_id}', function: 'customer-reads' },
   { method: 'GET', path: '/v1/private-inference/key-directory', function: 'customer-reads' },
   { method: 'GET', path: '/v1/billing/account', function: 'customer-reads' },

@@ -160,8 +160,10 @@ async function enrollNode(plane: ControlPlane, call: AdminCall & { nodeId: strin
     };
     // The queue first, so that an enrolled node always has one.
     await plane.queues.ensureQueue(nodeId);
-    if (await plane.store.putNode({ node, revision: (stored?.revision ?? 0) + 1 }, stored?.revision)) {
-      return done(nodeView(node, plane.now()));
+    // last_seen_at is carried over as read (a sighting recorded meanwhile is overwritten: it is a minute's news).
+    const lastSeenAt = stored?.last_seen_at ?? null;
+    if (await plane.store.putNode({ node, revision: (stored?.revision ?? 0) + 1, last_seen_at: lastSeenAt }, stored?.revision)) {
+      return done(nodeView(node, plane.now(), lastSeenAt));
     }
     return RETRY.afterPause;
   });

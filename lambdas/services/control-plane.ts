@@ -10,6 +10,7 @@ import type { JobWindows } from '../domain/job-lifecycle.js';
 import type { StoredNode } from '../domain/node.js';
 import type { PricingPolicy } from '../domain/pricing.js';
 import type { CustomerRateLimiter } from '../domain/rate-limit.js';
+import type { NodeSightings } from './node-sightings.js';
 import type { AdminCredential, NodeQueues, RecordSigner } from './ports/outside.js';
 import type { ControlPlaneStore } from './ports/store.js';
 import type { FreshFor } from './submit-cache.js';
@@ -29,6 +30,8 @@ interface ControlPlane {
   readonly submitCache: { readonly customers: FreshFor<Customer>; readonly nodes: FreshFor<StoredNode> };
   /** Records customer tokens' `last_used_at`, a few minutes apart at most (token-uses.ts); a no-op where the function may not write. */
   readonly tokenUses: TokenUses;
+  /** Records nodes' `last_seen_at`, a minute apart at most (node-sightings.ts); a no-op outside the node API. */
+  readonly nodeSightings: NodeSightings;
   keyDirectory(): Promise<KeyDirectory>;
   now(): Date;
 }

@@ -29,7 +29,7 @@ async function getAccount(plane: ControlPlane, credentials: CustomerCredentials)
 async function getNode(plane: ControlPlane, credentials: CustomerCredentials, nodeId: string | undefined) {
   const { node } = await readAsCustomer(plane, credentials, { nodeId });
   if (node === undefined) throw new Problem('node_not_found', 'no enrolled node with that id');
-  return nodeView(node.node, plane.now());
+  return nodeView(node.node, plane.now(), node.last_seen_at ?? null);
 }
 
 async function getKeyDirectory(plane: ControlPlane, credentials: CustomerCredentials) {

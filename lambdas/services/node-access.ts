@@ -42,6 +42,7 @@ async function admitNode(plane: ControlPlane, request: SignedNodeRequest): Promi
     throw refused('this nonce was already used; sign every request with a fresh one');
   }
   if (request.pathNodeId !== nodeId) throw new Problem('forbidden', 'a node may only act on its own commands');
+  await plane.nodeSightings.noteCall(nodeId, plane.now());
   return stored;
 }
 

@@ -7,7 +7,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { OPEN_JOBS_INDEX } from '../../lambdas/adapters/dynamodb/items.js';
+import { ACTIVE_NODES_INDEX, CUSTOMER_JOBS_INDEX, OPEN_JOBS_INDEX } from '../../lambdas/adapters/dynamodb/items.js';
 
 interface ControlPlaneTableProps {
   dataKey: IKey;
@@ -40,6 +40,21 @@ class ControlPlaneTable extends Construct {
       sortKey: { name: 'due_at', type: AttributeType.STRING },
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: ['customer_id', 'job_id', 'node_id', 'status', 'created_at', 'reserved_price_wei'],
+    });
+    // A customer's jobs, newest first: only job items carry job_order. All attributes, so a page is one query.
+    this.table.addGlobalSecondaryIndex({
+      indexName: CUSTOMER_JOBS_INDEX,
+      partitionKey: { name: 'customer_id', type: AttributeType.STRING },
+      sortKey: { name: 'job_order', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+    // Sparse: only an active node carries active_nodes, so the index lists exactly them, by id.
+    this.table.addGlobalSecondaryIndex({
+      indexName: ACTIVE_NODES_INDEX,
+      partitionKey: { name: 'active_nodes', type: AttributeType.STRING },
+      sortKey: { name: 'node_id', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['status', 'models', 'model_ids', 'last_seen_at'],
     });
   }
 }

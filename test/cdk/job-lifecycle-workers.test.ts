@@ -6,7 +6,7 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { OPEN_JOBS_INDEX } from '../../lambdas/adapters/dynamodb/items.js';
+import { ACTIVE_NODES_INDEX, CUSTOMER_JOBS_INDEX, OPEN_JOBS_INDEX } from '../../lambdas/adapters/dynamodb/items.js';
 import { type CfnResource, render, resourceByPrefix, resourcesOfType, synthesizeOnce } from './support/synth.js';
 
 const CONFIGURATIONS = [
@@ -42,7 +42,7 @@ describe.each(CASES)('control-plane table ($case)', ({ case: name }) => {
     expect(table.Properties?.StreamSpecification).toEqual({ StreamViewType: 'KEYS_ONLY' });
   });
 
-  it('has exactly one index, OpenJobs: open_shard and due_at, with the attributes the sweeper and release-stale read', () => {
+  it('has three indexes: OpenJobs (open_shard and due_at, with the attributes the sweeper and release-stale read) and the two listings', () => {
     const [, table] = resourceByPrefix(synthesized(name).template, 'AWS::DynamoDB::Table', 'ControlPlaneTable');
     expect(table.Properties?.GlobalSecondaryIndexes).toEqual([
       {
@@ -55,6 +55,24 @@ describe.each(CASES)('control-plane table ($case)', ({ case: name }) => {
           ProjectionType: 'INCLUDE',
           NonKeyAttributes: expect.arrayContaining(['customer_id', 'job_id', 'node_id', 'status', 'created_at', 'reserved_price_wei']),
         },
+      },
+      // A customer's jobs newest first, every attribute: a listing page is one query, no read per job.
+      {
+        IndexName: CUSTOMER_JOBS_INDEX,
+        KeySchema: [
+          { AttributeName: 'customer_id', KeyType: 'HASH' },
+          { AttributeName: 'job_order', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      // Sparse: only active nodes carry active_nodes.
+      {
+        IndexName: ACTIVE_NODES_INDEX,
+        KeySchema: [
+          { AttributeName: 'active_nodes', KeyType: 'HASH' },
+          { AttributeName: 'node_id', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status', 'models', 'model_ids', 'last_seen_at'] },
       },
     ]);
     expect(OPEN_JOBS_INDEX).toBe('OpenJobs');

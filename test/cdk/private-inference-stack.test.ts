@@ -80,6 +80,10 @@ describe('DynamoDB table', () => {
         { AttributeName: 'sk', AttributeType: 'S' },
         { AttributeName: 'open_shard', AttributeType: 'S' },
         { AttributeName: 'due_at', AttributeType: 'S' },
+        { AttributeName: 'customer_id', AttributeType: 'S' },
+        { AttributeName: 'job_order', AttributeType: 'S' },
+        { AttributeName: 'active_nodes', AttributeType: 'S' },
+        { AttributeName: 'node_id', AttributeType: 'S' },
       ]),
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });

@@ -153,6 +153,39 @@ describe('b3iq', () => {
     expect(run.stderr).not.toContain('\r');
   });
 
+  it("lists the customer's jobs newest first (--limit, --status) and the active nodes", async () => {
+    // Prepare
+    const submit = async () => {
+      const run = await b3iq(['jobs', 'submit', '--node', node.nodeId, '--model', node.modelId, '--json'], { env, stdin: 'Hi\n' });
+      expect(run.code).toBe(0);
+      return JSON.parse(run.stdout).job_id as string;
+    };
+    const older = await submit();
+    const newer = await submit();
+
+    // Act
+    const newest = await b3iq(['jobs', 'list', '--limit', '1', '--json'], { env });
+    const human = await b3iq(['jobs', 'list', '--status', 'queued', '--limit', '100'], { env });
+    const badStatus = await b3iq(['jobs', 'list', '--status', 'lost'], { env });
+    const nodes = await b3iq(['nodes', 'list', '--model', node.modelId, '--json'], { env });
+    const nodesHuman = await b3iq(['nodes', 'list'], { env });
+
+    // Assess
+    expect(newest.code).toBe(0);
+    expect(JSON.parse(newest.stdout).map((job: { job_id: string }) => job.job_id)).toEqual([newer]);
+    expect(human.code).toBe(0);
+    expect(human.stdout.split('\n')[0]).toMatch(/^JOB\s+STATUS\s+NODE\s+MODEL/);
+    expect(human.stdout.indexOf(newer)).toBeGreaterThan(0);
+    expect(human.stdout.indexOf(older)).toBeGreaterThan(human.stdout.indexOf(newer));
+    expect(badStatus.code).toBe(1);
+    expect(badStatus.stderr).toContain('invalid_request');
+    expect(nodes.code).toBe(0);
+    expect(JSON.parse(nodes.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ node_id: node.nodeId, status: 'active', last_seen_at: expect.anything() })]),
+    );
+    expect(nodesHuman.stdout).toContain(node.nodeId);
+  });
+
   it('never prints the token', async () => {
     const runs = await Promise.all([
       b3iq(['account'], { env }),

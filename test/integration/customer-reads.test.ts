@@ -103,6 +103,7 @@ describe('GET /v1/private-inference/nodes/{node_id}', () => {
         },
       ],
       identity_public_key_ed25519: encodeBase64url(ed25519.getPublicKey(node.identitySecretKey)),
+      last_seen_at: null,
     });
     const [key] = answer.body.transport_keys;
     const claim = { node_id: node.nodeId, key_id: node.keyId, public_key_x25519: encodeBase64url(node.publicKey), valid_until: null };

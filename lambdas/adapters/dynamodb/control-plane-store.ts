@@ -1,7 +1,7 @@
 /**
  * The control plane's store in DynamoDB: one table (layout in items.ts), one adapter per
  * aggregate (accounts with their buckets, ledgers and tokens, jobs, nodes, earnings, the open-jobs
- * index), put together behind the `ControlPlaneStore` port the services use, with the one read
+ * index, the listing indexes), put together behind the `ControlPlaneStore` port the services use, with the one read
  * a customer request starts with.
  */
 import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,6 +16,7 @@ import { keys } from './items.js';
 import { jobFromItem } from './job-items.js';
 import { jobStore } from './job-store.js';
 import { ledgerStore } from './ledger-store.js';
+import { listingIndexes } from './listing-indexes.js';
 import { nodeFromItem } from './node-items.js';
 import { nodeStore } from './node-store.js';
 import { openJobsIndex } from './open-jobs-index.js';
@@ -61,6 +62,7 @@ function dynamoDbStore(client: DynamoDBClient, tableName: string, hooks?: Transa
     ...earningsStore(table),
     ...openJobsIndex(table),
     ...webhookStore(table),
+    ...listingIndexes(table),
     read: (ids) => readSnapshot(table, ids),
   };
 }

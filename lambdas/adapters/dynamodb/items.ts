@@ -31,6 +31,14 @@
  * first item of each is its oldest job) spread over a few shards so that no index partition takes
  * every job's writes.
  *
+ * The listings read two more indexes, one query per page, never a scan. `CustomerJobs` (pk
+ * `customer_id`, sk `job_order` = `{created_at}#{job_id}`, all attributes): every job item carries
+ * `job_order`, written in the same Put that creates the job, so a customer's jobs are one index
+ * partition, newest first when read backwards; no other item has `job_order`, so nothing else is in
+ * it (a job written before the index existed has none and is not listed). `ActiveNodes` (pk
+ * `active_nodes` = `ACTIVE`, sk `node_id`): sparse, a node carries `active_nodes` only while its
+ * status is active; `model_ids` (a string set) lets a page filter by model.
+ *
  * The items of each aggregate are coded in their own file: account-items.ts, bucket-items.ts,
  * customer-token-items.ts, job-items.ts, node-items.ts, earnings-items.ts.
  */
@@ -42,6 +50,10 @@ import { type Item, s } from './attributes.js';
 type EnvelopeKind = 'request' | 'response';
 
 const OPEN_JOBS_INDEX = 'OpenJobs';
+const CUSTOMER_JOBS_INDEX = 'CustomerJobs';
+const ACTIVE_NODES_INDEX = 'ActiveNodes';
+/** The one partition of `ActiveNodes`: nodes are few and their index writes rare (enrollment, last_seen_at). */
+const ACTIVE_NODES_PARTITION = 'ACTIVE';
 
 const keys = {
   account: (customerId: string): Item => ({ pk: s(keys.customerPartition(customerId)), sk: s('ACCOUNT') }),
@@ -98,4 +110,4 @@ function jobIdsFromKey(key: Item): { customerId: string; jobId: string } | undef
 }
 
 export type { EnvelopeKind };
-export { jobIdsFromKey, keys, OPEN_JOBS_INDEX };
+export { ACTIVE_NODES_INDEX, ACTIVE_NODES_PARTITION, CUSTOMER_JOBS_INDEX, jobIdsFromKey, keys, OPEN_JOBS_INDEX };

@@ -63,9 +63,13 @@ function jobToItem(job: Job): Item {
     completion_deadline: s(job.completion_deadline),
     claimed_at: nullableS(job.claimed_at),
     completed_at: nullableS(job.completed_at),
+    job_order: s(jobOrder(job)),
     ...openJobAttributes(job),
   };
 }
+
+/** A job's sort key in the `CustomerJobs` index: newest last, ties broken by id. */
+const jobOrder = (job: Pick<Job, 'created_at' | 'job_id'>): string => `${job.created_at}#${job.job_id}`;
 
 const openShardKey = (shard: OpenShard): string => `OPEN#${shard.status}#${shard.index}`;
 
@@ -161,6 +165,7 @@ export {
   envelopeToItems,
   jobEnvelopesFromItems,
   jobFromItem,
+  jobOrder,
   jobToItem,
   MAX_REQUEST_ENVELOPE_PARTS,
   openJobRefFromItem,

@@ -1,9 +1,14 @@
 /** Item codecs of enrolled nodes and of the nonces of their requests (layout in items.ts). */
 import type { InferenceNode, StoredNode } from '../../domain/node.js';
 import { type Item, n, nullableS, readInt, readList, readNullableS, readS, readWei, s, stringMap } from './attributes.js';
-import { keys } from './items.js';
+import { ACTIVE_NODES_PARTITION, keys } from './items.js';
 
-function nodeToItem({ node, revision }: StoredNode): Item {
+/** The `ActiveNodes` index attributes: only an active node is listed. */
+function activeNodeAttributes(node: InferenceNode): Item {
+  return node.status === 'active' ? { active_nodes: s(ACTIVE_NODES_PARTITION) } : {};
+}
+
+function nodeToItem({ node, revision, last_seen_at }: StoredNode): Item {
   return {
     ...keys.node(node.node_id),
     entity: s('node'),
@@ -18,12 +23,17 @@ function nodeToItem({ node, revision }: StoredNode): Item {
     identity_public_key_ed25519: nullableS(node.identity_public_key_ed25519),
     revision: n(revision),
     updated_at: s(node.updated_at),
+    // A string set, so that a listing can filter with contains(); a node always offers a model.
+    model_ids: { SS: node.models.map((model) => model.model_id) },
+    ...activeNodeAttributes(node),
+    ...(last_seen_at ? { last_seen_at: s(last_seen_at) } : {}),
   };
 }
 
 function nodeFromItem(item: Item): StoredNode {
   return {
     revision: readInt(item, 'revision'),
+    last_seen_at: item.last_seen_at?.S ?? null,
     node: {
       node_id: readS(item, 'node_id'),
       status: readS(item, 'status') as InferenceNode['status'],

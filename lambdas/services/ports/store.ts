@@ -10,6 +10,7 @@ import type { AccountStore } from './accounts.js';
 import type { CustomerTokenStore } from './customer-tokens.js';
 import type { EarningsStore } from './earnings.js';
 import type { JobStore } from './jobs.js';
+import type { Listings } from './listings.js';
 import type { NodeStore } from './nodes.js';
 import type { OpenJobsIndex } from './open-jobs.js';
 import type { WebhookStore } from './webhooks.js';
@@ -21,7 +22,15 @@ interface Snapshot {
   job?: Job;
 }
 
-interface ControlPlaneStore extends AccountStore, CustomerTokenStore, JobStore, NodeStore, EarningsStore, OpenJobsIndex, WebhookStore {
+interface ControlPlaneStore
+  extends AccountStore,
+    CustomerTokenStore,
+    JobStore,
+    NodeStore,
+    EarningsStore,
+    OpenJobsIndex,
+    WebhookStore,
+    Listings {
   /**
    * One consistent read of what a customer request needs: the account (unless `withCustomer` is
    * `false`), and the node and job it names.

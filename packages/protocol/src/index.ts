@@ -13,6 +13,7 @@ export * from './encoding/money.js';
 export * from './encoding/timestamp.js';
 export * from './schemas/envelope.js';
 export * from './schemas/fields.js';
+export * from './schemas/listings.js';
 export * from './schemas/requests.js';
 export * from './schemas/responses.js';
 export * from './schemas/schema.js';

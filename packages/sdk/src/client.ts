@@ -30,9 +30,14 @@ import {
   type HttpOptions,
   type InferenceRequest,
   type InferenceResponse,
+  type JobList,
+  type JobStatus,
   type JobView,
   KeyDirectory,
   type KeyDirectoryView,
+  type ListedJob,
+  type ListedNode,
+  type NodeList,
   type NodeView,
   openEnvelope,
   type PublishedTransportKey,
@@ -167,6 +172,47 @@ class B3iqClient {
    */
   cancelJob(jobId: string): Promise<JobView> {
     return requestJson(this.#http, 'POST', `/v1/private-inference/jobs/${encodeURIComponent(jobId)}/cancel`, {});
+  }
+
+  /** One page of the caller's jobs, newest first (no envelopes); pass its `next_cursor` as `cursor` for the next. */
+  listJobsPage(options: ListJobsOptions & { cursor?: string | null } = {}): Promise<JobList> {
+    return requestJson(
+      this.#http,
+      'GET',
+      `/v1/private-inference/jobs${listQuery({ status: options.status, limit: options.limit, cursor: options.cursor })}`,
+    );
+  }
+
+  /**
+   * Every job of the caller's, newest first, fetched a page (`limit` jobs, at most) at a time. A job
+   * that existed when the walk began comes exactly once; one submitted during the walk may not come.
+   */
+  async *listJobs(options: ListJobsOptions = {}): AsyncGenerator<ListedJob> {
+    let cursor: string | null = null;
+    do {
+      const page: JobList = await this.listJobsPage({ ...options, cursor });
+      yield* page.jobs;
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+  }
+
+  /** One page of the active nodes, by id; pass its `next_cursor` as `cursor` for the next. */
+  listNodesPage(options: ListNodesOptions & { cursor?: string | null } = {}): Promise<NodeList> {
+    return requestJson(
+      this.#http,
+      'GET',
+      `/v1/private-inference/nodes${listQuery({ model_id: options.modelId, limit: options.limit, cursor: options.cursor })}`,
+    );
+  }
+
+  /** Every active node (serving `modelId`, if given), by id, a page at a time. */
+  async *listNodes(options: ListNodesOptions = {}): AsyncGenerator<ListedNode> {
+    let cursor: string | null = null;
+    do {
+      const page: NodeList = await this.listNodesPage({ ...options, cursor });
+      yield* page.nodes;
+      cursor = page.next_cursor;
+    } while (cursor !== null);
   }
 
   getAccount(): Promise<AccountView> {
@@ -483,5 +529,27 @@ function inferenceRequest(input: SubmitJobInput): InferenceRequest {
   throw new TypeError('submitJob needs a prompt, messages or a request');
 }
 
-export type { B3iqClientOptions, PinChange, SubmitJobInput, VerifiedNode, WaitOptions };
+/** A listing's query string from the parameters that are set (`?a=1&b=2`, or nothing). */
+function listQuery(parameters: Record<string, string | number | null | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(parameters)) if (value !== undefined && value !== null) query.set(name, String(value));
+  const text = query.toString();
+  return text.length === 0 ? '' : `?${text}`;
+}
+
+interface ListJobsOptions {
+  /** Only jobs with this status. */
+  status?: JobStatus;
+  /** Jobs per page, 1 to 100 (the API's default: 20). */
+  limit?: number;
+}
+
+interface ListNodesOptions {
+  /** Only nodes that serve this model. */
+  modelId?: string;
+  /** Nodes per page, 1 to 100 (the API's default: 20). */
+  limit?: number;
+}
+
+export type { B3iqClientOptions, ListJobsOptions, ListNodesOptions, PinChange, SubmitJobInput, VerifiedNode, WaitOptions };
 export { B3iqClient };

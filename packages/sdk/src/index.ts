@@ -39,7 +39,15 @@ export {
   WEBHOOK_EVENTS,
   WebhookVerificationError,
 } from '@b3iq/protocol';
-export type { B3iqClientOptions, PinChange, SubmitJobInput, VerifiedNode, WaitOptions } from './client.js';
+export type {
+  B3iqClientOptions,
+  ListJobsOptions,
+  ListNodesOptions,
+  PinChange,
+  SubmitJobInput,
+  VerifiedNode,
+  WaitOptions,
+} from './client.js';
 export { B3iqClient } from './client.js';
 export type { ClientConfig } from './config.js';
 export { clientConfigFromEnvironment } from './config.js';

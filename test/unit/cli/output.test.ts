@@ -1,7 +1,7 @@
 import type { JobView } from '@b3iq/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatJob, printable, wei } from '../../../packages/sdk/src/cli/output.js';
+import { formatJob, formatJobList, formatNodeList, printable, wei } from '../../../packages/sdk/src/cli/output.js';
 
 describe('wei', () => {
   it.each([
@@ -123,5 +123,68 @@ describe('printable', () => {
     expect(answered).toContain('hi\\u001b[2J');
     expect(failed).toContain('x\\u001b: y\\u0007');
     expect(answered + failed).not.toContain('\u001b');
+  });
+});
+
+describe('listing tables', () => {
+  it('shows nodes one row per model, columns aligned, and a node that never called as never', () => {
+    const text = formatNodeList([
+      {
+        node_id: 'node-a',
+        status: 'active',
+        models: [
+          { model_id: 'm-1', price_wei: '5' },
+          { model_id: 'model-long', price_wei: '70' },
+        ],
+        last_seen_at: null,
+      },
+      { node_id: 'node-bb', status: 'active', models: [{ model_id: 'm-1', price_wei: '6' }], last_seen_at: '2026-01-01T00:00:00.000Z' },
+    ]);
+
+    expect(text.split('\n')).toEqual([
+      'NODE     STATUS  MODEL       PRICE (wei)  LAST SEEN',
+      'node-a   active  m-1         5            never',
+      'node-a   active  model-long  70           never',
+      'node-bb  active  m-1         6            2026-01-01T00:00:00.000Z',
+    ]);
+  });
+
+  it('says when there is nothing to list, and when older jobs remain', () => {
+    const job = {
+      job_id: 'job-1',
+      node_id: 'node-a',
+      model_id: 'm-1',
+      status: 'queued',
+      receipt_hash: null,
+      billing: {
+        customer_id: 'cus-1',
+        policy_version: 'flat-v1',
+        quoted_price_wei: '5',
+        reserved_price_wei: '5',
+        payout_price_wei: '4',
+        status: 'reserved',
+      },
+      created_at: '2026-01-01T00:00:00.000Z',
+      claim_deadline: '2026-01-01T00:15:00.000Z',
+      completion_deadline: '2026-01-01T01:00:00.000Z',
+      completed_at: null,
+    } as const;
+
+    expect(formatJobList([], false)).toBe('no jobs');
+    expect(formatNodeList([])).toBe('no active nodes');
+    expect(formatJobList([job], true).split('\n')).toEqual([
+      'JOB    STATUS  NODE    MODEL  PRICE (wei)  CREATED',
+      'job-1  queued  node-a  m-1    5            2026-01-01T00:00:00.000Z',
+      'more jobs: raise --limit to see older ones',
+    ]);
+  });
+
+  it('escapes a control character a model id brings (printed through printable)', () => {
+    const text = formatNodeList([
+      { node_id: 'node-a', status: 'active', models: [{ model_id: 'm\u001b[2J', price_wei: '5' }], last_seen_at: null },
+    ]);
+
+    expect(printable(text)).toContain('m\\u001b[2J');
+    expect(printable(text)).not.toContain('\u001b');
   });
 });

@@ -548,7 +548,7 @@ describe('nodeView', () => {
     { case: 'after valid_until', now: '2026-05-01T00:00:00Z', shown: ['tk-new'] },
   ])('shows only the keys current at now ($case)', ({ now, shown }) => {
     // Act
-    const view = nodeView(node, new Date(now));
+    const view = nodeView(node, new Date(now), null);
 
     // Assess
     expect(view.transport_keys.map((published) => published.key_id)).toEqual(shown);
@@ -556,7 +556,7 @@ describe('nodeView', () => {
 
   it('publishes each key with its valid_until and nothing the client does not need (fields)', () => {
     // Act
-    const view = nodeView(node, new Date('2026-03-01T00:00:00Z'));
+    const view = nodeView(node, new Date('2026-03-01T00:00:00Z'), null);
 
     // Assess
     expect(view).toEqual({
@@ -582,6 +582,7 @@ describe('nodeView', () => {
         },
       ],
       identity_public_key_ed25519: node.identity_public_key_ed25519,
+      last_seen_at: null,
     });
   });
   it("publishes each key's node signature and the node's identity key, for a client to check the node's own statement", () => {
@@ -590,7 +591,7 @@ describe('nodeView', () => {
     const signed = { ...node, transport_keys: [{ ...key('tk-new', null), node_signature_ed25519: signature }] };
 
     // Act
-    const view = nodeView(signed, new Date('2026-03-01T00:00:00Z'));
+    const view = nodeView(signed, new Date('2026-03-01T00:00:00Z'), null);
 
     // Assess
     expect(view.identity_public_key_ed25519).toBe(IDENTITY);

@@ -210,13 +210,14 @@ describe('the node and receipt views', () => {
   };
 
   it('answers a node with its current keys only, and nothing of its identity or history', () => {
-    const view = nodeView(node, NOW);
+    const view = nodeView(node, NOW, '2026-01-31T23:59:00.000Z');
 
     expect(answerProblem('GET /v1/private-inference/nodes/{node_id}', 200, view)).toBeUndefined();
     expect(answerProblem('PUT /v1/admin/nodes/{node_id}', 200, view)).toBeUndefined();
     expect(view.transport_keys.map((published) => published.key_id)).toEqual(['tk-1', 'tk-2']);
     expect(view.transport_keys[0]).not.toHaveProperty('issued_at');
     expect(view.models).toEqual([{ model_id: 'meta/llama-3.1-8b', price_wei: '1000' }]);
+    expect(view.last_seen_at).toBe('2026-01-31T23:59:00.000Z');
   });
 
   it('answers a receipt as the signed document, with nothing that names the customer', () => {

@@ -49,6 +49,7 @@ function nodeView(nodeId: string, node: TestIdentity | null, keys: PublishedKey[
     models: [{ model_id: 'm-1', price_wei: '5' }],
     transport_keys: keys,
     identity_public_key_ed25519: node?.publicKey ?? null,
+    last_seen_at: null,
   };
 }
 

@@ -152,6 +152,7 @@ const NODE_VIEW = answer(
       nullable: true,
       description: "the node's Ed25519 identity key; null: the node cannot serve and clients use none of its keys",
     },
+    last_seen_at: { ...OPTIONAL_TIMESTAMP, description: "the node's latest signed call, to within a minute; null if none" },
   },
   { name: 'Node' },
 );

@@ -3,7 +3,7 @@
  * `b3iq`: the customer CLI. Human output by default, `--json` for scripts; errors go to stderr
  * with what to do next, and the exit code says what kind of failure it was (see `b3iq --help`).
  */
-import type { InferenceResponse, JobView } from '@b3iq/protocol';
+import type { InferenceResponse, JobStatus, JobView, ListedJob, ListedNode } from '@b3iq/protocol';
 import { B3iqApiError, B3iqUnavailableError, describeRefusal, runCommandLine, UsageError, type Values } from '@b3iq/protocol';
 import { B3iqClient } from '../client.js';
 import { clientConfigFromEnvironment } from '../config.js';
@@ -22,7 +22,9 @@ import {
   formatAccepted,
   formatAccount,
   formatJob,
+  formatJobList,
   formatNode,
+  formatNodeList,
   formatPinChange,
   formatPins,
   formatReceipt,
@@ -51,6 +53,8 @@ const OPTIONS = {
   directory: { type: 'boolean' },
   url: { type: 'string' },
   events: { type: 'string' },
+  status: { type: 'string' },
+  limit: { type: 'string' },
 } as const;
 
 type Options = Values<typeof OPTIONS>;
@@ -82,6 +86,29 @@ async function showJob(api: B3iqClient, job: JobView, decrypt: boolean | undefin
   };
 }
 
+/** `--limit`: how many jobs `jobs list` shows at most (default 20). */
+function listLimit(value: string | undefined): number {
+  if (value === undefined) return 20;
+  if (!/^[0-9]{1,6}$/.test(value) || Number(value) < 1) throw new UsageError('--limit takes a positive number of jobs');
+  return Number(value);
+}
+
+/** The newest `limit` jobs (with `status` only), fetched in pages of at most 100; `more` if older ones remain. */
+async function newestJobs(api: B3iqClient, status: string | undefined, limit: number): Promise<{ jobs: ListedJob[]; more: boolean }> {
+  const jobs: ListedJob[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await api.listJobsPage({
+      ...(status === undefined ? {} : { status: status as JobStatus }),
+      limit: Math.min(100, limit - jobs.length),
+      cursor,
+    });
+    jobs.push(...page.jobs);
+    cursor = page.next_cursor;
+  } while (cursor !== null && jobs.length < limit);
+  return { jobs, more: cursor !== null };
+}
+
 async function run(command: string[], values: Options): Promise<Output> {
   const [group, action, target] = command;
   const key = `${group ?? ''} ${action ?? ''}`.trim();
@@ -92,6 +119,15 @@ async function run(command: string[], values: Options): Promise<Output> {
         human: formatNode(verified),
         json: { ...verified.node, trusted_key_ids: verified.trustedKeys.map((k) => k.key_id), rejected_keys: verified.rejectedKeys },
       };
+    }
+    case 'nodes list': {
+      const nodes: ListedNode[] = [];
+      for await (const node of client().listNodes(values.model === undefined ? {} : { modelId: values.model })) nodes.push(node);
+      return { human: formatNodeList(nodes), json: nodes };
+    }
+    case 'jobs list': {
+      const { jobs, more } = await newestJobs(client(), values.status, listLimit(values.limit));
+      return { human: formatJobList(jobs, more), json: jobs };
     }
     case 'jobs submit': {
       const nodeId = required(values.node, '--node');

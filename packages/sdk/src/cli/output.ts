@@ -4,7 +4,7 @@
  * rewrite what was printed before or retitle the terminal.
  */
 
-import type { AcceptedJob, AccountView, InferenceResponse, JobView, Receipt } from '@b3iq/protocol';
+import type { AcceptedJob, AccountView, InferenceResponse, JobView, ListedJob, ListedNode, Receipt } from '@b3iq/protocol';
 import type { PinChange, VerifiedNode } from '../client.js';
 import { parseRecord } from '../node-trust.js';
 import { type ApiPins, fingerprint } from '../trust-store.js';
@@ -43,6 +43,34 @@ function formatNode({ node, trustedKeys, rejectedKeys, identityKey }: VerifiedNo
       return `  ${key.key_id}  ${verdict}  issued ${issuedAt}`;
     }),
   ].join('\n');
+}
+
+/** Rows as columns padded to their widest cell (the caller escapes the whole text with `printable`). */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** `b3iq jobs list`: newest first; `more` when the listing goes on past what was shown. */
+function formatJobList(jobs: ListedJob[], more: boolean): string {
+  if (jobs.length === 0) return 'no jobs';
+  const rows = jobs.map((job) => [job.job_id, job.status, job.node_id, job.model_id, job.billing.quoted_price_wei, job.created_at]);
+  const text = table(['JOB', 'STATUS', 'NODE', 'MODEL', 'PRICE (wei)', 'CREATED'], rows);
+  return more ? `${text}\nmore jobs: raise --limit to see older ones` : text;
+}
+
+/** `b3iq nodes list`: one row per model a node serves. */
+function formatNodeList(nodes: ListedNode[]): string {
+  if (nodes.length === 0) return 'no active nodes';
+  const rows = nodes.flatMap((node) =>
+    node.models.map((model) => [node.node_id, node.status, model.model_id, model.price_wei, node.last_seen_at ?? 'never']),
+  );
+  return table(['NODE', 'STATUS', 'MODEL', 'PRICE (wei)', 'LAST SEEN'], rows);
 }
 
 function formatAccepted(job: AcceptedJob): string {
@@ -135,4 +163,17 @@ function progressLine(stream: NodeJS.WriteStream = process.stderr) {
   };
 }
 
-export { formatAccepted, formatAccount, formatJob, formatNode, formatPinChange, formatPins, formatReceipt, printable, progressLine, wei };
+export {
+  formatAccepted,
+  formatAccount,
+  formatJob,
+  formatJobList,
+  formatNode,
+  formatNodeList,
+  formatPinChange,
+  formatPins,
+  formatReceipt,
+  printable,
+  progressLine,
+  wei,
+};

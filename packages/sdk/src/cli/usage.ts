@@ -25,6 +25,8 @@ const USAGE = `b3iq: private inference on B3IQ nodes
 
 Usage:
   b3iq nodes show <node_id>
+  b3iq nodes list [--model <model_id>]
+  b3iq jobs list [--status STATUS] [--limit N]
   b3iq jobs submit --node <node_id> --model <model_id> [--input FILE|-] [--max-price-wei WEI] [--job-id ID]
   b3iq jobs get <job_id> [--decrypt]
   b3iq jobs wait <job_id> [--timeout SECONDS] [--decrypt]
@@ -39,7 +41,9 @@ Usage:
   b3iq webhooks delete <endpoint_id>
 
 Options:
-  --json     machine-readable output on stdout
+  --json     machine-readable output on stdout (for a list: the array of its items)
+  --status   jobs list: only jobs in this status (queued, claimed, completed, failed, expired, cancelled)
+  --limit    jobs list: show at most N jobs, newest first (default 20)
   --help     this text
 
 Configuration (the token is never taken from the command line):
