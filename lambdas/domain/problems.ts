@@ -67,13 +67,16 @@ class Problem extends Error {
   readonly status: number;
   /** Seconds the client should wait before trying again (the `Retry-After` header), when the problem says. */
   readonly retryAfterSeconds: number | undefined;
+  /** The methods the route does serve (the `Allow` header a 405 must carry, RFC 9110 §15.5.6), when the problem says. */
+  readonly allow: readonly string[] | undefined;
 
-  constructor(code: ProblemCode, detail: string, options?: ErrorOptions & { retryAfterSeconds?: number }) {
+  constructor(code: ProblemCode, detail: string, options?: ErrorOptions & { retryAfterSeconds?: number; allow?: readonly string[] }) {
     super(detail, options);
     this.name = 'Problem';
     this.code = code;
     this.status = PROBLEMS[code].status;
     this.retryAfterSeconds = options?.retryAfterSeconds;
+    this.allow = options?.allow;
   }
 
   toBody(): ProblemBody {

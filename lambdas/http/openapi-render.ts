@@ -5,7 +5,7 @@
  * renderer adds no field and no rule of its own beyond what the declarations say.
  */
 
-import { BASE64URL_PATTERN, base64urlLength, type ObjectSchema, type Schema, type StringSchema } from '@b3iq/protocol';
+import { BASE64URL_PATTERN, base64urlLength, base64urlPattern, type ObjectSchema, type Schema, type StringSchema } from '@b3iq/protocol';
 import { PROBLEMS, type ProblemCode } from '../domain/problems.js';
 
 type Json = Record<string, unknown>;
@@ -90,9 +90,10 @@ class SchemaRenderer {
         if (schema.format !== undefined) out.format = schema.format;
         if (schema.bytes !== undefined) {
           const { min, max } = typeof schema.bytes === 'number' ? { min: schema.bytes, max: schema.bytes } : schema.bytes;
+          // Canonical only: an exact length fixes the last character's alphabet; a range takes the general pattern.
           Object.assign(out, {
             contentEncoding: 'base64url',
-            pattern: BASE64URL_PATTERN,
+            pattern: min === max ? base64urlPattern(min) : BASE64URL_PATTERN,
             minLength: base64urlLength(min),
             maxLength: base64urlLength(max),
           });

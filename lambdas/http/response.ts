@@ -19,8 +19,14 @@ function toProxyResult(response: HttpResponse): APIGatewayProxyResult {
 
 function problemResult(problem: Problem): APIGatewayProxyResult {
   const result = toProxyResult({ status: problem.status, body: problem.toBody() });
-  if (problem.retryAfterSeconds === undefined) return result;
-  return { ...result, headers: { ...result.headers, 'Retry-After': String(problem.retryAfterSeconds) } };
+  return {
+    ...result,
+    headers: {
+      ...result.headers,
+      ...(problem.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(problem.retryAfterSeconds) }),
+      ...(problem.allow === undefined ? {} : { Allow: problem.allow.join(', ') }),
+    },
+  };
 }
 
 const internalError = (): APIGatewayProxyResult =>

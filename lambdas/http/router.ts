@@ -17,12 +17,15 @@ import { API_ROUTES, type RouteKey, routeKey } from './routes.js';
 
 type RouteHandler = (request: HttpRequest) => Promise<HttpResponse>;
 
-const KNOWN_PATHS = new Set<string>(API_ROUTES.map((route) => route.path));
+/** Each path of the contract and the methods it serves, for the `Allow` header of a 405. */
+const ALLOWED_METHODS = new Map<string, string[]>();
+for (const route of API_ROUTES) ALLOWED_METHODS.set(route.path, [...(ALLOWED_METHODS.get(route.path) ?? []), route.method]);
 
 function unrouted(request: HttpRequest): Problem {
-  return KNOWN_PATHS.has(request.route)
-    ? new Problem('method_not_allowed', `${request.method} is not supported on this route`)
-    : new Problem('not_found', 'no such route');
+  const allow = ALLOWED_METHODS.get(request.route);
+  return allow === undefined
+    ? new Problem('not_found', 'no such route')
+    : new Problem('method_not_allowed', `${request.method} is not supported on this route`, { allow });
 }
 
 /**

@@ -26,6 +26,16 @@ describe('GET /v1/openapi.json', () => {
 
     expect(answer.status).toBe(405);
     expect(answer.body.error.code).toBe('method_not_allowed');
+    expect(answer.headers.Allow).toBe('GET');
+  });
+
+  it('answers a 405 through the deployed API with the Allow header listing the methods the path serves', async () => {
+    // Act
+    const response = await fetch(`${apiUrl}/v1/admin/customers/cus-allow/tokens`, { method: 'PATCH' });
+
+    // Assess
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST, GET');
   });
 
   it('is served by the deployed API, and what it serves is valid OpenAPI 3.1', async () => {

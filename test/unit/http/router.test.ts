@@ -211,6 +211,28 @@ describe('apiHandler, other answers', () => {
   });
 
   it.each([
+    { case: 'one method', method: 'DELETE', resource: '/v1/billing/account', allow: 'GET' },
+    { case: 'two methods', method: 'PATCH', resource: '/v1/admin/customers/{customer_id}/tokens', allow: 'POST, GET' },
+  ])('lists the methods the path serves in the Allow header of a 405 ($case)', async ({ method, resource, allow }) => {
+    // Prepare
+    const handler = apiHandler({});
+
+    // Act
+    const result = await handler(event(method, resource), context);
+
+    // Assess
+    expect(result.statusCode).toBe(405);
+    expect(result.headers?.Allow).toBe(allow);
+  });
+
+  it('sends no Allow header with a 404', async () => {
+    const result = await apiHandler({})(event('GET', '/v1/nothing-here'), context);
+
+    expect(result.statusCode).toBe(404);
+    expect(result.headers).not.toHaveProperty('Allow');
+  });
+
+  it.each([
     { case: 'valid ids', jobId: 'job-1', customerId: 'cus-1', logged: { job_id: 'job-1', customer_id: 'cus-1' } },
     { case: 'ids that break their patterns', jobId: '../x', customerId: 'bad id', logged: {} },
   ])('tags its log lines with the ids a request names, only when they are valid ids ($case)', async ({ jobId, customerId, logged }) => {

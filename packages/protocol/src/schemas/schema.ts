@@ -110,13 +110,30 @@ function fieldsOf(schema: ObjectSchema): string[] {
   return Object.keys(schema.properties);
 }
 
-/** What a `bytes` string may hold: the base64url alphabet, without padding. */
-const BASE64URL_PATTERN = '^[A-Za-z0-9_-]*$';
+const ANY_CHAR = '[A-Za-z0-9_-]';
+/**
+ * The last character of canonical base64url when the byte count leaves 1 or 2 bytes over a
+ * multiple of 3: it carries 4 or 2 bits of padding, which canonical encoding zeroes.
+ */
+const LAST_CHAR = { 1: '[AQgw]', 2: '[AEIMQUYcgkosw048]' } as const;
+
+/**
+ * Canonical base64url without padding, of any length: whole groups of 4 characters, then
+ * nothing, 2 characters (1 byte) or 3 characters (2 bytes) whose last one has its padding bits zero.
+ */
+const BASE64URL_PATTERN = `^(?:${ANY_CHAR}{4})*(?:${ANY_CHAR}${LAST_CHAR[1]}|${ANY_CHAR}{2}${LAST_CHAR[2]})?$`;
 
 /** The length of `n` bytes in base64url without padding. */
 function base64urlLength(bytes: number): number {
   return Math.ceil((bytes * 4) / 3);
 }
 
+/** The pattern of canonical base64url of exactly `bytes` bytes. */
+function base64urlPattern(bytes: number): string {
+  const rest = bytes % 3;
+  if (rest === 0) return `^${ANY_CHAR}{${base64urlLength(bytes)}}$`;
+  return `^${ANY_CHAR}{${base64urlLength(bytes) - 1}}${LAST_CHAR[rest as 1 | 2]}$`;
+}
+
 export type { ArraySchema, BooleanSchema, Infer, IntegerSchema, ObjectSchema, Schema, StringSchema };
-export { BASE64URL_PATTERN, base64urlLength, fieldsOf, patternOf };
+export { BASE64URL_PATTERN, base64urlLength, base64urlPattern, fieldsOf, patternOf };
