@@ -16,6 +16,7 @@ import {
   B3iqTimeoutError,
 } from '../errors.js';
 import { FileKeyStore } from '../key-store.js';
+import { startProxy } from '../proxy/server.js';
 import { FileTrustStore } from '../trust-store.js';
 import { readJobInput } from './input.js';
 import {
@@ -48,6 +49,7 @@ const OPTIONS = {
   decrypt: { type: 'boolean' },
   timeout: { type: 'string' },
   directory: { type: 'boolean' },
+  port: { type: 'string' },
 } as const;
 
 type Options = Values<typeof OPTIONS>;
@@ -77,6 +79,22 @@ async function showJob(api: B3iqClient, job: JobView, decrypt: boolean | undefin
     json: answer === undefined ? job : { ...job, answer },
     ...(unanswered ? { exitCode: EXIT.jobUnanswered } : {}),
   };
+}
+
+/** `b3iq proxy`: serves until SIGINT or SIGTERM, then lets the requests in flight answer and stops. */
+async function serveProxy(nodeId: string, defaultModel: string | undefined, portOption: string | undefined): Promise<Output> {
+  const port = portOption === undefined ? undefined : Number(portOption);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) throw new UsageError('--port takes a port number');
+  const log = (line: string) => process.stderr.write(`b3iq proxy: ${printable(line)}\n`);
+  const proxy = await startProxy({ client: client(), nodeId, defaultModel, port, log });
+  log(`serving node ${nodeId}${defaultModel === undefined ? '' : ` (default model ${defaultModel})`} at ${proxy.baseUrl}; Ctrl+C stops`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log(`${signal}: stopping`);
+  await proxy.stop();
+  return { human: 'b3iq proxy stopped', json: { stopped: true, base_url: proxy.baseUrl } };
 }
 
 async function run(command: string[], values: Options): Promise<Output> {
@@ -150,6 +168,9 @@ async function run(command: string[], values: Options): Promise<Output> {
       const api = client();
       const change = await api.pinDirectoryKey(required(target, 'the directory key (base64url DER SPKI)'));
       return { human: formatPinChange(`key directory of ${api.apiUrl}`, change), json: change };
+    }
+    case 'proxy': {
+      return serveProxy(required(values.node, '--node'), values.model, values.port);
     }
     case 'account': {
       const account = await client().getAccount();
