@@ -13,6 +13,7 @@ import type { JobView } from '@b3iq/protocol';
 import { B3iqClient, FileKeyStore, MemoryTrustStore, type RunningProxy, startProxy } from 'b3iq-private-inference/sdk';
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { b3iq } from './support/b3iq.js';
 import { forgedAnswer } from './support/forged-answer.js';
 import { useEchoNode } from './support/node-agent.js';
 import { account, newCustomer, type TestCustomer } from './support/world.js';
@@ -155,21 +156,25 @@ function runProxyBinary(
   });
 }
 
+/** The customer's configuration, as `b3iq` reads it; the token only from a file. */
+function customerEnv(): Record<string, string> {
+  const workDir = mkdtempSync(path.join(tmpdir(), 'b3iq-proxy-'));
+  const tokenFile = path.join(workDir, 'token');
+  writeFileSync(tokenFile, `${customer.token}\n`, { mode: 0o600 });
+  return {
+    PATH: process.env.PATH ?? '',
+    B3IQ_API_URL: apiUrl,
+    B3IQ_CUSTOMER_ID: customer.customerId,
+    B3IQ_CUSTOMER_TOKEN_FILE: tokenFile,
+    B3IQ_KEY_DIR: path.join(workDir, 'keys'),
+    HOME: path.join(workDir, 'home'),
+  };
+}
+
 describe('the b3iq proxy binary', () => {
   it('serves an OpenAI client until SIGTERM, then exits 0', async () => {
-    // Prepare: the customer's configuration, as `b3iq` reads it; the token only from a file.
-    const workDir = mkdtempSync(path.join(tmpdir(), 'b3iq-proxy-'));
-    const tokenFile = path.join(workDir, 'token');
-    writeFileSync(tokenFile, `${customer.token}\n`, { mode: 0o600 });
-    const env = {
-      PATH: process.env.PATH ?? '',
-      B3IQ_API_URL: apiUrl,
-      B3IQ_CUSTOMER_ID: customer.customerId,
-      B3IQ_CUSTOMER_TOKEN_FILE: tokenFile,
-      B3IQ_KEY_DIR: path.join(workDir, 'keys'),
-      HOME: path.join(workDir, 'home'),
-    };
-    const running = await runProxyBinary(['--node', node.keys().nodeId, '--model', 'echo-1', '--port', '0'], env);
+    // Prepare
+    const running = await runProxyBinary(['--node', node.keys().nodeId, '--model', 'echo-1', '--port', '0'], customerEnv());
     const client = new OpenAI({ baseURL: running.baseUrl, apiKey: 'unused', maxRetries: 0 });
 
     // Act
@@ -183,5 +188,12 @@ describe('the b3iq proxy binary', () => {
     expect(running.output()).toMatch(/POST \/v1\/chat\/completions 200 job-\S+ \d+ ms/);
     expect(running.output()).not.toContain('from the binary');
     expect(running.output()).not.toContain(customer.token);
+  });
+
+  it('does not start for a model the node does not serve: exit 2, naming the models it does', async () => {
+    const run = await b3iq(['proxy', '--node', node.keys().nodeId, '--model', 'gpt-4o', '--port', '0'], { env: customerEnv() });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`node ${node.keys().nodeId} does not serve model gpt-4o; it serves echo-1`);
   });
 });

@@ -16,7 +16,7 @@ import {
   B3iqTimeoutError,
 } from '../errors.js';
 import { FileKeyStore } from '../key-store.js';
-import { startProxy } from '../proxy/server.js';
+import { DEFAULT_PORT, startProxy } from '../proxy/server.js';
 import { FileTrustStore } from '../trust-store.js';
 import { readJobInput } from './input.js';
 import {
@@ -86,7 +86,18 @@ async function serveProxy(nodeId: string, defaultModel: string | undefined, port
   const port = portOption === undefined ? undefined : Number(portOption);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) throw new UsageError('--port takes a port number');
   const log = (line: string) => process.stderr.write(`b3iq proxy: ${printable(line)}\n`);
-  const proxy = await startProxy({ client: client(), nodeId, defaultModel, port, log });
+  const api = client();
+  // Checked before serving, so that a wrong node or model, or a changed key, stops it at once (exit 1, 2 or 7).
+  const { node } = await api.getVerifiedNode(nodeId);
+  const served = node.models.map((model) => model.model_id);
+  if (defaultModel !== undefined && !served.includes(defaultModel)) {
+    throw new UsageError(`node ${nodeId} does not serve model ${defaultModel}; it serves ${served.join(', ') || 'none'}`);
+  }
+  const proxy = await startProxy({ client: api, nodeId, defaultModel, port, log }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE')
+      throw new B3iqConfigError(`port ${port ?? DEFAULT_PORT} on 127.0.0.1 is in use; pick another with --port`);
+    throw error;
+  });
   log(`serving node ${nodeId}${defaultModel === undefined ? '' : ` (default model ${defaultModel})`} at ${proxy.baseUrl}; Ctrl+C stops`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
