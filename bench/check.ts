@@ -17,7 +17,8 @@
  *   DynamoDB's through the conflict front), every ratio between rows of the same run, against the
  *   baseline of 32 distinct customers on 32 nodes: one customer ≥ 0.8 × its throughput and p99 ≤ 2 × its
  *   p99; 32 customers on one node ≥ 0.8 × its throughput; ≤ 1.3 transaction attempts per accepted job
- *   (where counted); no refusal but `429 rate_limited`.
+ *   (where counted); no refusal but `429 rate_limited`;
+ * - `b3iq proxy`'s p50 ≤ 1.25 × a direct SDK call's (issue 13), when the run measured it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -34,6 +35,8 @@ const MAX_TRANSACTION_ATTEMPTS = 1.3;
 const ALLOWED_REFUSAL = '429 rate_limited';
 /** The submit cache's lifetime as the stack configures it (SUBMIT_CACHE_TTL_MS unset: its default). */
 const SUBMIT_CACHE_MS = 1000;
+/** `b3iq proxy`'s p50 over a direct SDK call's: one local HTTP hop and JSON reshaping on a job of about a second. */
+const MAX_PROXY_P50_RATIO = 1.25;
 
 interface Check {
   budget: string;
@@ -195,6 +198,15 @@ function checks(results: BenchResults): Check[] {
       ok: refused.length === 0,
       ifMissed:
         'under load the API must answer 202 or a documented refusal; a 5xx or a timeout leaves the client unsure whether the job was reserved',
+    });
+  }
+  if (results.proxy_overhead !== undefined) {
+    list.push({
+      budget: `b3iq proxy p50 ≤ ${MAX_PROXY_P50_RATIO} × a direct SDK call's (same node, prompt and waiting)`,
+      measured: `${results.proxy_overhead.p50_ratio.toFixed(2)} × (${results.proxy_overhead.p50_overhead_ms} ms)`,
+      ok: results.proxy_overhead.p50_ratio <= MAX_PROXY_P50_RATIO,
+      ifMissed:
+        'the proxy adds work per completion beyond one local HTTP hop: look in packages/sdk/src/proxy/server.ts for a node or directory read per request, or a slower way of waiting than the SDK default',
     });
   }
   const asymmetric = Object.values(warm.asymmetric_crypto_ops).reduce((sum, n) => sum + n, 0);

@@ -14,7 +14,9 @@
  * 4. prints markdown tables and writes `bench/results/latest.json` (read by `npm run bench:check`).
  *
  * Everything it starts (emulator and its Lambda processes, cdk) is stopped at the end, on error,
- * and on SIGINT/SIGTERM. Options: --quick (shorter runs, for trying the bench itself).
+ * and on SIGINT/SIGTERM. Options: --quick (shorter runs, for trying the bench itself); --only proxy
+ * (only `b3iq proxy` over a direct SDK call: emulator, deploy, those rows; printed and written to
+ * `bench/results/proxy-overhead.json`, leaving latest.json as it was).
  *
  * The counters must be installed before the code under test is imported, so this module imports
  * the handlers (and everything that imports noble) dynamically.
@@ -45,8 +47,14 @@ const STACK_NAME = `B3iqPrivateInference-${STAGE}`;
 const EMULATOR = 'ministack 1.5.33 (local Lambda executor)';
 const QUICK = process.argv.includes('--quick');
 const SETTINGS = QUICK
-  ? { warmRequests: 50, httpRequests: 20, throughputSeconds: 1, importRuns: 3 }
-  : { warmRequests: 200, httpRequests: 100, throughputSeconds: 3, importRuns: 7 };
+  ? { warmRequests: 50, httpRequests: 20, throughputSeconds: 1, importRuns: 3, proxyCalls: 10 }
+  : { warmRequests: 200, httpRequests: 100, throughputSeconds: 3, importRuns: 7, proxyCalls: 30 };
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (ONLY !== undefined && ONLY !== 'proxy') {
+  process.stderr.write(`[bench] --only takes: proxy (got ${String(ONLY)})\n`);
+  process.exit(2);
+}
+const PROXY_ONLY_RESULTS = new URL('./results/proxy-overhead.json', import.meta.url);
 /** The conflict front's latency draws are seeded, so two runs wait the same latencies in the same order. */
 const FRONT_SEED = 11;
 
@@ -140,8 +148,10 @@ async function main(): Promise<void> {
   }
   const seconds = (since: number) => round((performance.now() - since) / 1000, 1);
 
-  log(`cdk synth (stage ${STAGE}, for the bundles) and the emulator start together`);
-  synth = startSynth(STAGE, {});
+  if (ONLY === undefined) {
+    log(`cdk synth (stage ${STAGE}, for the bundles) and the emulator start together`);
+    synth = startSynth(STAGE, {});
+  }
   let mark = performance.now();
   emulator = await startEmulator({ log });
   const emulatorStart = seconds(mark);
@@ -156,6 +166,20 @@ async function main(): Promise<void> {
   // The handlers in this process get the environment the stack gives its Lambdas.
   const functionEnv = { ...emulator.env, ...lambdaEnv(deployed.outputs) };
   Object.assign(process.env, functionEnv, IN_PROCESS_ENV);
+  // Imported only now, as the job path's modules are (the counters must see the handlers' first imports).
+  const { measureProxyOverhead } = await import('./lib/proxy-overhead.js');
+  if (ONLY === 'proxy') {
+    const proxyOverhead = await measureProxyOverhead({ apiUrl: deployed.apiUrl, adminToken, log, calls: SETTINGS.proxyCalls });
+    const { machineLine, proxyOverheadTable } = await import('./lib/report.js');
+    const partial = { schema: RESULTS_SCHEMA, date: new Date().toISOString(), git: gitState(), machine: machine() };
+    writeFileSync(
+      PROXY_ONLY_RESULTS,
+      `${JSON.stringify({ ...partial, proxy_overhead: proxyOverhead, total_s: seconds(started) }, null, 2)}\n`,
+    );
+    console.log(`Machine: ${machineLine(partial)}\n\n${proxyOverheadTable(proxyOverhead).join('\n')}`);
+    console.log(`\nwrote ${fileURLToPath(PROXY_ONLY_RESULTS)} (latest.json is left as it was)`);
+    return;
+  }
   const { measureJobPath } = await import('./lib/job-path.js');
   const stackEnv = emulator.env;
   const conflictFront = await startConflictFront({ upstream: emulator.endpoint, latency: 'aws', seed: FRONT_SEED });
@@ -173,7 +197,10 @@ async function main(): Promise<void> {
     );
   };
   const jobPath = await measureJobPath({ apiUrl: deployed.apiUrl, adminToken, log, front: conflictFront, setContention, ...SETTINGS });
+  // The proxy rows run under the emulator's own rules: the deployed functions leave the conflict front.
+  await setContention('emulator');
   routeDynamoDb(undefined);
+  const proxyOverhead = await measureProxyOverhead({ apiUrl: deployed.apiUrl, adminToken, log, calls: SETTINGS.proxyCalls });
 
   log('stopping the emulator and the conflict front');
   await emulator.stop();
@@ -181,6 +208,7 @@ async function main(): Promise<void> {
   await conflictFront.stop();
   front = undefined;
 
+  if (synth === undefined) throw new Error('cdk synth was not started');
   const synthesized = await synth.done;
   log(`cdk synth took ${synthesized.seconds} s (alongside the emulator); timing cold imports, ${SETTINGS.importRuns} runs a bundle`);
   const bundles = bundlesOf(synthesized.outDir, STACK_NAME);
@@ -220,6 +248,7 @@ async function main(): Promise<void> {
     job_path: jobPath,
     bundles: bundleResults,
     transport,
+    proxy_overhead: proxyOverhead,
     total_s: seconds(started),
   };
   mkdirSync(new URL('.', LATEST), { recursive: true });

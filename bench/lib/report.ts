@@ -2,6 +2,7 @@
 import type { TransportRow } from '../transport.js';
 import { transportTable } from '../transport.js';
 import type { Tally } from './aws-calls.js';
+import type { ProxyOverheadResult } from './proxy-overhead.js';
 import type { BenchResults } from './results.js';
 
 const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(value < 10 ? 2 : 1)} ms` : '—');
@@ -109,10 +110,30 @@ function report(results: BenchResults): string {
     );
   }
   lines.push('');
+  if (results.proxy_overhead !== undefined) lines.push(...proxyOverheadTable(results.proxy_overhead), '');
   lines.push('### Envelope seal/open (`b3iq-private-transport-v1`, request direction, medians)');
   lines.push('');
   lines.push(transportTable(results.transport as TransportRow[]));
   return lines.join('\n');
 }
 
-export { machineLine, report };
+/** The `b3iq proxy` rows: the same completion direct and through the proxy, and their ratio. */
+function proxyOverheadTable(overhead: ProxyOverheadResult): string[] {
+  const row = (path: string, summary: ProxyOverheadResult['direct']) =>
+    `| ${path} | ${summary.n} | ${ms(summary.mean_ms)} | ${ms(summary.p50_ms)} | ${ms(summary.p99_ms)} | ${ms(summary.min_ms)} | ${ms(summary.max_ms)} |`;
+  return [
+    `### \`b3iq proxy\` over a direct SDK call (one node, the reference agent's echo backend, ${overhead.prompt_chars}-character prompt, sequential, taking turns)`,
+    '',
+    '| path | n | mean | p50 | p99 | min | max |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    row('direct: `submitJob` → `waitForJob` → `openAnswer`', overhead.direct),
+    row('`b3iq proxy`: OpenAI `POST /v1/chat/completions` on 127.0.0.1', overhead.proxy),
+    `| **proxy ÷ direct** | | | **${overhead.p50_ratio.toFixed(2)} ×** | ${overhead.p99_ratio.toFixed(2)} × | | |`,
+    row('the proxy alone: its hop and shapes around a stand-in client that answers at once', overhead.hop),
+    '',
+    'A completion takes a few polls of the job, so the end-to-end figures move with where each answer falls in the poll schedule; the last row is what the proxy itself adds.',
+    `p50 overhead ${ms(overhead.p50_overhead_ms)}; both wait alike (reads of the job every ${overhead.wait.intervalMs} ms, up to ${overhead.wait.maxIntervalMs} ms apart), ${overhead.warmup} warm-up calls each discarded.`,
+  ];
+}
+
+export { machineLine, proxyOverheadTable, report };

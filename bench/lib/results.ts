@@ -2,8 +2,9 @@
 import type { TransportRow } from '../transport.js';
 import type { BundleResult } from './bundles.js';
 import type { JobPathResults } from './job-path.js';
+import type { ProxyOverheadResult } from './proxy-overhead.js';
 
-/** v2: throughput rows carry `contention` and `nodes`; `job_path.contention_ratios` (issue 11). */
+/** v2: throughput rows carry `contention` and `nodes`; `job_path.contention_ratios` (issue 11); optional `proxy_overhead` (issue 13). */
 const RESULTS_SCHEMA = 'b3iq-bench-v2';
 const LATEST = new URL('../results/latest.json', import.meta.url);
 
@@ -34,6 +35,8 @@ interface BenchResults {
   job_path: JobPathResults;
   bundles: BundleResult[];
   transport: TransportRow[];
+  /** `b3iq proxy` over a direct SDK call (issue 13); absent from runs made before it. */
+  proxy_overhead?: ProxyOverheadResult;
   total_s: number;
 }
 

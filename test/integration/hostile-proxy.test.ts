@@ -11,19 +11,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  decodeBase64url,
-  type Envelope,
-  encodeBase64url,
-  type JobView,
-  type NodeView,
-  sealEnvelope,
-  signNodeKeyStatement,
-  transportKeyRecord,
-} from '@b3iq/protocol';
+import { encodeBase64url, type JobView, type NodeView, signNodeKeyStatement, transportKeyRecord } from '@b3iq/protocol';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { b3iq } from './support/b3iq.js';
+import { forgedAnswer } from './support/forged-answer.js';
 import { answerJob } from './support/node-calls.js';
 import { newCustomer, newNode, type TestNode } from './support/world.js';
 
@@ -249,16 +241,3 @@ describe('b3iq behind a hostile proxy', () => {
     expect(honest.stdout).toContain('the node’s real answer');
   });
 });
-
-/** The job view with its answer replaced by `text`, sealed to the request's ephemeral public key as the node would. */
-function forgedAnswer(job: JobView, text: string): JobView {
-  const request = job.encrypted_request as Envelope;
-  const answer = { message: { role: 'assistant', content: text }, usage: { prompt_tokens: 1, completion_tokens: 1 } };
-  const { envelope } = sealEnvelope(
-    'response',
-    decodeBase64url(request.client_public_key_x25519) as Uint8Array,
-    { key_id: request.key_id, node_id: job.node_id, model_id: job.model_id, job_id: job.job_id },
-    new TextEncoder().encode(JSON.stringify(answer)),
-  );
-  return { ...job, status: 'completed', encrypted_response: envelope as JobView['encrypted_response'] };
-}

@@ -63,5 +63,7 @@ export {
 } from './errors.js';
 export type { KeyStore, PendingJobKey } from './key-store.js';
 export { FileKeyStore, MemoryKeyStore } from './key-store.js';
+export type { ProxyOptions, RunningProxy } from './proxy/server.js';
+export { startProxy } from './proxy/server.js';
 export type { ApiPins, TrustStore } from './trust-store.js';
 export { FileTrustStore, fingerprint, MemoryTrustStore } from './trust-store.js';

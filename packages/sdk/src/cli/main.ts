@@ -16,6 +16,7 @@ import {
   B3iqTimeoutError,
 } from '../errors.js';
 import { FileKeyStore } from '../key-store.js';
+import { DEFAULT_PORT, startProxy } from '../proxy/server.js';
 import { FileTrustStore } from '../trust-store.js';
 import { readJobInput } from './input.js';
 import {
@@ -55,6 +56,7 @@ const OPTIONS = {
   events: { type: 'string' },
   status: { type: 'string' },
   limit: { type: 'string' },
+  port: { type: 'string' },
 } as const;
 
 type Options = Values<typeof OPTIONS>;
@@ -107,6 +109,33 @@ async function newestJobs(api: B3iqClient, status: string | undefined, limit: nu
     cursor = page.next_cursor;
   } while (cursor !== null && jobs.length < limit);
   return { jobs, more: cursor !== null };
+}
+
+/** `b3iq proxy`: serves until SIGINT or SIGTERM, then lets the requests in flight answer and stops. */
+async function serveProxy(nodeId: string, defaultModel: string | undefined, portOption: string | undefined): Promise<Output> {
+  const port = portOption === undefined ? undefined : Number(portOption);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) throw new UsageError('--port takes a port number');
+  const log = (line: string) => process.stderr.write(`b3iq proxy: ${printable(line)}\n`);
+  const api = client();
+  // Checked before serving, so that a wrong node or model, or a changed key, stops it at once (exit 1, 2 or 7).
+  const { node } = await api.getVerifiedNode(nodeId);
+  const served = node.models.map((model) => model.model_id);
+  if (defaultModel !== undefined && !served.includes(defaultModel)) {
+    throw new UsageError(`node ${nodeId} does not serve model ${defaultModel}; it serves ${served.join(', ') || 'none'}`);
+  }
+  const proxy = await startProxy({ client: api, nodeId, defaultModel, port, log }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE')
+      throw new B3iqConfigError(`port ${port ?? DEFAULT_PORT} on 127.0.0.1 is in use; pick another with --port`);
+    throw error;
+  });
+  log(`serving node ${nodeId}${defaultModel === undefined ? '' : ` (default model ${defaultModel})`} at ${proxy.baseUrl}; Ctrl+C stops`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log(`${signal}: stopping`);
+  await proxy.stop();
+  return { human: 'b3iq proxy stopped', json: { stopped: true, base_url: proxy.baseUrl } };
 }
 
 async function run(command: string[], values: Options): Promise<Output> {
@@ -189,6 +218,9 @@ async function run(command: string[], values: Options): Promise<Output> {
       const api = client();
       const change = await api.pinDirectoryKey(required(target, 'the directory key (base64url DER SPKI)'));
       return { human: formatPinChange(`key directory of ${api.apiUrl}`, change), json: change };
+    }
+    case 'proxy': {
+      return serveProxy(required(values.node, '--node'), values.model, values.port);
     }
     case 'account': {
       const account = await client().getAccount();

@@ -39,12 +39,21 @@ Usage:
   b3iq webhooks create --url URL --events job.completed,job.failed,job.expired,job.cancelled
   b3iq webhooks list
   b3iq webhooks delete <endpoint_id>
+  b3iq proxy --node <node_id> [--model <model_id>] [--port 8080]
 
 Options:
   --json     machine-readable output on stdout (for a list: the array of its items)
   --status   jobs list: only jobs in this status (queued, claimed, completed, failed, expired, cancelled)
   --limit    jobs list: show at most N jobs, newest first (default 20)
   --help     this text
+
+Proxy: \`b3iq proxy\` serves an OpenAI-compatible POST /v1/chat/completions (also stream: true)
+and GET /v1/models for one node at http://127.0.0.1:PORT/v1 (--port 0: any free port). It binds
+127.0.0.1 only, and no option changes that: whoever reaches it spends your balance. It takes no
+API key from its callers (any value will do), refuses requests whose Host is not 127.0.0.1:PORT or
+localhost:PORT (DNS rebinding) and requests from browser pages (an Origin header). --model is the
+model of requests that name none. Every answer is opened only after its receipt holds; a trust
+failure answers 502 and nothing of the answer. SIGINT/SIGTERM stop it.
 
 Configuration (the token is never taken from the command line):
   B3IQ_API_URL, B3IQ_CUSTOMER_ID, B3IQ_CUSTOMER_TOKEN_FILE   or .b3iq/local.json from \`npm run dev\`
