@@ -4,13 +4,13 @@
  * the admin's or a node's (signed per request) to each operation, and the ids in `FuzzTargets`
  * reach existing resources past their 404s. Checks and their exclusions: `schemathesis.toml`.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeBase64url } from '@b3iq/protocol';
 import { CACHE_DIR } from '../local/paths.js';
 import { installPythonTool } from '../local/python-tool.js';
+import { runToExit } from '../local/run.js';
 
 const PACKAGES = ['schemathesis==4.32.5', 'cryptography==50.0.2'];
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -104,18 +104,7 @@ async function runFuzz(targets: FuzzTargets, options: FuzzOptions): Promise<{ ex
   // Schemathesis keeps its example database (.hypothesis, .schemathesis) in its working directory.
   const workDir = path.join(CACHE_DIR, 'schemathesis-work');
   mkdirSync(workDir, { recursive: true });
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(bin, 'schemathesis'), args, { env, cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (options.verbose) process.stdout.write(chunk);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ exitCode: code ?? 1, output }));
-  });
+  return runToExit(path.join(bin, 'schemathesis'), args, { env, cwd: workDir, verbose: options.verbose, echo: process.stdout });
 }
 
 export type { FuzzOptions, FuzzTargets };
