@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { b3iq } from './support/b3iq.js';
+import { queuedJob } from './support/jobs.js';
+import { eventually } from './support/lifecycle.js';
 import { answerJob } from './support/node-calls.js';
+import { useWebhookReceivers } from './support/webhook-receiver.js';
 import { account, newCustomer, newNode, type TestCustomer, type TestNode } from './support/world.js';
 
 const { apiUrl } = inject('localStack');
@@ -16,21 +19,28 @@ let customer: TestCustomer;
 let node: TestNode;
 let env: Record<string, string>;
 let workDir: string;
+const receiver = useWebhookReceivers();
+
+/** A customer's configuration as `b3iq` reads it, in a folder of its own; the token only from a file. */
+function customerEnv(who: TestCustomer): Record<string, string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'b3iq-cli-'));
+  const tokenFile = path.join(dir, 'token');
+  writeFileSync(tokenFile, `${who.token}\n`, { mode: 0o600 });
+  return {
+    B3IQ_API_URL: apiUrl,
+    B3IQ_CUSTOMER_ID: who.customerId,
+    B3IQ_CUSTOMER_TOKEN_FILE: tokenFile,
+    B3IQ_KEY_DIR: path.join(dir, 'keys'),
+    // The CLI pins this run's stack in a home of its own (~/.b3iq/known-keys.json).
+    HOME: path.join(dir, 'home'),
+  };
+}
 
 beforeAll(async () => {
   customer = await newCustomer(10n ** 18n);
   node = await newNode({ priceWei: 5_000_000_000_000_000n });
-  workDir = mkdtempSync(path.join(tmpdir(), 'b3iq-cli-'));
-  const tokenFile = path.join(workDir, 'token');
-  writeFileSync(tokenFile, `${customer.token}\n`, { mode: 0o600 });
-  env = {
-    B3IQ_API_URL: apiUrl,
-    B3IQ_CUSTOMER_ID: customer.customerId,
-    B3IQ_CUSTOMER_TOKEN_FILE: tokenFile,
-    B3IQ_KEY_DIR: path.join(workDir, 'keys'),
-    // The CLI pins this run's stack in a home of its own (~/.b3iq/known-keys.json).
-    HOME: path.join(workDir, 'home'),
-  };
+  env = customerEnv(customer);
+  workDir = path.dirname(env.B3IQ_CUSTOMER_TOKEN_FILE as string);
 });
 
 describe('b3iq', () => {
@@ -206,4 +216,66 @@ describe('b3iq', () => {
     expect(help?.stdout).toContain('Usage:');
     for (const run of runs) expect(run.stdout + run.stderr).not.toContain(customer.token);
   });
+
+  it('manages webhook endpoints: the secret shown once at create verifies the job.completed delivery', async () => {
+    // Prepare: a customer of its own with a queued job, and two receivers (one per form of create's output).
+    const { customer: owner, node: jobNode, jobId } = await queuedJob();
+    const ownerEnv = customerEnv(owner);
+    const [human, json] = [await receiver(), await receiver()];
+    const run = (...args: string[]) => b3iq(['webhooks', ...args], { env: ownerEnv });
+
+    // Act
+    const createdHuman = await run('create', '--url', human.url, '--events', 'job.completed');
+    const createdJson = await run('create', '--url', json.url, '--events', 'job.completed', '--json');
+    const humanSecret = /^secret: (whsec_\S+)$/m.exec(createdHuman.stdout)?.[1] ?? 'no secret printed';
+    const created = JSON.parse(createdJson.stdout) as { endpoint_id: string; secret: string; status: string };
+    human.useSecret(humanSecret);
+    json.useSecret(created.secret);
+    const humanId = createdHuman.stdout.split(/\s+/)[0] as string;
+    const listed = await run('list');
+    const listedJson = await run('list', '--json');
+    await answerJob(jobNode, jobId, (prompt) => prompt);
+    const delivered = await eventually(
+      async () => [...human.deliveries, ...json.deliveries],
+      () => human.deliveries.length > 0 && json.deliveries.length > 0,
+      90_000,
+    );
+    const deleted = [await run('delete', humanId), await run('delete', created.endpoint_id, '--json')];
+    const listedAfter = await run('list');
+    const deletedAgain = await run('delete', humanId);
+
+    // Assess: create prints the secret once, in either form.
+    expect(createdHuman.code).toBe(0);
+    expect(createdHuman.stdout).toContain(`active   job.completed  ${human.url}`);
+    expect(humanSecret).toMatch(/^whsec_/);
+    expect(createdJson.code).toBe(0);
+    expect(created).toMatchObject({ status: 'active', secret: expect.stringMatching(/^whsec_/) });
+    // The list shows both, active, and no secret.
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(`${humanId}  active   job.completed  ${human.url}`);
+    expect(listed.stdout).toContain(`${created.endpoint_id}  active   job.completed  ${json.url}`);
+    const endpoints = (JSON.parse(listedJson.stdout) as { endpoints: Record<string, unknown>[] }).endpoints;
+    expect(endpoints.map((endpoint) => endpoint.endpoint_id).sort()).toEqual([humanId, created.endpoint_id].sort());
+    for (const endpoint of endpoints) expect(endpoint).not.toHaveProperty('secret');
+    // Each receiver verified its job.completed delivery with the secret the CLI printed for it.
+    expect(delivered).toHaveLength(2);
+    for (const delivery of delivered) {
+      expect(delivery.verified).toMatchObject({ type: 'job.completed', data: { job_id: jobId, status: 'completed' } });
+    }
+    // Deleted, gone, and a second delete is the API's 404 (exit 1, refused) by its code.
+    expect(deleted.map((answer) => answer.code)).toEqual([0, 0]);
+    expect(deleted[0]?.stdout).toContain(`deleted ${humanId}`);
+    expect(JSON.parse(deleted[1]?.stdout ?? '')).toMatchObject({ endpoint_id: created.endpoint_id });
+    expect(listedAfter).toMatchObject({ code: 0, stdout: 'no webhook endpoints\n' });
+    expect(deletedAgain.code).toBe(1);
+    expect(deletedAgain.stderr).toContain('webhook_endpoint_not_found');
+    expect(deletedAgain.stderr).toContain('b3iq webhooks list');
+    // The token never, and a secret only in the create that made it.
+    const runs = [createdHuman, createdJson, listed, listedJson, ...deleted, listedAfter, deletedAgain];
+    for (const answer of runs) expect(answer.stderr).not.toContain('whsec_');
+    for (const answer of runs.slice(2)) expect(answer.stdout).not.toContain('whsec_');
+    expect(createdHuman.stdout).not.toContain(created.secret);
+    expect(createdJson.stdout).not.toContain(humanSecret);
+    for (const answer of runs) expect(answer.stdout + answer.stderr).not.toContain(owner.token);
+  }, 120_000);
 });

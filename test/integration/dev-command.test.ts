@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifiesNodeKeyStatement } from '@b3iq/protocol';
+import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runProxy } from './support/b3iq.js';
 
 const CLI = fileURLToPath(new URL('../../packages/sdk/dist/cli/main.js', import.meta.url));
 const localDir = mkdtempSync(path.join(tmpdir(), 'b3iq-dev-test-'));
@@ -51,6 +53,62 @@ async function exampleJobStatus(
       .status;
   }
   return status;
+}
+
+interface DevLocal {
+  api_url: string;
+  demo: { customer_id: string; customer_token: string; node_id: string; model_id: string };
+}
+
+/**
+ * `b3iq proxy` for the demo node, with the demo customer's CLI configuration, used by the official
+ * `openai` package as the README's example does: a plain and a streamed completion (the demo node's
+ * echo backend answers the last user message), the model list, a debit of exactly the node's price
+ * for each completion (real jobs), and a clean exit on SIGTERM.
+ */
+async function proxyServesOpenAi(local: DevLocal, cliEnv: NodeJS.ProcessEnv, priceWei: bigint): Promise<void> {
+  const headers = { 'X-B3IQ-Customer-ID': local.demo.customer_id, 'X-B3IQ-Customer-Token': local.demo.customer_token };
+  const balance = async () =>
+    BigInt(((await (await fetch(`${local.api_url}/v1/billing/account`, { headers })).json()) as { balance_wei: string }).balance_wei);
+  const before = await balance();
+  const proxy = await runProxy(['--node', local.demo.node_id, '--model', local.demo.model_id, '--port', '0'], cliEnv);
+  try {
+    // As the README has it, apart from the port.
+    const openai = new OpenAI({ baseURL: proxy.baseUrl, apiKey: 'unused' });
+    const completion = await openai.chat.completions.create({
+      model: local.demo.model_id,
+      messages: [{ role: 'user', content: 'Hello from the openai package' }],
+    });
+    const stream = await openai.chat.completions.create({
+      model: local.demo.model_id,
+      messages: [{ role: 'user', content: 'Stream this\nanswer, please' }],
+      stream: true,
+    });
+    let streamed = '';
+    const finishes: (string | null)[] = [];
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) {
+        streamed += choice.delta.content ?? '';
+        finishes.push(choice.finish_reason);
+      }
+    }
+    const models = [];
+    for await (const model of openai.models.list()) models.push(model.id);
+    const exited = new Promise<number | null>((resolve) => proxy.child.once('exit', resolve));
+    proxy.child.kill('SIGTERM');
+
+    expect(completion.choices[0]?.message.content).toBe('Hello from the openai package');
+    expect(completion.model).toBe(local.demo.model_id);
+    expect(streamed).toBe('Stream this\nanswer, please');
+    expect(finishes.at(-1)).toBe('stop');
+    expect(models).toEqual([local.demo.model_id]);
+    expect(await balance()).toBe(before - 2n * priceWei);
+    expect(await exited).toBe(0);
+    expect(proxy.output()).not.toContain(local.demo.customer_token);
+    expect(proxy.output()).not.toContain('Hello from the openai package');
+  } finally {
+    if (proxy.child.exitCode === null && proxy.child.signalCode === null) proxy.child.kill('SIGKILL');
+  }
 }
 
 describe('npm run dev', () => {
@@ -115,6 +173,7 @@ describe('npm run dev', () => {
     // The demo node is enrolled as a node operator enrolls one: every key signed by its identity key, which the record names.
     const demoNode = (await (await fetch(`${local.api_url}/v1/private-inference/nodes/${local.demo.node_id}`, { headers })).json()) as {
       identity_public_key_ed25519: string;
+      models: { model_id: string; price_wei: string }[];
       transport_keys: {
         key_id: string;
         public_key_x25519: string;
@@ -134,6 +193,10 @@ describe('npm run dev', () => {
       expect(verifiesNodeKeyStatement(demoNode.identity_public_key_ed25519, claim, key.node_signature_ed25519)).toBe(true);
       expect(JSON.parse(key.signed_record).identity_public_key_ed25519).toBe(demoNode.identity_public_key_ed25519);
     }
+    // An unchanged OpenAI application, through `b3iq proxy`, gets the demo node's answers for the node's price.
+    const demoPrice = demoNode.models.find((model) => model.model_id === local.demo.model_id)?.price_wei;
+    expect(demoPrice).toBeDefined();
+    await proxyServesOpenAi(local, cliEnv, BigInt(demoPrice as string));
 
     // Act: Ctrl+C.
     const exited = new Promise((resolve) => dev?.once('exit', resolve));

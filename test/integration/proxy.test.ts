@@ -4,23 +4,20 @@
  * The first part runs the proxy in-process (its module, with a client whose fetch a test can turn
  * hostile); the last runs the `b3iq` binary (built by `npm run build`) as a customer runs it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { JobView } from '@b3iq/protocol';
 import { B3iqClient, FileKeyStore, MemoryTrustStore, type RunningProxy, startProxy } from 'b3iq-private-inference/sdk';
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { b3iq } from './support/b3iq.js';
+import { b3iq, runProxy } from './support/b3iq.js';
 import { forgedAnswer } from './support/forged-answer.js';
 import { useEchoNode } from './support/node-agent.js';
 import { account, newCustomer, type TestCustomer } from './support/world.js';
 
 const { apiUrl } = inject('localStack');
 const PRICE = 3_000n;
-const BINARY = fileURLToPath(new URL('../../packages/sdk/dist/cli/main.js', import.meta.url));
 const node = useEchoNode({ modelId: 'echo-1', priceWei: PRICE });
 
 let customer: TestCustomer;
@@ -135,27 +132,6 @@ describe('b3iq proxy with the openai package as its client', () => {
   });
 });
 
-/** The `b3iq proxy` binary on a free port; resolves once it says where it serves. */
-function runProxyBinary(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; baseUrl: string; output: () => string }> {
-  const child = spawn(process.execPath, [BINARY, 'proxy', ...args], { cwd: tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const serving = /at (http:\/\/127\.0\.0\.1:\d+\/v1);/.exec(output);
-      if (serving) resolve({ child, baseUrl: serving[1]!, output: () => output });
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`b3iq proxy exited ${code} before serving: ${output}`)));
-  });
-}
-
 /** The customer's configuration, as `b3iq` reads it; the token only from a file. */
 function customerEnv(): Record<string, string> {
   const workDir = mkdtempSync(path.join(tmpdir(), 'b3iq-proxy-'));
@@ -174,7 +150,7 @@ function customerEnv(): Record<string, string> {
 describe('the b3iq proxy binary', () => {
   it('serves an OpenAI client until SIGTERM, then exits 0', async () => {
     // Prepare
-    const running = await runProxyBinary(['--node', node.keys().nodeId, '--model', 'echo-1', '--port', '0'], customerEnv());
+    const running = await runProxy(['--node', node.keys().nodeId, '--model', 'echo-1', '--port', '0'], customerEnv());
     const client = new OpenAI({ baseURL: running.baseUrl, apiKey: 'unused', maxRetries: 0 });
 
     // Act

@@ -1,61 +1,19 @@
 /**
  * Signed webhooks as deployed: endpoints registered through the API, job ends turned into events by
  * the deployed stream consumer and POSTed by the deployed delivery worker to a receiver on
- * 127.0.0.1 (the local stage accepts http://127.0.0.1:PORT). The receiver checks every delivery
- * with the `standardwebhooks` package, not with our own verifier. The deployed workers read the
- * shared table, so each test has its own customer and only its own deliveries are asserted on.
+ * 127.0.0.1 (support/webhook-receiver.ts), which checks every delivery with the `standardwebhooks`
+ * package. The deployed workers read the shared table, so each test has its own customer and only
+ * its own deliveries are asserted on.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callApi } from './support/api.js';
 import { queuedJob } from './support/jobs.js';
 import { cancelJob, eventually } from './support/lifecycle.js';
 import { answerJob } from './support/node-calls.js';
+import { useWebhookReceivers } from './support/webhook-receiver.js';
 import type { TestCustomer } from './support/world.js';
 
-interface Delivery {
-  id: string;
-  verified: unknown;
-  answered: number;
-}
-
-/** An HTTP receiver on 127.0.0.1 that answers `statuses` in turn (then 200) and verifies what it accepts. */
-async function receiver(statuses: number[] = []) {
-  const deliveries: Delivery[] = [];
-  let secret = '';
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const answered = statuses.shift() ?? 200;
-      let verified: unknown;
-      try {
-        verified = new Webhook(secret).verify(body, request.headers as Record<string, string>);
-      } catch (error) {
-        verified = { error: String(error) };
-      }
-      deliveries.push({ id: String(request.headers['webhook-id']), verified, answered });
-      response.writeHead(answered).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(server);
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
-    deliveries,
-    useSecret: (value: string) => {
-      secret = value;
-    },
-  };
-}
-
-const servers: Server[] = [];
-afterAll(() => {
-  for (const server of servers) server.close();
-});
+const receiver = useWebhookReceivers();
 
 const endpoints = '/v1/webhooks/endpoints';
 

@@ -1,5 +1,5 @@
 /** Runs the `b3iq` binary as a customer runs it (built by `npm run build`): its exit code and what it printed. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -32,5 +32,31 @@ function b3iq(args: string[], options: { env?: Record<string, string>; stdin?: s
   });
 }
 
-export type { Run };
-export { b3iq };
+interface RunningProxy {
+  child: ChildProcess;
+  /** Where it says it serves, e.g. `http://127.0.0.1:PORT/v1`. */
+  baseUrl: string;
+  /** Everything it printed so far, stdout and stderr. */
+  output: () => string;
+}
+
+/** `b3iq proxy ARGS` (`--port 0`: a free port) with exactly `env`; resolves once it says where it serves. */
+function runProxy(args: string[], env: NodeJS.ProcessEnv): Promise<RunningProxy> {
+  const child = spawn(process.execPath, [BINARY, 'proxy', ...args], { cwd: tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const serving = /at (http:\/\/127\.0\.0\.1:\d+\/v1);/.exec(output);
+      if (serving) resolve({ child, baseUrl: serving[1]!, output: () => output });
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`b3iq proxy exited ${code} before serving: ${output}`)));
+  });
+}
+
+export type { Run, RunningProxy };
+export { b3iq, runProxy };

@@ -249,6 +249,7 @@ function explain(error: unknown): { message: string; exitCode: number } {
         job_not_found: 'check the job id; jobs are only visible to the customer that submitted them',
         job_id_conflict: 'use a new --job-id; this one was used for another request',
         job_not_cancellable: 'the job already completed or failed; see it with `b3iq jobs get <job_id>`',
+        webhook_endpoint_not_found: 'see your endpoints with `b3iq webhooks list`',
         rate_limited: 'slow down and retry',
       }),
       exitCode: EXIT.refused,
