@@ -1,5 +1,5 @@
 /**
- * `npm run bench:check`: the budgets of issues 6 and 11, checked against `bench/results/latest.json`.
+ * `npm run bench:check`: the budgets of issues 6, 11 and 13, checked against `bench/results/latest.json`.
  *
  * It reads the figures `npm run bench` wrote. When there are none yet (a fresh clone), or with
  * `--fresh`, it runs `npm run bench` first (about two minutes: emulator, deploy, measurements).
@@ -295,7 +295,7 @@ function staleness(results: BenchResults): string | undefined {
 const results = load();
 const machine = results.machine;
 console.log(
-  `Budgets (issues 6 and 11), checked against ${latestPath}\n` +
+  `Budgets (issues 6, 11 and 13), checked against ${latestPath}\n` +
     `measured ${results.date} on ${machine.cpu}, ${machine.cores} cores, Node.js ${machine.node}` +
     (results.git.commit === null
       ? ''
