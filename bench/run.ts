@@ -16,7 +16,8 @@
  * Everything it starts (emulator and its Lambda processes, cdk) is stopped at the end, on error,
  * and on SIGINT/SIGTERM. Options: --quick (shorter runs, for trying the bench itself); --only proxy
  * (only `b3iq proxy` over a direct SDK call: emulator, deploy, those rows; printed and written to
- * `bench/results/proxy-overhead.json`, leaving latest.json as it was).
+ * `bench/results/proxy-overhead.json`, leaving latest.json as it was); --only webhooks (likewise,
+ * only webhook delivery latency after settlement, to `bench/results/webhook-latency.json`).
  *
  * The counters must be installed before the code under test is imported, so this module imports
  * the handlers (and everything that imports noble) dynamically.
@@ -47,14 +48,20 @@ const STACK_NAME = `B3iqPrivateInference-${STAGE}`;
 const EMULATOR = 'ministack 1.5.33 (local Lambda executor)';
 const QUICK = process.argv.includes('--quick');
 const SETTINGS = QUICK
-  ? { warmRequests: 50, httpRequests: 20, throughputSeconds: 1, importRuns: 3, proxyCalls: 10 }
-  : { warmRequests: 200, httpRequests: 100, throughputSeconds: 3, importRuns: 7, proxyCalls: 30 };
-const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (ONLY !== undefined && ONLY !== 'proxy') {
-  process.stderr.write(`[bench] --only takes: proxy (got ${String(ONLY)})\n`);
+  ? { warmRequests: 50, httpRequests: 20, throughputSeconds: 1, importRuns: 3, proxyCalls: 10, webhookJobs: 10 }
+  : { warmRequests: 200, httpRequests: 100, throughputSeconds: 3, importRuns: 7, proxyCalls: 30, webhookJobs: 30 };
+/** `--only` rows: the file each writes instead of latest.json. */
+const ONLY_RESULTS = {
+  proxy: new URL('./results/proxy-overhead.json', import.meta.url),
+  webhooks: new URL('./results/webhook-latency.json', import.meta.url),
+} as const;
+type Only = keyof typeof ONLY_RESULTS;
+const onlyArgument = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (onlyArgument !== undefined && !Object.hasOwn(ONLY_RESULTS, onlyArgument)) {
+  process.stderr.write(`[bench] --only takes: ${Object.keys(ONLY_RESULTS).join(', ')} (got ${String(onlyArgument)})\n`);
   process.exit(2);
 }
-const PROXY_ONLY_RESULTS = new URL('./results/proxy-overhead.json', import.meta.url);
+const ONLY = onlyArgument as Only | undefined;
 /** The conflict front's latency draws are seeded, so two runs wait the same latencies in the same order. */
 const FRONT_SEED = 11;
 
@@ -168,16 +175,26 @@ async function main(): Promise<void> {
   Object.assign(process.env, functionEnv, IN_PROCESS_ENV);
   // Imported only now, as the job path's modules are (the counters must see the handlers' first imports).
   const { measureProxyOverhead } = await import('./lib/proxy-overhead.js');
-  if (ONLY === 'proxy') {
-    const proxyOverhead = await measureProxyOverhead({ apiUrl: deployed.apiUrl, adminToken, log, calls: SETTINGS.proxyCalls });
-    const { machineLine, proxyOverheadTable } = await import('./lib/report.js');
+  const { measureWebhookLatency } = await import('./lib/webhook-latency.js');
+  const proxyRows = () => measureProxyOverhead({ apiUrl: deployed.apiUrl, adminToken, log, calls: SETTINGS.proxyCalls });
+  const webhookRows = () => measureWebhookLatency({ apiUrl: deployed.apiUrl, adminToken, log, jobs: SETTINGS.webhookJobs });
+  if (ONLY !== undefined) {
+    const { machineLine, proxyOverheadTable, webhookLatencyTable } = await import('./lib/report.js');
     const partial = { schema: RESULTS_SCHEMA, date: new Date().toISOString(), git: gitState(), machine: machine() };
-    writeFileSync(
-      PROXY_ONLY_RESULTS,
-      `${JSON.stringify({ ...partial, proxy_overhead: proxyOverhead, total_s: seconds(started) }, null, 2)}\n`,
-    );
-    console.log(`Machine: ${machineLine(partial)}\n\n${proxyOverheadTable(proxyOverhead).join('\n')}`);
-    console.log(`\nwrote ${fileURLToPath(PROXY_ONLY_RESULTS)} (latest.json is left as it was)`);
+    let rows: { proxy_overhead: unknown } | { webhook_latency: unknown };
+    let table: string[];
+    if (ONLY === 'proxy') {
+      const proxyOverhead = await proxyRows();
+      rows = { proxy_overhead: proxyOverhead };
+      table = proxyOverheadTable(proxyOverhead);
+    } else {
+      const webhookLatency = await webhookRows();
+      rows = { webhook_latency: webhookLatency };
+      table = webhookLatencyTable(webhookLatency);
+    }
+    writeFileSync(ONLY_RESULTS[ONLY], `${JSON.stringify({ ...partial, ...rows, total_s: seconds(started) }, null, 2)}\n`);
+    console.log(`Machine: ${machineLine(partial)}\n\n${table.join('\n')}`);
+    console.log(`\nwrote ${fileURLToPath(ONLY_RESULTS[ONLY])} (latest.json is left as it was)`);
     return;
   }
   const { measureJobPath } = await import('./lib/job-path.js');
@@ -197,10 +214,11 @@ async function main(): Promise<void> {
     );
   };
   const jobPath = await measureJobPath({ apiUrl: deployed.apiUrl, adminToken, log, front: conflictFront, setContention, ...SETTINGS });
-  // The proxy rows run under the emulator's own rules: the deployed functions leave the conflict front.
+  // The proxy and webhook rows run under the emulator's own rules: the deployed functions leave the conflict front.
   await setContention('emulator');
   routeDynamoDb(undefined);
-  const proxyOverhead = await measureProxyOverhead({ apiUrl: deployed.apiUrl, adminToken, log, calls: SETTINGS.proxyCalls });
+  const proxyOverhead = await proxyRows();
+  const webhookLatency = await webhookRows();
 
   log('stopping the emulator and the conflict front');
   await emulator.stop();
@@ -242,6 +260,7 @@ async function main(): Promise<void> {
         'the DynamoDB stream runs the CommandRelay Lambda on the emulator for every accepted job, on the same 2 cores',
         'bodies: 64 envelopes sealed before timing (about 1 KiB of plaintext), reused across jobs with server-made job ids',
         'AWS calls: counted by SDK middleware on every DynamoDB, SQS, KMS and Secrets Manager client in the bench process',
+        "webhooks: delivery latency = first arrival at the bench's receiver on 127.0.0.1 − data.completed_at of the verified payload (written by the node-api Lambda in the settling transaction, its clock read just before it; both on this machine's clock); settlement = the reference agent's result POST, timed through the fetch it is given",
         ...(QUICK ? ['--quick: shortened runs'] : []),
       ],
     },
@@ -249,6 +268,7 @@ async function main(): Promise<void> {
     bundles: bundleResults,
     transport,
     proxy_overhead: proxyOverhead,
+    webhook_latency: webhookLatency,
     total_s: seconds(started),
   };
   mkdirSync(new URL('.', LATEST), { recursive: true });

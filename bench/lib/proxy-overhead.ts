@@ -12,19 +12,13 @@
  * Import this module only after `process.env` holds the deployed stack's Lambda environment (it
  * enrolls the node through the admin handler in-process, as world.ts does).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { handler as admin } from '../../lambdas/handlers/admin.js';
-import { NodeAgent } from '../../packages/node-agent/src/agent.js';
-import { echoBackend } from '../../packages/node-agent/src/backends.js';
-import { createKeyFile, enrollmentBody } from '../../packages/node-agent/src/key-file.js';
 import { B3iqClient } from '../../packages/sdk/src/client.js';
 import { MemoryKeyStore } from '../../packages/sdk/src/key-store.js';
 import { startProxy } from '../../packages/sdk/src/proxy/server.js';
 import { MemoryTrustStore } from '../../packages/sdk/src/trust-store.js';
+import { startEchoNode } from './echo-node.js';
 import { type LatencySummary, round, since, summarize } from './stats.js';
-import { callHandler, newCustomer, type ProxyHandler } from './world.js';
+import { newCustomer } from './world.js';
 
 const MODEL_ID = 'echo-bench';
 /**
@@ -64,17 +58,7 @@ async function measureProxyOverhead(options: ProxyOverheadOptions): Promise<Prox
   const { apiUrl, adminToken, log } = options;
   const warmup = options.warmup ?? 2;
   const customer = await newCustomer(adminToken);
-  const keys = await createKeyFile(path.join(mkdtempSync(path.join(tmpdir(), 'b3iq-bench-node-')), 'keys.json'), {
-    nodeId: `node-bench-proxy-${Date.now().toString(36)}`,
-  });
-  const enrolled = await callHandler(admin as ProxyHandler, 'PUT', '/v1/admin/nodes/{node_id}', {
-    params: { node_id: keys.nodeId },
-    headers: { 'X-B3IQ-Admin-Token': adminToken },
-    body: JSON.stringify({ ...enrollmentBody(keys), models: [{ model_id: MODEL_ID, price_wei: '1000' }] }),
-  });
-  if (enrolled.status !== 200) throw new Error(`enrolling the proxy bench node answered ${enrolled.status}`);
-  const agent = new NodeAgent({ apiUrl, keys, backend: echoBackend, concurrency: 1, waitSeconds: 2, log: () => {} });
-  const running = agent.run();
+  const node = await startEchoNode({ apiUrl, adminToken, name: 'proxy', modelId: MODEL_ID });
   const client = new B3iqClient({
     apiUrl,
     customerId: customer.customerId,
@@ -82,10 +66,10 @@ async function measureProxyOverhead(options: ProxyOverheadOptions): Promise<Prox
     keyStore: new MemoryKeyStore(),
     trustStore: new MemoryTrustStore(),
   });
-  const proxy = await startProxy({ client, nodeId: keys.nodeId, defaultModel: MODEL_ID, port: 0, wait: WAIT });
+  const proxy = await startProxy({ client, nodeId: node.nodeId, defaultModel: MODEL_ID, port: 0, wait: WAIT });
 
   const direct = async () => {
-    const accepted = await client.submitJob({ nodeId: keys.nodeId, modelId: MODEL_ID, prompt: PROMPT });
+    const accepted = await client.submitJob({ nodeId: node.nodeId, modelId: MODEL_ID, prompt: PROMPT });
     const answer = await client.openAnswer(await client.waitForJob(accepted.job_id, WAIT));
     if (!('message' in answer) || answer.message.content !== PROMPT) throw new Error('the direct call did not answer the prompt');
   };
@@ -115,8 +99,7 @@ async function measureProxyOverhead(options: ProxyOverheadOptions): Promise<Prox
     }
   } finally {
     await proxy.stop();
-    await agent.stop();
-    await running;
+    await node.stop();
   }
   const hop = await measureHop();
   const directSummary = summarize(samples.direct);

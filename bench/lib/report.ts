@@ -4,6 +4,8 @@ import { transportTable } from '../transport.js';
 import type { Tally } from './aws-calls.js';
 import type { ProxyOverheadResult } from './proxy-overhead.js';
 import type { BenchResults } from './results.js';
+import type { LatencySummary } from './stats.js';
+import type { WebhookLatencyResult } from './webhook-latency.js';
 
 const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(value < 10 ? 2 : 1)} ms` : '—');
 const tallyText = (tally: Tally) =>
@@ -111,6 +113,7 @@ function report(results: BenchResults): string {
   }
   lines.push('');
   if (results.proxy_overhead !== undefined) lines.push(...proxyOverheadTable(results.proxy_overhead), '');
+  if (results.webhook_latency !== undefined) lines.push(...webhookLatencyTable(results.webhook_latency), '');
   lines.push('### Envelope seal/open (`b3iq-private-transport-v1`, request direction, medians)');
   lines.push('');
   lines.push(transportTable(results.transport as TransportRow[]));
@@ -136,4 +139,25 @@ function proxyOverheadTable(overhead: ProxyOverheadResult): string[] {
   ];
 }
 
-export { machineLine, proxyOverheadTable, report };
+/** The webhook rows: delivery latency after settlement, and settlement with and without an endpoint. */
+function webhookLatencyTable(latency: WebhookLatencyResult): string[] {
+  const row = (what: string, summary: LatencySummary) =>
+    `| ${what} | ${summary.n} | ${ms(summary.mean_ms)} | ${ms(summary.p50_ms)} | ${ms(summary.p99_ms)} | ${ms(summary.min_ms)} | ${ms(summary.max_ms)} |`;
+  const { settlement } = latency;
+  return [
+    '### Webhook delivery after settlement (one echo node, a customer with a `job.completed` endpoint on 127.0.0.1 and one without, sequential, taking turns)',
+    '',
+    '| measured | n | mean | p50 | p99 | min | max |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    row('delivery: arrival at the receiver − `data.completed_at`', latency.delivery),
+    row("settlement: the node's result POST, customer with an endpoint", settlement.with_endpoint),
+    row("settlement: the node's result POST, customer without", settlement.without_endpoint),
+    `| **settlement with ÷ without** | | | **${settlement.p50_ratio.toFixed(2)} ×** | ${settlement.p99_ratio.toFixed(2)} × | | |`,
+    '',
+    `Deliveries: ${latency.delivery.n} of ${latency.n} jobs delivered and verified, ${latency.attempts} POSTs (${latency.duplicates} duplicates), ` +
+      `${latency.missing} missing, ${latency.unverified} refused as unverified; ${settlement.result_post_attempts} result POSTs for ${2 * latency.n} jobs; ${latency.warmup} warm-up jobs each discarded.`,
+    "The path: the table stream → `webhook-events` → the delivery queue → `webhook-delivery` → POST. `completed_at` is read by the node-api Lambda just before the settling transaction, on this machine's clock. Each delivery is awaited before the next job, so no settlement is timed with a delivery in flight.",
+  ];
+}
+
+export { machineLine, proxyOverheadTable, report, webhookLatencyTable };

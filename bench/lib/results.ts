@@ -3,8 +3,9 @@ import type { TransportRow } from '../transport.js';
 import type { BundleResult } from './bundles.js';
 import type { JobPathResults } from './job-path.js';
 import type { ProxyOverheadResult } from './proxy-overhead.js';
+import type { WebhookLatencyResult } from './webhook-latency.js';
 
-/** v2: throughput rows carry `contention` and `nodes`; `job_path.contention_ratios` (issue 11); optional `proxy_overhead` (issue 13). */
+/** v2: throughput rows carry `contention` and `nodes`; `job_path.contention_ratios` (issue 11); optional `proxy_overhead` and `webhook_latency` (issue 13). */
 const RESULTS_SCHEMA = 'b3iq-bench-v2';
 const LATEST = new URL('../results/latest.json', import.meta.url);
 
@@ -37,6 +38,8 @@ interface BenchResults {
   transport: TransportRow[];
   /** `b3iq proxy` over a direct SDK call (issue 13); absent from runs made before it. */
   proxy_overhead?: ProxyOverheadResult;
+  /** Webhook delivery latency after settlement and settlement with ÷ without endpoints (issue 13); absent from runs made before it. */
+  webhook_latency?: WebhookLatencyResult;
   total_s: number;
 }
 
