@@ -239,7 +239,7 @@ function checks(results: BenchResults): Check[] {
       ok: webhooks.delivery.p99_ms <= MAX_DELIVERY_P99_MS && webhooks.missing === 0 && webhooks.unverified === 0,
       ifMissed:
         'between settlement and the POST are the stream event source of webhook-events and the SQS event source of webhook-delivery ' +
-        '(lib/constructs/webhook-deliveries.ts: on AWS a batching window there adds its wait to every delivery; ministack ignores batching windows, so review them there), ' +
+        '(lib/constructs/webhook-deliveries.ts: on AWS a batching window there adds its wait to every delivery; ministack ignores batching windows, so test/cdk/webhook-deliveries.test.ts refuses one), ' +
         'the stream consumer (lambdas/services/webhook-events.ts) and the delivery worker (lambdas/services/webhook-delivery.ts): a missing or unverified delivery points at them or at the signing',
     });
   }
