@@ -34,7 +34,7 @@ import { PROJECT_ROOT } from '../scripts/local/paths.js';
 import { installAsymmetricCryptoCounter } from './lib/asymmetric-crypto.js';
 import { installAwsCallCounter } from './lib/aws-calls.js';
 import { bundlesOf, extraAssetFiles, measureColdImports, type Synth, startSynth } from './lib/bundles.js';
-import { configureDeployedFunctions } from './lib/deployed-functions.js';
+import { configureDeployedFunctions, deployedFunctionVariables } from './lib/deployed-functions.js';
 import { installDynamoDbRouter, routeDynamoDb } from './lib/dynamodb-route.js';
 import { type BenchResults, LATEST, type Machine, RESULTS_SCHEMA } from './lib/results.js';
 import { round } from './lib/stats.js';
@@ -199,6 +199,9 @@ async function main(): Promise<void> {
   }
   const { measureJobPath } = await import('./lib/job-path.js');
   const stackEnv = emulator.env;
+  // Read before the rows change them: a cold import gets the variables the stack deployed (the emulator's
+  // addresses in them do not matter once it is stopped; nothing is called at import).
+  const importEnv = { ...functionEnv, ...(await deployedFunctionVariables(stackEnv, deployed.outputs.TableName)) };
   const conflictFront = await startConflictFront({ upstream: emulator.endpoint, latency: 'aws', seed: FRONT_SEED });
   front = conflictFront;
   const setContention = async (contention: Contention) => {
@@ -232,7 +235,7 @@ async function main(): Promise<void> {
   const bundles = bundlesOf(synthesized.outDir, STACK_NAME);
   const extras = extraAssetFiles(bundles);
   if (extras.length > 0) log(`note: asset files besides index.mjs: ${extras.join(', ')}`);
-  const bundleResults = await measureColdImports(bundles, functionEnv, SETTINGS.importRuns);
+  const bundleResults = await measureColdImports(bundles, importEnv, SETTINGS.importRuns);
   synth.dispose();
   synth = undefined;
 
