@@ -34,8 +34,21 @@ interface BundleResult extends BundleInfo {
   process_ready_ms: number;
 }
 
-/** Construct ids whose kebab-case name differs from their handler file. */
-const HANDLER_ALIASES: Record<string, string> = { DeadLetterConsumer: 'dead-letters' };
+/** Functions whose kebab-case name differs from their handler file. */
+const HANDLER_ALIASES: Record<string, string> = {
+  DeadLetterConsumerFunction: 'dead-letters',
+  WebhooksEventsFunction: 'webhook-events',
+  WebhooksDeliveryFunction: 'webhook-delivery',
+};
+
+/**
+ * A function's name as its logical id begins, from its construct path: `Stack/CustomerJobsFunction/Function/Resource`
+ * is `CustomerJobsFunction`, `Stack/Webhooks/EventsFunction/Function/Resource` is `WebhooksEventsFunction`.
+ */
+function functionName(constructPath: string): string {
+  const segments = constructPath.split('/');
+  return segments.slice(1, -2).join('') || constructPath;
+}
 
 function handlerName(constructId: string): string {
   if (HANDLER_ALIASES[constructId] !== undefined) return HANDLER_ALIASES[constructId];
@@ -93,7 +106,7 @@ function bundlesOf(outDir: string, stackName: string): BundleInfo[] {
     if (asset === undefined) continue;
     const file = path.join(outDir, asset, 'index.mjs');
     if (!existsSync(file)) continue;
-    const constructId = constructPath.split('/')[1] ?? constructPath;
+    const constructId = functionName(constructPath);
     const bytes = statSync(file).size;
     bundles.push({
       function: constructId,
@@ -175,4 +188,4 @@ function extraAssetFiles(bundles: BundleInfo[]): string[] {
 }
 
 export type { BundleInfo, BundleResult, Synth };
-export { bundlesOf, extraAssetFiles, measureColdImports, startSynth };
+export { bundlesOf, extraAssetFiles, functionName, handlerName, measureColdImports, startSynth };
