@@ -259,7 +259,7 @@ async function main(): Promise<void> {
         "in-process: the customer-jobs handler in this process, with the deployed stack's Lambda environment, against the emulator's DynamoDB, SQS and KMS; one process serves all concurrent clients (a Lambda instance serves one request at a time)",
         'http: the deployed API Gateway and bundled Lambda on ministack (Lambdas run as local Node.js processes); for the throughput rows the per-customer limit is lifted on the deployed functions too (UpdateFunctionConfiguration), so every refusal there is contention',
         'contention: emulator = ministack alone (transactions one at a time, never a TransactionConflict); aws-conflicts = every DynamoDB call of the bench process and of the deployed functions through the conflict front (scripts/local/dynamodb-conflict-front.ts: DynamoDB transaction conflict rules, published DynamoDB latency, seed 11)',
-        'throughput: 32 clients; rows distinct customers on one node, one customer on one node, 32 customers on 32 nodes; contention_ratios compare rows of the same run',
+        'throughput: 32 clients; rows distinct customers on one node, one customer on one node, 32 customers on 32 nodes; each one-node row on a new node (ministack FIFO sends slow down as a queue fills); contention_ratios compare rows of the same run',
         'the DynamoDB stream runs the CommandRelay Lambda on the emulator for every accepted job, on the same 2 cores',
         'bodies: 64 envelopes sealed before timing (about 1 KiB of plaintext), reused across jobs with server-made job ids',
         'AWS calls: counted by SDK middleware on every DynamoDB, SQS, KMS and Secrets Manager client in the bench process',

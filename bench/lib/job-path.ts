@@ -409,7 +409,7 @@ async function measureJobPath(options: JobPathOptions): Promise<JobPathResults> 
       ['in-process', local],
       ['http', http],
     ] as const) {
-      const run = (shape: Shape, seconds: number) =>
+      const run = (shape: Shape, seconds: number, oneNode: () => string = nextBody) =>
         throughput({
           mode,
           contention,
@@ -417,14 +417,19 @@ async function measureJobPath(options: JobPathOptions): Promise<JobPathResults> 
           clients: CLIENTS,
           seconds,
           customerOf: (client) => (shape.customers === 'one' ? customers[0]! : customers[client % customers.length]!),
-          bodyOf: (client) => (shape.nodes === 'one' ? nextBody() : nodePools[client % nodePools.length]!()),
+          bodyOf: (client) => (shape.nodes === 'one' ? oneNode() : nodePools[client % nodePools.length]!()),
           front: options.front,
         });
       // Not counted: the deployed functions were just reconfigured (fresh workers), and the relay behind
       // them cold-starts too; the first row measured must not pay for that alone.
       await run(BASELINE, 1);
       for (const shape of SHAPES) {
-        const result = await run(shape, options.throughputSeconds);
+        // Each one-node row gets a node (and so a queue) of its own. ministack's FIFO SendMessage slows
+        // as a queue fills (32 concurrent senders to one queue: 935, 726, then 599 sends/s over three 3 s
+        // rounds; a fresh queue 952), which SQS does not: with one node for every row, each later
+        // one-node row measured the emulator's queue depth, not the control plane (0.66 × once).
+        const oneNode = shape.nodes === 'one' ? bodyPool(sealedBodies(await newNode(options.adminToken), 64)) : nextBody;
+        const result = await run(shape, options.throughputSeconds, oneNode);
         log(
           `${contention}, ${mode}, ${CLIENTS} clients, ${shape.customers === 'one' ? 'one customer' : 'distinct customers'} on ` +
             `${shape.nodes === 'one' ? 'one node' : `${CLIENTS} nodes`}: ${result.accepted_per_s} accepted jobs/s, p99 ${result.latency_p99_ms} ms`,
