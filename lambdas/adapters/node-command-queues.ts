@@ -3,6 +3,13 @@
  * stack's data key and redriven to the shared dead-letter queue. Messages are the command JSON
  * itself; the command id is the deduplication id, so a resend within SQS's five-minute window is
  * dropped, and its own message group, so one slow job never holds up another.
+ *
+ * The queues run in SQS's high-throughput FIFO mode. Without it a FIFO queue takes 300 calls a
+ * second per action, and each job costs two SendMessage calls on its node's queue (the job path's
+ * and the outbox relay's, which SQS drops as a duplicate but still counts), so one busy node would
+ * be throttled near 150 jobs a second. In high-throughput mode the quota applies per message group,
+ * and every command is a group of its own. Deduplicating per group drops exactly what
+ * deduplicating per queue did, because the group id is the deduplication id.
  */
 import {
   ChangeMessageVisibilityCommand,
@@ -11,9 +18,11 @@ import {
   GetQueueUrlCommand,
   MessageNotInflight,
   QueueDoesNotExist,
+  QueueNameExists,
   ReceiptHandleIsInvalid,
   ReceiveMessageCommand,
   SendMessageCommand,
+  SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { NodeCommand } from '@b3iq/protocol';
@@ -45,29 +54,33 @@ class NodeCommandQueues implements NodeQueues {
     return `${this.#settings.prefix}${nodeId}.fifo`;
   }
 
-  /** Creates the node's queue if it does not exist (CreateQueue is idempotent for equal attributes). */
+  /**
+   * Creates the node's queue, or brings an existing one to the attributes we own. CreateQueue
+   * answers the existing queue when its attributes are equal, and refuses when they differ (a queue
+   * made before a change to them, such as the switch to high-throughput mode): that queue is then
+   * upgraded in place, so re-enrolling a node is how its queue catches up.
+   */
   async ensureQueue(nodeId: string): Promise<string> {
     const name = this.queueName(nodeId);
-    const { deadLetterQueueArn, kmsKeyId, maxReceiveCount, visibilityTimeoutSeconds } = this.#settings;
-    const result = await this.#client.send(
-      new CreateQueueCommand({
-        QueueName: name,
-        Attributes: {
-          FifoQueue: 'true',
-          ContentBasedDeduplication: 'false',
-          KmsMasterKeyId: kmsKeyId,
-          KmsDataKeyReusePeriodSeconds: '300',
-          MessageRetentionPeriod: String(RETENTION_SECONDS),
-          VisibilityTimeout: String(visibilityTimeoutSeconds),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn, maxReceiveCount }),
-          Policy: JSON.stringify(denyInsecureTransport(queueArn(deadLetterQueueArn, name))),
-        },
-        tags: { 'b3iq:node-id': nodeId },
-      }),
-    );
-    if (result.QueueUrl === undefined) throw new Error('CreateQueue returned no queue URL');
-    this.#urls.set(nodeId, result.QueueUrl);
-    return result.QueueUrl;
+    const attributes = ownedAttributes(this.#settings, name);
+    let url: string;
+    try {
+      const result = await this.#client.send(
+        new CreateQueueCommand({
+          QueueName: name,
+          Attributes: { FifoQueue: 'true', ...attributes },
+          tags: { 'b3iq:node-id': nodeId },
+        }),
+      );
+      if (result.QueueUrl === undefined) throw new Error('CreateQueue returned no queue URL');
+      url = result.QueueUrl;
+    } catch (error) {
+      if (!isTakenName(error)) throw error;
+      url = await this.#lookUp(nodeId);
+      await this.#client.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
+    }
+    this.#urls.set(nodeId, url);
+    return url;
   }
 
   /** Sends a command to its node's queue; `no_queue` when the node has no queue (it can never be delivered). */
@@ -138,6 +151,34 @@ class NodeCommandQueues implements NodeQueues {
     if (result.QueueUrl === undefined) throw new Error('GetQueueUrl returned no queue URL');
     return result.QueueUrl;
   }
+}
+
+/**
+ * The attributes of a node queue that we own and can change on an existing queue: all but
+ * FifoQueue, which SQS fixes at creation.
+ */
+function ownedAttributes(settings: NodeQueueSettings, name: string): Record<string, string> {
+  const { deadLetterQueueArn, kmsKeyId, maxReceiveCount, visibilityTimeoutSeconds } = settings;
+  return {
+    ContentBasedDeduplication: 'false',
+    // High-throughput mode (see the top of this file): both are required for it.
+    DeduplicationScope: 'messageGroup',
+    FifoThroughputLimit: 'perMessageGroupId',
+    KmsMasterKeyId: kmsKeyId,
+    KmsDataKeyReusePeriodSeconds: '300',
+    MessageRetentionPeriod: String(RETENTION_SECONDS),
+    VisibilityTimeout: String(visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueueArn, maxReceiveCount }),
+    Policy: JSON.stringify(denyInsecureTransport(queueArn(deadLetterQueueArn, name))),
+  };
+}
+
+/** CreateQueue's refusal of a name taken by a queue with other attributes (`QueueAlreadyExists` in the query protocol). */
+function isTakenName(error: unknown): boolean {
+  return (
+    error instanceof QueueNameExists ||
+    (error instanceof Error && (error.name === 'QueueNameExists' || error.name === 'QueueAlreadyExists'))
+  );
 }
 
 function isMissingQueue(error: unknown): boolean {

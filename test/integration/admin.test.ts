@@ -1,6 +1,6 @@
 /** The admin API: customers, credits and node enrollment, behind the admin token. */
 import { createHash } from 'node:crypto';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { encodeBase64url } from '@b3iq/protocol';
 import { describe, expect, inject, it } from 'vitest';
 import { adminHeaders, callApi } from './support/api.js';
@@ -148,7 +148,48 @@ describe('PUT /v1/admin/nodes/{node_id}', () => {
     const sqs = new SQSClient({});
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: `${outputs.NodeQueuePrefix}${nodeId}.fifo` }));
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }));
-    expect(Attributes).toMatchObject({ FifoQueue: 'true', ContentBasedDeduplication: 'false', KmsMasterKeyId: outputs.DataKeyArn });
+    expect(Attributes).toMatchObject({
+      FifoQueue: 'true',
+      ContentBasedDeduplication: 'false',
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+      KmsMasterKeyId: outputs.DataKeyArn,
+    });
+    expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toMatchObject({ deadLetterTargetArn: outputs.DeadLetterQueueArn });
+  });
+
+  it('upgrades the queue of a node enrolled before high-throughput mode when the node is enrolled again', async () => {
+    // Prepare: the queue as an earlier release left it. SQS reports (and compares) its defaults,
+    // queue-wide deduplication and throughput, on a FIFO queue made without them; ministack compares
+    // only the attributes a queue was made with, so they are stated here to get SQS's refusal.
+    const nodeId = uniqueId('node');
+    const { outputs } = inject('localStack');
+    const sqs = new SQSClient({});
+    const QueueName = `${outputs.NodeQueuePrefix}${nodeId}.fifo`;
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({
+        QueueName,
+        Attributes: { FifoQueue: 'true', DeduplicationScope: 'queue', FifoThroughputLimit: 'perQueue' },
+      }),
+    );
+
+    // Act
+    const answer = await callApi('PUT', '/v1/admin/nodes/{node_id}', {
+      params: { node_id: nodeId },
+      headers: adminHeaders(),
+      json: enrollment(),
+    });
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect((await sqs.send(new GetQueueUrlCommand({ QueueName }))).QueueUrl).toBe(QueueUrl);
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }));
+    expect(Attributes).toMatchObject({
+      FifoQueue: 'true',
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+      KmsMasterKeyId: outputs.DataKeyArn,
+    });
     expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toMatchObject({ deadLetterTargetArn: outputs.DeadLetterQueueArn });
   });
 
