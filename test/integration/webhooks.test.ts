@@ -7,11 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { callApi } from './support/api.js';
-import { queuedJob } from './support/jobs.js';
+import { acceptedJob, queuedJob } from './support/jobs.js';
 import { cancelJob, eventually } from './support/lifecycle.js';
 import { answerJob } from './support/node-calls.js';
 import { useWebhookReceivers } from './support/webhook-receiver.js';
-import type { TestCustomer } from './support/world.js';
+import { newCustomer, newNode, type TestCustomer } from './support/world.js';
 
 const receiver = useWebhookReceivers();
 
@@ -145,5 +145,39 @@ describe('webhook deliveries', () => {
     expect(new Set(received.map((delivery) => delivery.id)).size).toBe(1);
     expect(received[1]?.verified).toMatchObject({ type: 'job.completed', data: { job_id: jobId } });
     expect(listed.body.endpoints[0].status).toBe('active');
+  });
+
+  it('marks an endpoint failing in its listing while its deliveries keep failing, and active after the next delivered one', async () => {
+    // Prepare: 11 jobs of one customer, each on a node of its own (a node's pull leases the commands it
+    // takes, so one node answering them one at a time would hide the others); the receiver refuses every
+    // delivery until the test lets it accept.
+    const customer = await newCustomer(100_000n);
+    const nodes = await Promise.all(Array.from({ length: 11 }, () => newNode({ priceWei: 1_000n })));
+    const jobs = [];
+    for (const node of nodes) jobs.push({ node, ...(await acceptedJob(customer, node)) });
+    const refusing = Array.from({ length: 1_000 }, () => 500);
+    const hook = await receiver(refusing);
+    hook.useSecret((await register(customer, hook.url, ['job.completed'])).secret);
+    const status = async () => (await callApi('GET', endpoints, { headers: customer.headers })).body.endpoints[0]?.status;
+
+    // Act: ten jobs end, and each first attempt (then any retry) is answered 500.
+    for (const job of jobs.slice(0, 10)) await answerJob(job.node, job.jobId, (prompt) => prompt);
+    const whileFailing = await eventually(status, (value) => value === 'failing', 90_000);
+    const refused = [...hook.deliveries];
+    refusing.length = 0;
+    await answerJob(jobs[10]!.node, jobs[10]!.jobId, (prompt) => prompt);
+    const afterDelivered = await eventually(status, (value) => value === 'active', 90_000);
+
+    // Assess (the exact threshold, 10 in a row or 24 hours, is test/unit/domain/webhooks.test.ts's)
+    expect(whileFailing).toBe('failing');
+    expect(refused.length).toBeGreaterThanOrEqual(10);
+    expect(refused.every((delivery) => delivery.answered === 500)).toBe(true);
+    // Each one a verified job.completed of the ten (a retry repeats its job's webhook-id).
+    const ended = new Set(jobs.slice(0, 10).map((job) => job.jobId));
+    for (const delivery of refused) {
+      expect(ended.has((delivery.verified as { data?: { job_id?: string } }).data?.job_id ?? '')).toBe(true);
+    }
+    expect(afterDelivered).toBe('active');
+    expect(hook.deliveries.some((delivery) => delivery.answered === 200)).toBe(true);
   });
 });
