@@ -7,18 +7,16 @@
  * `revision`, so enrollment's optimistic lock does not see it.
  */
 import { describeError, logger } from '../observability/logger.js';
+import { OncePerInterval } from './once-per-interval.js';
 
 /** How often one instance records a call of one node. */
 const RECORD_INTERVAL_MS = 60_000;
-
-/** Nodes remembered per instance; beyond it the oldest are forgotten (and recorded again on their next call). */
-const MAX_REMEMBERED = 10_000;
 
 type RecordSeen = (nodeId: string, at: string) => Promise<void>;
 
 class NodeSightings {
   readonly #record: RecordSeen | undefined;
-  readonly #recordedAtMs = new Map<string, number>();
+  readonly #writes = new OncePerInterval(RECORD_INTERVAL_MS);
 
   /** `record` writes a sighting; without it (a function that does not serve nodes) nothing is recorded. */
   constructor(record?: RecordSeen) {
@@ -29,12 +27,7 @@ class NodeSightings {
   async noteCall(nodeId: string, now: Date): Promise<void> {
     const record = this.#record;
     if (record === undefined) return;
-    const nowMs = now.getTime();
-    const last = this.#recordedAtMs.get(nodeId);
-    if (last !== undefined && nowMs - last < RECORD_INTERVAL_MS) return;
-    this.#recordedAtMs.delete(nodeId);
-    this.#recordedAtMs.set(nodeId, nowMs);
-    if (this.#recordedAtMs.size > MAX_REMEMBERED) this.#recordedAtMs.delete(this.#recordedAtMs.keys().next().value as string);
+    if (!this.#writes.due(nodeId, now.getTime())) return;
     try {
       await record(nodeId, now.toISOString());
     } catch (error) {

@@ -6,18 +6,16 @@
  * the request. So `last_used_at` may trail the latest use by up to the interval (per instance).
  */
 import { describeError, logger } from '../observability/logger.js';
+import { OncePerInterval } from './once-per-interval.js';
 
 /** How often one instance records the use of one token. */
 const RECORD_INTERVAL_MS = 5 * 60_000;
-
-/** Tokens remembered per instance; beyond it the oldest are forgotten (and recorded again on their next use). */
-const MAX_REMEMBERED = 10_000;
 
 type RecordUse = (customerId: string, tokenId: string, at: string) => Promise<void>;
 
 class TokenUses {
   readonly #record: RecordUse | undefined;
-  readonly #recordedAtMs = new Map<string, number>();
+  readonly #writes = new OncePerInterval(RECORD_INTERVAL_MS);
 
   /** `record` writes a use; without it (a function that may not write) nothing is recorded. */
   constructor(record?: RecordUse) {
@@ -28,13 +26,7 @@ class TokenUses {
   noteUse(customerId: string, tokenId: string, now: Date): void {
     const record = this.#record;
     if (record === undefined) return;
-    const key = `${customerId}#${tokenId}`;
-    const nowMs = now.getTime();
-    const last = this.#recordedAtMs.get(key);
-    if (last !== undefined && nowMs - last < RECORD_INTERVAL_MS) return;
-    this.#recordedAtMs.delete(key);
-    this.#recordedAtMs.set(key, nowMs);
-    if (this.#recordedAtMs.size > MAX_REMEMBERED) this.#recordedAtMs.delete(this.#recordedAtMs.keys().next().value as string);
+    if (!this.#writes.due(`${customerId}#${tokenId}`, now.getTime())) return;
     record(customerId, tokenId, now.toISOString()).catch((error: unknown) => {
       logger.warn('token use not recorded', { customer_id: customerId, token_id: tokenId, ...describeError(error) });
     });
